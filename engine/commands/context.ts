@@ -1,0 +1,23 @@
+import type { CompiledProcess } from '../model/types.js';
+
+/** Capabilities the runtime injects into the engine. They may read storage; they never write. */
+export interface EngineServices {
+  /** Finds the latest deployed form with this id in the tenant; null when there is none. */
+  resolveForm(tenantId: string, formId: string): Promise<{ formKey: string; formId: string } | null>;
+  /** Runs the latest deployed rule set with this id against the facts; throws with a clear message on failure. */
+  evaluateRuleSet(tenantId: string, ruleSetId: string, facts: Record<string, unknown>): Promise<unknown>;
+}
+
+/**
+ * Everything non-deterministic comes from here: the engine never reads a clock or makes ids of its
+ * own, so the same state, command and context always give the same events.
+ */
+export interface CommandContext {
+  now: Date;
+  nextKey(): string;
+  /** Username of whoever issued the command, for the audit trail. */
+  actor: string | null;
+  /** The compiled model of the instance's process definition. */
+  process: CompiledProcess;
+  services: EngineServices;
+}

@@ -1,0 +1,211 @@
+import { type Failure, fail } from '../errors/engine-error.js';
+import type { EngineEvent } from '../state/events.js';
+import { emptyState, type InstanceState, type ProcessInstanceRecord } from '../state/types.js';
+import type { CommandContext } from './context.js';
+import { PROCESS_SCOPE, Runner } from './runner.js';
+
+/** Commands are `noun.verb`; each is decided against the loaded state of one instance. */
+export type Command =
+  | {
+      type: 'instance.create';
+      tenantId: string;
+      processDefinitionKey: string;
+      processDefinitionId: string;
+      processDefinitionVersion: number;
+      variables: Record<string, unknown>;
+      businessKey?: string | null;
+      parentProcessInstanceKey?: string | null;
+      parentElementInstanceKey?: string | null;
+    }
+  | { type: 'instance.cancel' }
+  | { type: 'task.complete'; userTaskKey: string; variables: Record<string, unknown> }
+  | { type: 'task.assign'; userTaskKey: string; assignee: string; allowOverride: boolean }
+  | { type: 'task.unassign'; userTaskKey: string }
+  | { type: 'job.complete'; jobKey: string; variables: Record<string, unknown> }
+  | { type: 'job.fail'; jobKey: string; retries: number; errorMessage: string | null; retryBackOffMs: number; variables: Record<string, unknown> }
+  | { type: 'job.throw_error'; jobKey: string; errorCode: string; errorMessage: string | null; variables: Record<string, unknown> }
+  | { type: 'incident.resolve'; incidentKey: string };
+
+export interface Decision {
+  state: InstanceState;
+  events: EngineEvent[];
+}
+
+type Handler<C extends Command> = (run: Runner, command: C) => Promise<Failure | undefined> | Failure | undefined;
+type Handlers = { [K in Command['type']]: Handler<Extract<Command, { type: K }>> };
+
+function activeTask(run: Runner, key: string) {
+  const task = run.state.userTasks.get(key);
+  if (!task) return fail('NOT_FOUND', `expected to find user task with key <${key}>, but none was found`);
+  if (task.state !== 'CREATED') return fail('INVALID_STATE', `expected user task <${key}> to be open, but it is ${task.state.toLowerCase()}`);
+  return task;
+}
+
+function activeJob(run: Runner, key: string) {
+  const job = run.state.jobs.get(key);
+  if (!job) return fail('NOT_FOUND', `expected to find job with key <${key}>, but none was found`);
+  if (!['CREATED', 'ACTIVATED'].includes(job.state)) {
+    return fail('INVALID_STATE', `expected job <${key}> to be activatable or activated, but it is ${job.state.toLowerCase()}`);
+  }
+  return job;
+}
+
+function elementOf(run: Runner, key: string) {
+  const el = run.state.elements.get(key);
+  if (!el || el.state !== 'ACTIVE') return fail('INVALID_STATE', `expected element instance <${key}> to be active`);
+  return el;
+}
+
+const handlers: Handlers = {
+  'instance.create'(run, c) {
+    run.emit('instance.created', { instance: run.state.instance });
+    const processNode = run.node(run.process.id);
+    const root = run.createElementInstance(processNode, PROCESS_SCOPE, run.instanceKey);
+    for (const [name, value] of Object.entries(c.variables)) run.setLocalVariable(root.elementInstanceKey, name, value);
+    run.resumeActivation(root);
+    return undefined;
+  },
+
+  'instance.cancel'(run) {
+    const root = run.state.elements.get(run.instanceKey);
+    if (!root || root.state !== 'ACTIVE') return fail('INVALID_STATE', `expected process instance <${run.instanceKey}> to be active`);
+    run.terminate(root);
+    run.emit('instance.terminated', { processInstanceKey: run.instanceKey, endDate: run.nowIso });
+    return undefined;
+  },
+
+  'task.complete'(run, c) {
+    const task = activeTask(run, c.userTaskKey);
+    if ('failure' in task) return task;
+    const el = elementOf(run, task.elementInstanceKey);
+    if ('failure' in el) return el;
+    run.emit('task.completed', { userTaskKey: task.userTaskKey, completionDate: run.nowIso, variables: c.variables }, task.elementId);
+    run.mergeCompletionVariables(el, c.variables);
+    run.complete(el);
+    return undefined;
+  },
+
+  'task.assign'(run, c) {
+    const task = activeTask(run, c.userTaskKey);
+    if ('failure' in task) return task;
+    if (task.assignee && task.assignee !== c.assignee && !c.allowOverride) {
+      return fail('CONFLICT', `user task <${task.userTaskKey}> is already assigned to <${task.assignee}>`);
+    }
+    if (task.assignee === c.assignee) return undefined;
+    run.emit('task.assigned', { userTaskKey: task.userTaskKey, assignee: c.assignee, previous: task.assignee }, task.elementId);
+    return undefined;
+  },
+
+  'task.unassign'(run, c) {
+    const task = activeTask(run, c.userTaskKey);
+    if ('failure' in task) return task;
+    if (task.assignee === null) return undefined;
+    run.emit('task.assigned', { userTaskKey: task.userTaskKey, assignee: null, previous: task.assignee }, task.elementId);
+    return undefined;
+  },
+
+  'job.complete'(run, c) {
+    const job = activeJob(run, c.jobKey);
+    if ('failure' in job) return job;
+    const el = elementOf(run, job.elementInstanceKey);
+    if ('failure' in el) return el;
+    run.emit('job.completed', { jobKey: job.jobKey, endDate: run.nowIso, variables: c.variables }, job.elementId);
+    run.mergeCompletionVariables(el, c.variables);
+    run.complete(el);
+    return undefined;
+  },
+
+  'job.fail'(run, c) {
+    const job = activeJob(run, c.jobKey);
+    if ('failure' in job) return job;
+    const el = elementOf(run, job.elementInstanceKey);
+    if ('failure' in el) return el;
+    if (Object.keys(c.variables).length > 0) {
+      for (const [name, value] of Object.entries(c.variables)) run.setLocalVariable(el.elementInstanceKey, name, value);
+    }
+    const dueAt = new Date(run.ctx.now.getTime() + Math.max(0, c.retryBackOffMs)).toISOString();
+    run.emit('job.failed', { jobKey: job.jobKey, retries: c.retries, errorMessage: c.errorMessage, dueAt }, job.elementId);
+    if (c.retries <= 0) {
+      run.createIncident(el, 'JOB_NO_RETRIES', c.errorMessage || `job <${job.jobKey}> of type '${job.type}' failed and has no retries left`, 'JOB', job.jobKey);
+    }
+    return undefined;
+  },
+
+  'job.throw_error'(run, c) {
+    const job = activeJob(run, c.jobKey);
+    if ('failure' in job) return job;
+    const el = elementOf(run, job.elementInstanceKey);
+    if ('failure' in el) return el;
+    run.emit('job.error_thrown', { jobKey: job.jobKey, errorCode: c.errorCode, errorMessage: c.errorMessage, endDate: run.nowIso }, job.elementId);
+    // Error boundary events and error event sub-processes come with the events issue; until then
+    // every thrown error is uncaught.
+    run.createIncident(
+      el,
+      'UNHANDLED_ERROR_EVENT',
+      `expected to throw an error event with the code '${c.errorCode}'${c.errorMessage ? ` and message '${c.errorMessage}'` : ''}, but it was not caught`,
+      'JOB',
+      job.jobKey,
+    );
+    return undefined;
+  },
+
+  'incident.resolve'(run, c) {
+    const incident = run.state.incidents.get(c.incidentKey);
+    if (!incident) return fail('NOT_FOUND', `expected to find incident with key <${c.incidentKey}>, but none was found`);
+    if (incident.state !== 'ACTIVE') return fail('INVALID_STATE', `expected incident <${c.incidentKey}> to be active, but it is resolved`);
+    const el = elementOf(run, incident.elementInstanceKey);
+    run.emit('incident.resolved', { incidentKey: incident.incidentKey, resolvedAt: run.nowIso }, incident.elementId);
+    if ('failure' in el) return undefined;
+    if (incident.retryPhase === 'ACTIVATE') run.resumeActivation(el);
+    else if (incident.retryPhase === 'COMPLETE') run.resumeCompletion(el);
+    else if (incident.jobKey) {
+      const job = run.state.jobs.get(incident.jobKey);
+      if (job?.state === 'FAILED') run.emit('job.retries_updated', { jobKey: job.jobKey, retries: Math.max(1, job.retries) }, job.elementId);
+      if (job?.state === 'ERROR_THROWN') {
+        // The error could not be caught: resolving retries the work as a fresh job.
+        run.emit('job.canceled', { jobKey: job.jobKey, endDate: run.nowIso }, job.elementId);
+        run.resumeActivation(el);
+      }
+    }
+    return undefined;
+  },
+};
+
+/** The initial state of a new instance; `instance.create` then fills it. */
+export function newInstanceState(c: Extract<Command, { type: 'instance.create' }>, ctx: CommandContext): InstanceState {
+  const instance: ProcessInstanceRecord = {
+    processInstanceKey: ctx.nextKey(),
+    tenantId: c.tenantId,
+    processDefinitionKey: c.processDefinitionKey,
+    processDefinitionId: c.processDefinitionId,
+    processDefinitionVersion: c.processDefinitionVersion,
+    state: 'ACTIVE',
+    businessKey: c.businessKey ?? null,
+    initiator: ctx.actor,
+    revision: 0,
+    hasIncident: false,
+    runtime: {},
+    parentProcessInstanceKey: c.parentProcessInstanceKey ?? null,
+    parentElementInstanceKey: c.parentElementInstanceKey ?? null,
+    startDate: ctx.now.toISOString(),
+    endDate: null,
+  };
+  return emptyState(instance);
+}
+
+/**
+ * Decides a command: validates it against the state, runs the instance until every token waits,
+ * and returns the events (already applied to `state`), or a failure value with nothing applied.
+ * For `instance.create` pass the state from `newInstanceState`.
+ */
+export async function decide(state: InstanceState, command: Command, ctx: CommandContext): Promise<Decision | Failure> {
+  if (command.type !== 'instance.create' && state.instance.state !== 'ACTIVE') {
+    return fail('INVALID_STATE', `expected process instance <${state.instance.processInstanceKey}> to be active, but it is ${state.instance.state.toLowerCase()}`);
+  }
+  const run = new Runner(state, ctx);
+  const handler = handlers[command.type] as Handler<Command>;
+  const failure = await handler(run, command);
+  if (failure) return failure;
+  await run.run();
+  return { state, events: run.events };
+}

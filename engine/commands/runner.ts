@@ -1,0 +1,450 @@
+import { IncidentSignal, type IncidentType } from '../errors/engine-error.js';
+import { evaluateFeel, isFeel } from '../expressions/feel.js';
+import { behaviourFor } from '../elements/registry.js';
+import type { FlowNode, IoMapping } from '../model/types.js';
+import { apply } from '../state/apply.js';
+import type { EngineEvent, EngineEventMap, EngineEventType } from '../state/events.js';
+import type { ElementInstanceRecord, IncidentRecord, InstanceState } from '../state/types.js';
+import type { CommandContext } from './context.js';
+
+type Step =
+  | { op: 'activate'; nodeId: string; flowScopeKey: string }
+  | { op: 'resume-activate'; key: string }
+  | { op: 'complete'; key: string };
+
+const PROCESS_SCOPE = '-1';
+
+function deepEqual(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * Executes steps of one instance for one command: activates elements, takes flows, completes
+ * scopes. Every state change is an event that is applied at once and collected for the runtime.
+ */
+export class Runner {
+  readonly events: EngineEvent[] = [];
+  private readonly agenda: Step[] = [];
+  private readonly dirtyScopes = new Set<string>();
+
+  constructor(
+    readonly state: InstanceState,
+    readonly ctx: CommandContext,
+  ) {}
+
+  get process() {
+    return this.ctx.process;
+  }
+  get nowIso() {
+    return this.ctx.now.toISOString();
+  }
+  get instanceKey() {
+    return this.state.instance.processInstanceKey;
+  }
+
+  emit<K extends EngineEventType>(type: K, payload: EngineEventMap[K], elementId?: string): void {
+    const event = { type, processInstanceKey: this.instanceKey, elementId, ...payload } as unknown as EngineEvent;
+    apply(this.state, event);
+    this.events.push(event);
+  }
+
+  node(id: string): FlowNode {
+    const node = this.process.nodes.get(id);
+    if (!node) throw new Error(`unknown element <${id}> in process <${this.process.id}>`);
+    return node;
+  }
+
+  // ---- variables -------------------------------------------------------------------------
+
+  /** The chain of scope keys from an element (inclusive) up to the process instance. */
+  scopeChain(scopeKey: string): string[] {
+    const chain: string[] = [];
+    let key: string | undefined = scopeKey;
+    while (key && key !== PROCESS_SCOPE) {
+      chain.push(key);
+      key = this.state.elements.get(key)?.flowScopeKey;
+    }
+    return chain;
+  }
+
+  /** All variables visible from a scope, the closest scope winning. */
+  variablesFor(scopeKey: string): Record<string, unknown> {
+    const chain = this.scopeChain(scopeKey);
+    const out: Record<string, unknown> = {};
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const scope = this.state.variables.get(chain[i]);
+      if (scope) for (const v of scope.values()) out[v.name] = v.value;
+    }
+    return out;
+  }
+
+  setLocalVariable(scopeKey: string, name: string, value: unknown): void {
+    const existing = this.state.variables.get(scopeKey)?.get(name);
+    const normalised = value === undefined ? null : value;
+    if (existing && deepEqual(existing.value, normalised)) return;
+    this.emit('variable.set', {
+      variableKey: existing?.variableKey ?? this.ctx.nextKey(),
+      scopeKey,
+      name,
+      value: normalised,
+      previous: existing?.value,
+      created: !existing,
+    });
+  }
+
+  /** Sets each variable in the closest scope (from `scopeKey` up) that has it, else in the root. */
+  propagateVariables(scopeKey: string, variables: Record<string, unknown>): void {
+    const chain = this.scopeChain(scopeKey);
+    for (const [name, value] of Object.entries(variables)) {
+      const target = chain.find((k) => this.state.variables.get(k)?.has(name)) ?? this.instanceKey;
+      this.setLocalVariable(target, name, value);
+    }
+  }
+
+  private evaluateMappings(mappings: IoMapping[], context: Record<string, unknown>, what: string) {
+    const out: Record<string, unknown> = {};
+    const ctxWithResults = { ...context };
+    for (const m of mappings) {
+      const result = isFeel(m.source) ? evaluateFeel(m.source, ctxWithResults) : { ok: true as const, value: m.source };
+      if (!result.ok) throw new IncidentSignal('IO_MAPPING_ERROR', `${what} <${m.target}>: ${result.message}`);
+      setPath(out, m.target, result.value);
+      setPath(ctxWithResults, m.target, result.value);
+    }
+    return out;
+  }
+
+  /**
+   * Completion variables of a task, job or script: with output mappings they become local to the
+   * element (the mappings pick what leaves); without, they propagate up the scopes.
+   */
+  mergeCompletionVariables(inst: ElementInstanceRecord, variables: Record<string, unknown>): void {
+    const node = this.node(inst.elementId);
+    if (node.outputs.length > 0) {
+      for (const [name, value] of Object.entries(variables)) this.setLocalVariable(inst.elementInstanceKey, name, value);
+    } else {
+      this.propagateVariables(inst.elementInstanceKey, variables);
+    }
+  }
+
+  // ---- element lifecycle -----------------------------------------------------------------
+
+  activate(nodeId: string, flowScopeKey: string): void {
+    this.agenda.push({ op: 'activate', nodeId, flowScopeKey });
+  }
+
+  complete(inst: ElementInstanceRecord): void {
+    this.agenda.push({ op: 'complete', key: inst.elementInstanceKey });
+  }
+
+  /** Runs the activation of an existing element instance (the root, or after an incident was resolved). */
+  resumeActivation(inst: ElementInstanceRecord): void {
+    this.agenda.push({ op: 'resume-activate', key: inst.elementInstanceKey });
+  }
+
+  /** Re-runs the completion of an element instance, after its incident was resolved. */
+  resumeCompletion(inst: ElementInstanceRecord): void {
+    this.complete(inst);
+  }
+
+  createElementInstance(node: FlowNode | { id: string; name?: string; type: string }, flowScopeKey: string, key?: string) {
+    const element: ElementInstanceRecord = {
+      elementInstanceKey: key ?? this.ctx.nextKey(),
+      processInstanceKey: this.instanceKey,
+      flowScopeKey,
+      elementId: node.id,
+      elementName: node.name ?? null,
+      elementType: node.type,
+      state: 'ACTIVE',
+      incidentKey: null,
+      startDate: this.nowIso,
+      endDate: null,
+    };
+    this.emit('element.activated', { element }, node.id);
+    return this.state.elements.get(element.elementInstanceKey)!;
+  }
+
+  private async runActivation(inst: ElementInstanceRecord): Promise<void> {
+    const node = this.node(inst.elementId);
+    if (node.inputs.length > 0) {
+      const vars = this.evaluateMappings(node.inputs, this.variablesFor(inst.flowScopeKey), 'input mapping');
+      for (const [name, value] of Object.entries(vars)) this.setLocalVariable(inst.elementInstanceKey, name, value);
+    }
+    await behaviourFor(node.type).activate(this, inst, node);
+  }
+
+  private async runCompletion(inst: ElementInstanceRecord): Promise<void> {
+    const node = this.node(inst.elementId);
+    if (node.outputs.length > 0) {
+      const vars = this.evaluateMappings(node.outputs, this.variablesFor(inst.elementInstanceKey), 'output mapping');
+      this.propagateVariables(inst.flowScopeKey, vars);
+    }
+    const behaviour = behaviourFor(node.type);
+    const flows = behaviour.selectOutgoing ? behaviour.selectOutgoing(this, inst, node) : this.defaultOutgoing(inst, node);
+    this.emit('element.completed', { elementInstanceKey: inst.elementInstanceKey, elementId: inst.elementId, endDate: this.nowIso }, inst.elementId);
+    this.dirtyScopes.add(inst.flowScopeKey);
+    behaviour.afterComplete?.(this, inst, node);
+    for (const flowId of flows) this.takeFlow(flowId, inst.flowScopeKey);
+  }
+
+  /**
+   * Activities and events leave on every unconditional flow and every flow whose condition is
+   * true; if they have conditional flows only and none is true, on the default flow.
+   */
+  defaultOutgoing(inst: ElementInstanceRecord, node: FlowNode): string[] {
+    const conditional = node.outgoing.filter((f) => this.process.flows.get(f)?.condition && f !== node.defaultFlow);
+    if (conditional.length === 0) return node.outgoing;
+    const vars = this.variablesFor(inst.elementInstanceKey);
+    const taken = node.outgoing.filter((f) => {
+      if (f === node.defaultFlow) return false;
+      const flow = this.process.flows.get(f)!;
+      return flow.condition ? this.evaluateCondition(flow.id, flow.condition, vars, node.id) : true;
+    });
+    if (taken.length > 0) return taken;
+    if (node.defaultFlow) return [node.defaultFlow];
+    throw new IncidentSignal(
+      'CONDITION_ERROR',
+      `expected at least one condition of the outgoing flows of <${node.id}> to be true, or a default flow`,
+    );
+  }
+
+  evaluateCondition(flowId: string, condition: string, vars: Record<string, unknown>, nodeId: string): boolean {
+    const result = evaluateFeel(condition, vars);
+    if (!result.ok) throw new IncidentSignal('CONDITION_ERROR', `condition of <${flowId}> at <${nodeId}>: ${result.message}`);
+    if (typeof result.value !== 'boolean') {
+      throw new IncidentSignal(
+        'CONDITION_ERROR',
+        `expected the condition '${condition}' of <${flowId}> to be a boolean, but it was ${JSON.stringify(result.value)}`,
+      );
+    }
+    return result.value;
+  }
+
+  takeFlow(flowId: string, flowScopeKey: string): void {
+    const flow = this.process.flows.get(flowId)!;
+    this.emit('flow.taken', { flowId, sourceId: flow.sourceId, targetId: flow.targetId, scopeKey: flowScopeKey }, flow.sourceId);
+    const target = this.node(flow.targetId);
+    const behaviour = behaviourFor(target.type);
+    if (behaviour.isJoin?.(target)) {
+      this.recordArrival(flowScopeKey, target.id, flowId);
+      this.dirtyScopes.add(flowScopeKey);
+      behaviour.onArrival?.(this, flowScopeKey, target);
+    } else {
+      this.activate(target.id, flowScopeKey);
+    }
+  }
+
+  // ---- joins ----------------------------------------------------------------------------
+
+  joinArrivals(scopeKey: string, gatewayId: string): Record<string, number> {
+    return this.state.instance.runtime.joins?.[scopeKey]?.[gatewayId] ?? {};
+  }
+
+  private writeJoins(mutate: (joins: NonNullable<InstanceStateJoins>) => void): void {
+    const joins = structuredClone(this.state.instance.runtime.joins ?? {});
+    mutate(joins);
+    for (const scope of Object.keys(joins)) {
+      for (const gw of Object.keys(joins[scope])) if (Object.keys(joins[scope][gw]).length === 0) delete joins[scope][gw];
+      if (Object.keys(joins[scope]).length === 0) delete joins[scope];
+    }
+    this.emit('instance.runtime_updated', { processInstanceKey: this.instanceKey, runtime: { ...this.state.instance.runtime, joins } });
+  }
+
+  private recordArrival(scopeKey: string, gatewayId: string, flowId: string): void {
+    this.writeJoins((joins) => {
+      joins[scopeKey] ??= {};
+      joins[scopeKey][gatewayId] ??= {};
+      joins[scopeKey][gatewayId][flowId] = (joins[scopeKey][gatewayId][flowId] ?? 0) + 1;
+    });
+  }
+
+  /** Consumes one token per arrived incoming flow of the join and activates the gateway. */
+  fireJoin(scopeKey: string, gatewayId: string): void {
+    this.writeJoins((joins) => {
+      const arrivals = joins[scopeKey]?.[gatewayId] ?? {};
+      for (const flowId of Object.keys(arrivals)) {
+        arrivals[flowId] -= 1;
+        if (arrivals[flowId] <= 0) delete arrivals[flowId];
+      }
+    });
+    this.activate(gatewayId, scopeKey);
+  }
+
+  hasPendingJoins(scopeKey: string): boolean {
+    const joins = this.state.instance.runtime.joins?.[scopeKey];
+    return !!joins && Object.keys(joins).length > 0;
+  }
+
+  /** Active element instances directly inside a scope. */
+  activeChildren(scopeKey: string): ElementInstanceRecord[] {
+    const out: ElementInstanceRecord[] = [];
+    for (const el of this.state.elements.values()) if (el.flowScopeKey === scopeKey && el.state === 'ACTIVE') out.push(el);
+    return out;
+  }
+
+  // ---- incidents and termination --------------------------------------------------------
+
+  createIncident(
+    inst: ElementInstanceRecord,
+    errorType: IncidentType,
+    errorMessage: string,
+    retryPhase: IncidentRecord['retryPhase'],
+    jobKey: string | null = null,
+  ): void {
+    const i = this.state.instance;
+    this.emit(
+      'incident.created',
+      {
+        incident: {
+          incidentKey: this.ctx.nextKey(),
+          tenantId: i.tenantId,
+          processInstanceKey: i.processInstanceKey,
+          processDefinitionKey: i.processDefinitionKey,
+          processDefinitionId: i.processDefinitionId,
+          elementInstanceKey: inst.elementInstanceKey,
+          elementId: inst.elementId,
+          jobKey,
+          errorType,
+          errorMessage,
+          state: 'ACTIVE',
+          retryPhase,
+          creationTime: this.nowIso,
+        },
+      },
+      inst.elementId,
+    );
+  }
+
+  resolveIncidentsOf(elementInstanceKey: string): void {
+    for (const inc of this.state.incidents.values()) {
+      if (inc.elementInstanceKey === elementInstanceKey && inc.state === 'ACTIVE') {
+        this.emit('incident.resolved', { incidentKey: inc.incidentKey, resolvedAt: this.nowIso }, inc.elementId);
+      }
+    }
+  }
+
+  /** Terminates an element instance and, for scopes, everything inside it. */
+  terminate(inst: ElementInstanceRecord): void {
+    if (inst.state !== 'ACTIVE') return;
+    for (const child of this.activeChildren(inst.elementInstanceKey)) this.terminate(child);
+    this.clearJoins(inst.elementInstanceKey);
+    const node = this.process.nodes.get(inst.elementId);
+    if (node) behaviourFor(node.type).terminate?.(this, inst, node);
+    this.cancelWaitsOf(inst);
+    this.resolveIncidentsOf(inst.elementInstanceKey);
+    this.emit('element.terminated', { elementInstanceKey: inst.elementInstanceKey, elementId: inst.elementId, endDate: this.nowIso }, inst.elementId);
+  }
+
+  /** Cancels the user tasks and jobs an element instance waits on. */
+  cancelWaitsOf(inst: ElementInstanceRecord): void {
+    for (const task of this.state.userTasks.values()) {
+      if (task.elementInstanceKey === inst.elementInstanceKey && task.state === 'CREATED') {
+        this.emit('task.canceled', { userTaskKey: task.userTaskKey, completionDate: this.nowIso }, inst.elementId);
+      }
+    }
+    for (const job of this.state.jobs.values()) {
+      if (job.elementInstanceKey === inst.elementInstanceKey && ['CREATED', 'ACTIVATED', 'FAILED'].includes(job.state)) {
+        this.emit('job.canceled', { jobKey: job.jobKey, endDate: this.nowIso }, inst.elementId);
+      }
+    }
+  }
+
+  clearJoins(scopeKey: string): void {
+    if (this.hasPendingJoins(scopeKey)) this.writeJoins((joins) => delete joins[scopeKey]);
+  }
+
+  /** Terminates everything in a scope, then completes the scope (terminate end event). */
+  terminateScope(scopeKey: string): void {
+    for (const child of this.activeChildren(scopeKey)) this.terminate(child);
+    this.clearJoins(scopeKey);
+    this.dirtyScopes.add(scopeKey);
+  }
+
+  // ---- the loop ---------------------------------------------------------------------------
+
+  /** Drains the agenda; turns IncidentSignals into incidents; completes scopes that ran empty. */
+  async run(): Promise<void> {
+    for (;;) {
+      while (this.agenda.length > 0) {
+        const step = this.agenda.shift()!;
+        await this.runStep(step);
+      }
+      if (!this.settleScopes()) break;
+    }
+  }
+
+  private async runStep(step: Step): Promise<void> {
+    let inst: ElementInstanceRecord;
+    if (step.op === 'activate') {
+      inst = this.createElementInstance(this.node(step.nodeId), step.flowScopeKey);
+    } else {
+      const found = this.state.elements.get(step.key);
+      if (!found || found.state !== 'ACTIVE') return;
+      inst = found;
+    }
+    try {
+      if (step.op === 'complete') await this.runCompletion(inst);
+      else await this.runActivation(inst);
+    } catch (err) {
+      if (err instanceof IncidentSignal) {
+        this.createIncident(inst, err.incidentType, err.message, step.op === 'complete' ? 'COMPLETE' : 'ACTIVATE');
+      } else {
+        throw err;
+      }
+    }
+  }
+
+  /**
+   * Re-evaluates joins that wait on tokens which can no longer arrive, and completes scopes with
+   * no active children and no waiting tokens. Returns true when it queued more work.
+   */
+  private settleScopes(): boolean {
+    let queued = false;
+    const scopes = [...this.dirtyScopes];
+    this.dirtyScopes.clear();
+    for (const scopeKey of scopes) {
+      const joins = this.state.instance.runtime.joins?.[scopeKey];
+      if (joins) {
+        for (const gatewayId of Object.keys(joins)) {
+          const gw = this.process.nodes.get(gatewayId);
+          if (gw && behaviourFor(gw.type).canFireJoin?.(this, scopeKey, gw)) {
+            this.fireJoin(scopeKey, gatewayId);
+            queued = true;
+          }
+        }
+      }
+    }
+    if (queued) {
+      for (const s of scopes) this.dirtyScopes.add(s);
+      return true;
+    }
+    for (const scopeKey of scopes) {
+      const scope = this.state.elements.get(scopeKey);
+      if (!scope || scope.state !== 'ACTIVE') continue;
+      if (this.activeChildren(scopeKey).length > 0 || this.hasPendingJoins(scopeKey)) continue;
+      if (scope.incidentKey) continue;
+      this.complete(scope);
+      queued = true;
+    }
+    return queued;
+  }
+
+  markScopeDirty(scopeKey: string): void {
+    this.dirtyScopes.add(scopeKey);
+  }
+}
+
+type InstanceStateJoins = InstanceState['instance']['runtime']['joins'];
+
+/** Sets `a.b.c` style targets, creating nested objects as needed. */
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let obj = target;
+  for (let i = 0; i < parts.length - 1; i++) {
+    const next = obj[parts[i]];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) obj[parts[i]] = {};
+    obj = obj[parts[i]] as Record<string, unknown>;
+  }
+  obj[parts[parts.length - 1]] = value;
+}
+
+export { PROCESS_SCOPE };

@@ -1,0 +1,124 @@
+import { IncidentSignal } from '../errors/engine-error.js';
+import { checkFeelSyntax, evaluateProperty, isFeel } from '../expressions/feel.js';
+import type { ElementBehaviour } from './behaviour.js';
+import { extension } from './behaviour.js';
+import { readTaskHeaders } from './job-task.js';
+
+function toList(value: unknown, what: string): string[] {
+  if (value === undefined || value === null || value === '') return [];
+  if (Array.isArray(value)) return value.map((v) => String(v));
+  if (typeof value === 'string') {
+    return value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  }
+  throw new IncidentSignal('EXTRACT_VALUE_ERROR', `${what}: expected a list of strings or a comma-separated string, but was ${JSON.stringify(value)}`);
+}
+
+function toDate(value: unknown, what: string): string | null {
+  if (value === undefined || value === null || value === '') return null;
+  const d = new Date(String(value));
+  if (Number.isNaN(d.getTime())) {
+    throw new IncidentSignal('EXTRACT_VALUE_ERROR', `${what}: expected an ISO 8601 date-time, but was ${JSON.stringify(value)}`);
+  }
+  return d.toISOString();
+}
+
+/**
+ * A user task waits for a person. Assignee, candidates, dates and priority may be static or FEEL;
+ * the form is linked by id (resolved to the latest deployed version when the task is created) or
+ * embedded in the model.
+ */
+export const userTaskBehaviour: ElementBehaviour = {
+  types: ['bpmn:UserTask'],
+  compile(el, node, report) {
+    const assignment = extension(el, 'zeebe:AssignmentDefinition');
+    const schedule = extension(el, 'zeebe:TaskSchedule');
+    const priority = extension(el, 'zeebe:PriorityDefinition');
+    const form = extension(el, 'zeebe:FormDefinition');
+    const legacyFormKey: string | undefined = el.extensionElements?.values?.find((v: any) => v.$type === 'zeebe:FormDefinition')
+      ?.formKey;
+    node.userTask = {
+      assignee: assignment?.assignee,
+      candidateGroups: assignment?.candidateGroups,
+      candidateUsers: assignment?.candidateUsers,
+      dueDate: schedule?.dueDate,
+      followUpDate: schedule?.followUpDate,
+      priority: priority?.priority,
+      formId: form?.formId,
+      externalFormReference: form?.externalReference ?? (legacyFormKey && !legacyFormKey.startsWith('camunda-forms:bpmn:') ? legacyFormKey : undefined),
+    };
+    node.taskHeaders = readTaskHeaders(el);
+    for (const [prop, value] of Object.entries(node.userTask)) {
+      if (typeof value === 'string' && isFeel(value)) {
+        const err = checkFeelSyntax(value);
+        if (err) report(`${prop} is not a valid FEEL expression: ${err}`);
+      }
+    }
+    if (node.userTask.priority !== undefined && !isFeel(node.userTask.priority)) {
+      const p = Number(node.userTask.priority);
+      if (!Number.isInteger(p) || p < 0 || p > 100) report(`priority must be an integer from 0 to 100, but was '${node.userTask.priority}'`);
+    }
+  },
+  async activate(run, inst, node) {
+    const props = node.userTask ?? {};
+    const vars = run.variablesFor(inst.elementInstanceKey);
+    const what = (p: string) => `<${node.id}> ${p}`;
+    const assignee = evaluateProperty(props.assignee, vars, what('assignee'));
+    const candidateGroups = toList(evaluateProperty(props.candidateGroups, vars, what('candidateGroups')), what('candidateGroups'));
+    const candidateUsers = toList(evaluateProperty(props.candidateUsers, vars, what('candidateUsers')), what('candidateUsers'));
+    const dueDate = toDate(evaluateProperty(props.dueDate, vars, what('dueDate')), what('dueDate'));
+    const followUpDate = toDate(evaluateProperty(props.followUpDate, vars, what('followUpDate')), what('followUpDate'));
+    const priorityValue = evaluateProperty(props.priority, vars, what('priority'));
+    let priority = 50;
+    if (priorityValue !== undefined && priorityValue !== null) {
+      priority = Number(priorityValue);
+      if (!Number.isInteger(priority) || priority < 0 || priority > 100) {
+        throw new IncidentSignal('EXTRACT_VALUE_ERROR', `${what('priority')}: expected an integer from 0 to 100, but was ${JSON.stringify(priorityValue)}`);
+      }
+    }
+    if (assignee !== undefined && assignee !== null && typeof assignee !== 'string') {
+      throw new IncidentSignal('EXTRACT_VALUE_ERROR', `${what('assignee')}: expected a string, but was ${JSON.stringify(assignee)}`);
+    }
+    let formKey: string | null = null;
+    let formId: string | null = null;
+    if (props.formId) {
+      const form = await run.ctx.services.resolveForm(run.state.instance.tenantId, props.formId);
+      if (!form) throw new IncidentSignal('FORM_NOT_FOUND', `expected a deployed form with id <${props.formId}> for <${node.id}>, but found none`);
+      formKey = form.formKey;
+      formId = form.formId;
+    }
+    const i = run.state.instance;
+    run.emit(
+      'task.created',
+      {
+        task: {
+          userTaskKey: run.ctx.nextKey(),
+          elementInstanceKey: inst.elementInstanceKey,
+          processInstanceKey: i.processInstanceKey,
+          processDefinitionKey: i.processDefinitionKey,
+          processDefinitionId: i.processDefinitionId,
+          processDefinitionVersion: i.processDefinitionVersion,
+          elementId: node.id,
+          name: node.name ?? null,
+          tenantId: i.tenantId,
+          state: 'CREATED',
+          assignee: (assignee as string | undefined) || null,
+          candidateGroups,
+          candidateUsers,
+          dueDate,
+          followUpDate,
+          priority,
+          formKey,
+          formId,
+          embeddedForm: props.embeddedForm ?? null,
+          customHeaders: node.taskHeaders ?? {},
+          creationDate: run.nowIso,
+          completionDate: null,
+        },
+      },
+      node.id,
+    );
+  },
+};

@@ -1,0 +1,237 @@
+import { behaviourFor, isSupportedType } from '../elements/registry.js';
+import { extension } from '../elements/behaviour.js';
+import { checkFeelSyntax, isFeel } from '../expressions/feel.js';
+import { lint } from './lint.js';
+import { type ModdleElement, parseXml } from './moddle.js';
+import type { CompileResult, CompiledProcess, FlowNode, IoMapping, Problem, SequenceFlow } from './types.js';
+
+const IGNORED_FLOW_ELEMENTS = new Set(['bpmn:DataObject', 'bpmn:DataObjectReference', 'bpmn:DataStoreReference']);
+
+function noneStartOf(container: ModdleElement): ModdleElement[] {
+  return (container.flowElements ?? []).filter(
+    (e: ModdleElement) => e.$type === 'bpmn:StartEvent' && !(e.eventDefinitions?.length > 0),
+  );
+}
+
+function readMappings(el: ModdleElement, kind: 'inputParameters' | 'outputParameters', report: (m: string) => void): IoMapping[] {
+  const io = extension(el, 'zeebe:IoMapping');
+  const out: IoMapping[] = [];
+  for (const p of io?.[kind] ?? []) {
+    if (!p.target) {
+      report(`an ${kind === 'inputParameters' ? 'input' : 'output'} mapping has no target`);
+      continue;
+    }
+    const source = p.source ?? '=null';
+    if (isFeel(source)) {
+      const err = checkFeelSyntax(source);
+      if (err) report(`mapping to <${p.target}> is not a valid FEEL expression: ${err}`);
+    }
+    out.push({ source, target: p.target });
+  }
+  return out;
+}
+
+function checkCondition(flow: ModdleElement, report: (id: string, m: string) => void): string | undefined {
+  const expr = flow.conditionExpression;
+  if (!expr) return undefined;
+  const body: string = (expr.body ?? '').trim();
+  const language: string | undefined = expr.language;
+  if (language && !/^feel$/i.test(language)) {
+    report(flow.id, `conditions in '${language}' are not evaluated; use a FEEL expression starting with =`);
+    return undefined;
+  }
+  if (/^[$#]\{/.test(body)) {
+    report(flow.id, `condition '${body}' is a JUEL/JavaScript expression; use a FEEL expression starting with =`);
+    return undefined;
+  }
+  if (!isFeel(body)) {
+    report(flow.id, `condition '${body}' must be a FEEL expression starting with =`);
+    return undefined;
+  }
+  const err = checkFeelSyntax(body);
+  if (err) report(flow.id, `condition '${body}' is not a valid FEEL expression: ${err}`);
+  return body;
+}
+
+function compileProcess(processEl: ModdleElement, errors: Problem[]): CompiledProcess | null {
+  const nodes = new Map<string, FlowNode>();
+  const flows = new Map<string, SequenceFlow>();
+  const report = (elementId: string, message: string) => errors.push({ elementId, message, rule: 'executable' });
+  const embeddedForms = new Map<string, unknown>();
+  for (const f of processEl.extensionElements?.values ?? []) {
+    if (f.$type === 'zeebe:UserTaskForm' && f.id) {
+      try {
+        embeddedForms.set(f.id, JSON.parse(f.body ?? ''));
+      } catch {
+        report(f.id, 'the embedded form is not valid JSON');
+      }
+    }
+  }
+
+  const compileScope = (container: ModdleElement, scopeId: string): string | undefined => {
+    const starts = noneStartOf(container);
+    if (starts.length === 0) report(container.id, `expected <${container.id}> to have a none start event`);
+    if (starts.length > 1) {
+      report(container.id, `expected <${container.id}> to have one none start event, but found ${starts.map((s: ModdleElement) => `<${s.id}>`).join(', ')}`);
+    }
+    for (const el of container.flowElements ?? []) {
+      if (el.$type === 'bpmn:SequenceFlow') {
+        if (!el.sourceRef || !el.targetRef) {
+          report(el.id, `sequence flow <${el.id}> needs a source and a target`);
+          continue;
+        }
+        flows.set(el.id, {
+          id: el.id,
+          name: el.name,
+          sourceId: el.sourceRef.id,
+          targetId: el.targetRef.id,
+          condition: checkCondition(el, report),
+        });
+        continue;
+      }
+      if (IGNORED_FLOW_ELEMENTS.has(el.$type) || !el.$instanceOf('bpmn:FlowNode')) continue;
+      if (!isSupportedType(el.$type)) {
+        report(el.id, `element <${el.id}> of type ${el.$type.replace('bpmn:', '')} is not supported`);
+        continue;
+      }
+      const elReport = (m: string) => report(el.id, m.includes(`<${el.id}>`) ? m : `<${el.id}>: ${m}`);
+      const node: FlowNode = {
+        id: el.id,
+        name: el.name,
+        type: el.$type,
+        scopeId,
+        incoming: (el.incoming ?? []).map((f: ModdleElement) => f.id),
+        outgoing: (el.outgoing ?? []).map((f: ModdleElement) => f.id),
+        defaultFlow: el.default?.id,
+        inputs: readMappings(el, 'inputParameters', elReport),
+        outputs: readMappings(el, 'outputParameters', elReport),
+      };
+      if (el.loopCharacteristics) elReport('multi-instance and loops are not supported yet');
+      if (el.isForCompensation) elReport('compensation is not supported');
+      behaviourFor(el.$type).compile?.(el, node, elReport);
+      if (node.userTask) {
+        const formKey: string | undefined = extension(el, 'zeebe:FormDefinition')?.formKey;
+        if (formKey?.startsWith('camunda-forms:bpmn:')) {
+          const id = formKey.slice('camunda-forms:bpmn:'.length);
+          if (!embeddedForms.has(id)) elReport(`the embedded form <${id}> is not defined in the process`);
+          node.userTask.embeddedForm = embeddedForms.get(id);
+        }
+      }
+      nodes.set(el.id, node);
+      if (el.$type === 'bpmn:SubProcess') node.startId = compileScope(el, el.id);
+    }
+    return starts[0]?.id;
+  };
+
+  const startId = compileScope(processEl, processEl.id);
+  nodes.set(processEl.id, {
+    id: processEl.id,
+    name: processEl.name,
+    type: 'bpmn:Process',
+    scopeId: '',
+    incoming: [],
+    outgoing: [],
+    inputs: [],
+    outputs: [],
+    startId,
+  });
+
+  // Outgoing flows in document order, so "first true condition" means the first in the file.
+  const order = new Map([...flows.keys()].map((id, i) => [id, i]));
+  for (const node of nodes.values()) {
+    node.incoming = node.incoming.filter((f) => flows.has(f));
+    node.outgoing = node.outgoing.filter((f) => flows.has(f)).sort((a, b) => order.get(a)! - order.get(b)!);
+  }
+  for (const flow of flows.values()) {
+    const source = nodes.get(flow.sourceId);
+    const target = nodes.get(flow.targetId);
+    if (source && !source.outgoing.includes(flow.id)) source.outgoing.push(flow.id);
+    if (target && !target.incoming.includes(flow.id)) target.incoming.push(flow.id);
+  }
+
+  const versionTag = extension(processEl, 'zeebe:VersionTag')?.value;
+  return { id: processEl.id, name: processEl.name, versionTag, startId: startId ?? '', nodes, flows, inclusiveReach: inclusiveReach(nodes, flows) };
+}
+
+/** For every inclusive join: from each node of its scope, which of its incoming flows are reachable. */
+function inclusiveReach(nodes: Map<string, FlowNode>, flows: Map<string, SequenceFlow>) {
+  const result = new Map<string, Map<string, Set<string>>>();
+  for (const gw of nodes.values()) {
+    if (gw.type !== 'bpmn:InclusiveGateway' || gw.incoming.length < 2) continue;
+    const perNode = new Map<string, Set<string>>();
+    for (const start of nodes.values()) {
+      if (start.scopeId !== gw.scopeId || start.id === gw.id) continue;
+      const reached = new Set<string>();
+      const seen = new Set<string>([start.id]);
+      const queue = [start.id];
+      while (queue.length > 0) {
+        const current = nodes.get(queue.shift()!)!;
+        for (const flowId of current.outgoing) {
+          const flow = flows.get(flowId)!;
+          if (flow.targetId === gw.id) {
+            reached.add(flowId);
+            continue;
+          }
+          if (!seen.has(flow.targetId)) {
+            seen.add(flow.targetId);
+            queue.push(flow.targetId);
+          }
+        }
+      }
+      perNode.set(start.id, reached);
+    }
+    result.set(gw.id, perNode);
+  }
+  return result;
+}
+
+/**
+ * Parses, lints and compiles BPMN XML. Errors list every problem with its element id; a model
+ * with errors must be rejected. Warnings (style findings) are returned with an accepted model.
+ */
+export async function compileBpmn(xml: string): Promise<CompileResult> {
+  let parsed: Awaited<ReturnType<typeof parseXml>>;
+  try {
+    parsed = await parseXml(xml);
+  } catch (err) {
+    return { processes: [], errors: [{ elementId: '', message: `the file is not valid BPMN XML: ${(err as Error).message}`, rule: 'xml' }], warnings: [] };
+  }
+  const { definitions } = parsed;
+  const errors: Problem[] = [];
+  const warnings: Problem[] = parsed.warnings.map((message) => ({ elementId: '', message, rule: 'xml' }));
+  if (!definitions || definitions.$type !== 'bpmn:Definitions') {
+    return { processes: [], errors: [{ elementId: '', message: 'expected a bpmn:definitions root element', rule: 'xml' }], warnings };
+  }
+  const executable = (definitions.rootElements ?? []).filter((e: ModdleElement) => e.$type === 'bpmn:Process' && e.isExecutable);
+  if (executable.length === 0) {
+    errors.push({ elementId: definitions.id ?? '', message: 'expected at least one executable process (isExecutable="true")', rule: 'executable' });
+    return { processes: [], errors, warnings };
+  }
+  const linted = await lint(definitions);
+  // Lint errors about non-executable pools only warn: nothing will run them.
+  const executableIds = new Set<string>([definitions.id ?? '']);
+  const collect = (container: ModdleElement) => {
+    executableIds.add(container.id);
+    for (const el of container.flowElements ?? []) {
+      executableIds.add(el.id);
+      if (el.flowElements) collect(el);
+    }
+  };
+  executable.forEach(collect);
+  for (const problem of linted.errors) (executableIds.has(problem.elementId) ? errors : warnings).push(problem);
+  warnings.push(...linted.warnings);
+  const processes: CompiledProcess[] = [];
+  for (const p of executable) {
+    const compiled = compileProcess(p, errors);
+    if (compiled) processes.push(compiled);
+  }
+  const seen = new Set<string>();
+  const dedupe = (list: Problem[]) =>
+    list.filter((p) => {
+      const k = `${p.elementId}|${p.message}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
+  return { processes: errors.length > 0 ? [] : processes, errors: dedupe(errors), warnings: dedupe(warnings) };
+}

@@ -1,0 +1,52 @@
+import type {
+  ElementInstanceRecord,
+  IncidentRecord,
+  InstanceRuntime,
+  JobRecord,
+  ProcessInstanceRecord,
+  UserTaskRecord,
+} from './types.js';
+
+/**
+ * The one typed event map. Events are past tense; each carries what the runtime needs to write its
+ * rows and the history entry. `actor` is added by the runtime from the command context.
+ */
+export interface EngineEventMap {
+  'instance.created': { instance: ProcessInstanceRecord };
+  'instance.completed': { processInstanceKey: string; endDate: string };
+  'instance.terminated': { processInstanceKey: string; endDate: string };
+  'instance.runtime_updated': { processInstanceKey: string; runtime: InstanceRuntime };
+  'element.activated': { element: ElementInstanceRecord };
+  'element.completed': { elementInstanceKey: string; elementId: string; endDate: string };
+  'element.terminated': { elementInstanceKey: string; elementId: string; endDate: string };
+  'flow.taken': { flowId: string; sourceId: string; targetId: string; scopeKey: string };
+  'variable.set': {
+    variableKey: string;
+    scopeKey: string;
+    name: string;
+    value: unknown;
+    /** undefined when the variable is new */
+    previous?: unknown;
+    created: boolean;
+  };
+  'task.created': { task: UserTaskRecord };
+  'task.assigned': { userTaskKey: string; assignee: string | null; previous: string | null };
+  'task.completed': { userTaskKey: string; completionDate: string; variables: Record<string, unknown> };
+  'task.canceled': { userTaskKey: string; completionDate: string };
+  'job.created': { job: JobRecord };
+  'job.completed': { jobKey: string; endDate: string; variables: Record<string, unknown> };
+  'job.failed': { jobKey: string; retries: number; errorMessage: string | null; dueAt: string };
+  'job.error_thrown': { jobKey: string; errorCode: string; errorMessage: string | null; endDate: string };
+  'job.canceled': { jobKey: string; endDate: string };
+  'job.retries_updated': { jobKey: string; retries: number };
+  'incident.created': { incident: IncidentRecord };
+  'incident.resolved': { incidentKey: string; resolvedAt: string };
+}
+
+export type EngineEventType = keyof EngineEventMap;
+
+export type EngineEvent = {
+  [K in EngineEventType]: { type: K; processInstanceKey: string; elementId?: string } & EngineEventMap[K];
+}[EngineEventType];
+
+export type EventOf<K extends EngineEventType> = Extract<EngineEvent, { type: K }>;

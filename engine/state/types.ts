@@ -1,0 +1,145 @@
+/**
+ * Runtime records of one process instance, as the engine sees them. The runtime loads the active
+ * ones for a command, the engine emits events, and `apply` folds each event into this state.
+ * Keys are 64-bit integers as decimal strings; dates are ISO-8601 strings.
+ */
+
+export type InstanceStatus = 'ACTIVE' | 'COMPLETED' | 'TERMINATED';
+
+export interface ProcessInstanceRecord {
+  processInstanceKey: string;
+  tenantId: string;
+  processDefinitionKey: string;
+  processDefinitionId: string;
+  processDefinitionVersion: number;
+  state: InstanceStatus;
+  businessKey: string | null;
+  initiator: string | null;
+  revision: number;
+  hasIncident: boolean;
+  runtime: InstanceRuntime;
+  parentProcessInstanceKey: string | null;
+  parentElementInstanceKey: string | null;
+  startDate: string;
+  endDate: string | null;
+}
+
+/** Bookkeeping that is not an element instance: tokens waiting at joins, per flow scope key. */
+export interface InstanceRuntime {
+  /** scopeKey -> gatewayId -> incoming flowId -> number of tokens arrived */
+  joins?: Record<string, Record<string, Record<string, number>>>;
+}
+
+export interface ElementInstanceRecord {
+  elementInstanceKey: string;
+  processInstanceKey: string;
+  /** Key of the enclosing scope (process instance or sub-process); '-1' for the process itself. */
+  flowScopeKey: string;
+  elementId: string;
+  elementName: string | null;
+  elementType: string;
+  state: InstanceStatus;
+  incidentKey: string | null;
+  startDate: string;
+  endDate: string | null;
+}
+
+export interface VariableRecord {
+  variableKey: string;
+  scopeKey: string;
+  name: string;
+  value: unknown;
+}
+
+export type UserTaskState = 'CREATED' | 'COMPLETED' | 'CANCELED';
+
+export interface UserTaskRecord {
+  userTaskKey: string;
+  elementInstanceKey: string;
+  processInstanceKey: string;
+  processDefinitionKey: string;
+  processDefinitionId: string;
+  processDefinitionVersion: number;
+  elementId: string;
+  name: string | null;
+  tenantId: string;
+  state: UserTaskState;
+  assignee: string | null;
+  candidateGroups: string[];
+  candidateUsers: string[];
+  dueDate: string | null;
+  followUpDate: string | null;
+  priority: number;
+  formKey: string | null;
+  formId: string | null;
+  embeddedForm: unknown | null;
+  customHeaders: Record<string, string>;
+  creationDate: string;
+  completionDate: string | null;
+}
+
+export type JobState = 'CREATED' | 'ACTIVATED' | 'FAILED' | 'COMPLETED' | 'ERROR_THROWN' | 'CANCELED';
+
+export interface JobRecord {
+  jobKey: string;
+  type: string;
+  kind: 'BPMN_ELEMENT';
+  state: JobState;
+  tenantId: string;
+  processInstanceKey: string;
+  elementInstanceKey: string;
+  elementId: string;
+  processDefinitionKey: string;
+  processDefinitionId: string;
+  processDefinitionVersion: number;
+  retries: number;
+  worker: string | null;
+  deadline: string | null;
+  dueAt: string;
+  customHeaders: Record<string, string>;
+  errorMessage: string | null;
+  errorCode: string | null;
+  createdAt: string;
+}
+
+export type IncidentState = 'ACTIVE' | 'RESOLVED';
+
+export interface IncidentRecord {
+  incidentKey: string;
+  tenantId: string;
+  processInstanceKey: string;
+  processDefinitionKey: string;
+  processDefinitionId: string;
+  elementInstanceKey: string;
+  elementId: string;
+  jobKey: string | null;
+  errorType: string;
+  errorMessage: string;
+  state: IncidentState;
+  /** Which step of the element to run again when the incident is resolved. */
+  retryPhase: 'ACTIVATE' | 'COMPLETE' | 'JOB';
+  creationTime: string;
+}
+
+/** Everything the engine needs of one instance to run a command. */
+export interface InstanceState {
+  instance: ProcessInstanceRecord;
+  /** Active element instances (plus those ended during the current command). */
+  elements: Map<string, ElementInstanceRecord>;
+  /** scopeKey -> name -> variable */
+  variables: Map<string, Map<string, VariableRecord>>;
+  userTasks: Map<string, UserTaskRecord>;
+  jobs: Map<string, JobRecord>;
+  incidents: Map<string, IncidentRecord>;
+}
+
+export function emptyState(instance: ProcessInstanceRecord): InstanceState {
+  return {
+    instance,
+    elements: new Map(),
+    variables: new Map(),
+    userTasks: new Map(),
+    jobs: new Map(),
+    incidents: new Map(),
+  };
+}
