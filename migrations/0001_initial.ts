@@ -220,6 +220,7 @@ export async function up(knex: Knex): Promise<void> {
     t.text('error_type').notNullable();
     t.text('error_message').notNullable();
     t.text('state').notNullable(); // ACTIVE | RESOLVED
+    t.text('retry_phase').notNullable().defaultTo('ACTIVATE'); // what resolution runs again
     t.timestamp('creation_time', { useTz: true }).notNullable();
     t.timestamp('resolved_at', { useTz: true });
     t.index(['process_instance_key', 'state']);

@@ -22,8 +22,21 @@ export type Command =
   | { type: 'task.assign'; userTaskKey: string; assignee: string; allowOverride: boolean }
   | { type: 'task.unassign'; userTaskKey: string }
   | { type: 'job.complete'; jobKey: string; variables: Record<string, unknown> }
-  | { type: 'job.fail'; jobKey: string; retries: number; errorMessage: string | null; retryBackOffMs: number; variables: Record<string, unknown> }
-  | { type: 'job.throw_error'; jobKey: string; errorCode: string; errorMessage: string | null; variables: Record<string, unknown> }
+  | {
+      type: 'job.fail';
+      jobKey: string;
+      retries: number;
+      errorMessage: string | null;
+      retryBackOffMs: number;
+      variables: Record<string, unknown>;
+    }
+  | {
+      type: 'job.throw_error';
+      jobKey: string;
+      errorCode: string;
+      errorMessage: string | null;
+      variables: Record<string, unknown>;
+    }
   | { type: 'incident.resolve'; incidentKey: string };
 
 export interface Decision {
@@ -31,13 +44,20 @@ export interface Decision {
   events: EngineEvent[];
 }
 
-type Handler<C extends Command> = (run: Runner, command: C) => Promise<Failure | undefined> | Failure | undefined;
+type Handler<C extends Command> = (
+  run: Runner,
+  command: C,
+) => Promise<Failure | undefined> | Failure | undefined;
 type Handlers = { [K in Command['type']]: Handler<Extract<Command, { type: K }>> };
 
 function activeTask(run: Runner, key: string) {
   const task = run.state.userTasks.get(key);
   if (!task) return fail('NOT_FOUND', `expected to find user task with key <${key}>, but none was found`);
-  if (task.state !== 'CREATED') return fail('INVALID_STATE', `expected user task <${key}> to be open, but it is ${task.state.toLowerCase()}`);
+  if (task.state !== 'CREATED')
+    return fail(
+      'INVALID_STATE',
+      `expected user task <${key}> to be open, but it is ${task.state.toLowerCase()}`,
+    );
   return task;
 }
 
@@ -45,14 +65,17 @@ function activeJob(run: Runner, key: string) {
   const job = run.state.jobs.get(key);
   if (!job) return fail('NOT_FOUND', `expected to find job with key <${key}>, but none was found`);
   if (!['CREATED', 'ACTIVATED'].includes(job.state)) {
-    return fail('INVALID_STATE', `expected job <${key}> to be activatable or activated, but it is ${job.state.toLowerCase()}`);
+    return fail(
+      'INVALID_STATE',
+      `expected job <${key}> to be activatable or activated, but it is ${job.state.toLowerCase()}`,
+    );
   }
   return job;
 }
 
 function elementOf(run: Runner, key: string) {
   const el = run.state.elements.get(key);
-  if (!el || el.state !== 'ACTIVE') return fail('INVALID_STATE', `expected element instance <${key}> to be active`);
+  if (el?.state !== 'ACTIVE') return fail('INVALID_STATE', `expected element instance <${key}> to be active`);
   return el;
 }
 
@@ -61,14 +84,16 @@ const handlers: Handlers = {
     run.emit('instance.created', { instance: run.state.instance });
     const processNode = run.node(run.process.id);
     const root = run.createElementInstance(processNode, PROCESS_SCOPE, run.instanceKey);
-    for (const [name, value] of Object.entries(c.variables)) run.setLocalVariable(root.elementInstanceKey, name, value);
+    for (const [name, value] of Object.entries(c.variables))
+      run.setLocalVariable(root.elementInstanceKey, name, value);
     run.resumeActivation(root);
     return undefined;
   },
 
   'instance.cancel'(run) {
     const root = run.state.elements.get(run.instanceKey);
-    if (!root || root.state !== 'ACTIVE') return fail('INVALID_STATE', `expected process instance <${run.instanceKey}> to be active`);
+    if (root?.state !== 'ACTIVE')
+      return fail('INVALID_STATE', `expected process instance <${run.instanceKey}> to be active`);
     run.terminate(root);
     run.emit('instance.terminated', { processInstanceKey: run.instanceKey, endDate: run.nowIso });
     return undefined;
@@ -79,7 +104,11 @@ const handlers: Handlers = {
     if ('failure' in task) return task;
     const el = elementOf(run, task.elementInstanceKey);
     if ('failure' in el) return el;
-    run.emit('task.completed', { userTaskKey: task.userTaskKey, completionDate: run.nowIso, variables: c.variables }, task.elementId);
+    run.emit(
+      'task.completed',
+      { userTaskKey: task.userTaskKey, completionDate: run.nowIso, variables: c.variables },
+      task.elementId,
+    );
     run.mergeCompletionVariables(el, c.variables);
     run.complete(el);
     return undefined;
@@ -92,7 +121,11 @@ const handlers: Handlers = {
       return fail('CONFLICT', `user task <${task.userTaskKey}> is already assigned to <${task.assignee}>`);
     }
     if (task.assignee === c.assignee) return undefined;
-    run.emit('task.assigned', { userTaskKey: task.userTaskKey, assignee: c.assignee, previous: task.assignee }, task.elementId);
+    run.emit(
+      'task.assigned',
+      { userTaskKey: task.userTaskKey, assignee: c.assignee, previous: task.assignee },
+      task.elementId,
+    );
     return undefined;
   },
 
@@ -100,7 +133,11 @@ const handlers: Handlers = {
     const task = activeTask(run, c.userTaskKey);
     if ('failure' in task) return task;
     if (task.assignee === null) return undefined;
-    run.emit('task.assigned', { userTaskKey: task.userTaskKey, assignee: null, previous: task.assignee }, task.elementId);
+    run.emit(
+      'task.assigned',
+      { userTaskKey: task.userTaskKey, assignee: null, previous: task.assignee },
+      task.elementId,
+    );
     return undefined;
   },
 
@@ -109,7 +146,11 @@ const handlers: Handlers = {
     if ('failure' in job) return job;
     const el = elementOf(run, job.elementInstanceKey);
     if ('failure' in el) return el;
-    run.emit('job.completed', { jobKey: job.jobKey, endDate: run.nowIso, variables: c.variables }, job.elementId);
+    run.emit(
+      'job.completed',
+      { jobKey: job.jobKey, endDate: run.nowIso, variables: c.variables },
+      job.elementId,
+    );
     run.mergeCompletionVariables(el, c.variables);
     run.complete(el);
     return undefined;
@@ -121,12 +162,23 @@ const handlers: Handlers = {
     const el = elementOf(run, job.elementInstanceKey);
     if ('failure' in el) return el;
     if (Object.keys(c.variables).length > 0) {
-      for (const [name, value] of Object.entries(c.variables)) run.setLocalVariable(el.elementInstanceKey, name, value);
+      for (const [name, value] of Object.entries(c.variables))
+        run.setLocalVariable(el.elementInstanceKey, name, value);
     }
     const dueAt = new Date(run.ctx.now.getTime() + Math.max(0, c.retryBackOffMs)).toISOString();
-    run.emit('job.failed', { jobKey: job.jobKey, retries: c.retries, errorMessage: c.errorMessage, dueAt }, job.elementId);
+    run.emit(
+      'job.failed',
+      { jobKey: job.jobKey, retries: c.retries, errorMessage: c.errorMessage, dueAt },
+      job.elementId,
+    );
     if (c.retries <= 0) {
-      run.createIncident(el, 'JOB_NO_RETRIES', c.errorMessage || `job <${job.jobKey}> of type '${job.type}' failed and has no retries left`, 'JOB', job.jobKey);
+      run.createIncident(
+        el,
+        'JOB_NO_RETRIES',
+        c.errorMessage || `job <${job.jobKey}> of type '${job.type}' failed and has no retries left`,
+        'JOB',
+        job.jobKey,
+      );
     }
     return undefined;
   },
@@ -136,7 +188,11 @@ const handlers: Handlers = {
     if ('failure' in job) return job;
     const el = elementOf(run, job.elementInstanceKey);
     if ('failure' in el) return el;
-    run.emit('job.error_thrown', { jobKey: job.jobKey, errorCode: c.errorCode, errorMessage: c.errorMessage, endDate: run.nowIso }, job.elementId);
+    run.emit(
+      'job.error_thrown',
+      { jobKey: job.jobKey, errorCode: c.errorCode, errorMessage: c.errorMessage, endDate: run.nowIso },
+      job.elementId,
+    );
     // Error boundary events and error event sub-processes come with the events issue; until then
     // every thrown error is uncaught.
     run.createIncident(
@@ -151,16 +207,27 @@ const handlers: Handlers = {
 
   'incident.resolve'(run, c) {
     const incident = run.state.incidents.get(c.incidentKey);
-    if (!incident) return fail('NOT_FOUND', `expected to find incident with key <${c.incidentKey}>, but none was found`);
-    if (incident.state !== 'ACTIVE') return fail('INVALID_STATE', `expected incident <${c.incidentKey}> to be active, but it is resolved`);
+    if (!incident)
+      return fail('NOT_FOUND', `expected to find incident with key <${c.incidentKey}>, but none was found`);
+    if (incident.state !== 'ACTIVE')
+      return fail('INVALID_STATE', `expected incident <${c.incidentKey}> to be active, but it is resolved`);
     const el = elementOf(run, incident.elementInstanceKey);
-    run.emit('incident.resolved', { incidentKey: incident.incidentKey, resolvedAt: run.nowIso }, incident.elementId);
+    run.emit(
+      'incident.resolved',
+      { incidentKey: incident.incidentKey, resolvedAt: run.nowIso },
+      incident.elementId,
+    );
     if ('failure' in el) return undefined;
     if (incident.retryPhase === 'ACTIVATE') run.resumeActivation(el);
     else if (incident.retryPhase === 'COMPLETE') run.resumeCompletion(el);
     else if (incident.jobKey) {
       const job = run.state.jobs.get(incident.jobKey);
-      if (job?.state === 'FAILED') run.emit('job.retries_updated', { jobKey: job.jobKey, retries: Math.max(1, job.retries) }, job.elementId);
+      if (job?.state === 'FAILED')
+        run.emit(
+          'job.retries_updated',
+          { jobKey: job.jobKey, retries: Math.max(1, job.retries) },
+          job.elementId,
+        );
       if (job?.state === 'ERROR_THROWN') {
         // The error could not be caught: resolving retries the work as a fresh job.
         run.emit('job.canceled', { jobKey: job.jobKey, endDate: run.nowIso }, job.elementId);
@@ -172,7 +239,10 @@ const handlers: Handlers = {
 };
 
 /** The initial state of a new instance; `instance.create` then fills it. */
-export function newInstanceState(c: Extract<Command, { type: 'instance.create' }>, ctx: CommandContext): InstanceState {
+export function newInstanceState(
+  c: Extract<Command, { type: 'instance.create' }>,
+  ctx: CommandContext,
+): InstanceState {
   const instance: ProcessInstanceRecord = {
     processInstanceKey: ctx.nextKey(),
     tenantId: c.tenantId,
@@ -198,9 +268,16 @@ export function newInstanceState(c: Extract<Command, { type: 'instance.create' }
  * and returns the events (already applied to `state`), or a failure value with nothing applied.
  * For `instance.create` pass the state from `newInstanceState`.
  */
-export async function decide(state: InstanceState, command: Command, ctx: CommandContext): Promise<Decision | Failure> {
+export async function decide(
+  state: InstanceState,
+  command: Command,
+  ctx: CommandContext,
+): Promise<Decision | Failure> {
   if (command.type !== 'instance.create' && state.instance.state !== 'ACTIVE') {
-    return fail('INVALID_STATE', `expected process instance <${state.instance.processInstanceKey}> to be active, but it is ${state.instance.state.toLowerCase()}`);
+    return fail(
+      'INVALID_STATE',
+      `expected process instance <${state.instance.processInstanceKey}> to be active, but it is ${state.instance.state.toLowerCase()}`,
+    );
   }
   const run = new Runner(state, ctx);
   const handler = handlers[command.type] as Handler<Command>;

@@ -24,7 +24,7 @@ function deepEqual(a: unknown, b: unknown): boolean {
  */
 export class Runner {
   readonly events: EngineEvent[] = [];
-  private readonly agenda: Step[] = [];
+  private agenda: Step[] = [];
   private readonly dirtyScopes = new Set<string>();
 
   constructor(
@@ -43,7 +43,12 @@ export class Runner {
   }
 
   emit<K extends EngineEventType>(type: K, payload: EngineEventMap[K], elementId?: string): void {
-    const event = { type, processInstanceKey: this.instanceKey, elementId, ...payload } as unknown as EngineEvent;
+    const event = {
+      type,
+      processInstanceKey: this.instanceKey,
+      elementId,
+      ...payload,
+    } as unknown as EngineEvent;
     apply(this.state, event);
     this.events.push(event);
   }
@@ -105,8 +110,11 @@ export class Runner {
     const out: Record<string, unknown> = {};
     const ctxWithResults = { ...context };
     for (const m of mappings) {
-      const result = isFeel(m.source) ? evaluateFeel(m.source, ctxWithResults) : { ok: true as const, value: m.source };
-      if (!result.ok) throw new IncidentSignal('IO_MAPPING_ERROR', `${what} <${m.target}>: ${result.message}`);
+      const result = isFeel(m.source)
+        ? evaluateFeel(m.source, ctxWithResults)
+        : { ok: true as const, value: m.source };
+      if (!result.ok)
+        throw new IncidentSignal('IO_MAPPING_ERROR', `${what} <${m.target}>: ${result.message}`);
       setPath(out, m.target, result.value);
       setPath(ctxWithResults, m.target, result.value);
     }
@@ -120,7 +128,8 @@ export class Runner {
   mergeCompletionVariables(inst: ElementInstanceRecord, variables: Record<string, unknown>): void {
     const node = this.node(inst.elementId);
     if (node.outputs.length > 0) {
-      for (const [name, value] of Object.entries(variables)) this.setLocalVariable(inst.elementInstanceKey, name, value);
+      for (const [name, value] of Object.entries(variables))
+        this.setLocalVariable(inst.elementInstanceKey, name, value);
     } else {
       this.propagateVariables(inst.elementInstanceKey, variables);
     }
@@ -146,7 +155,11 @@ export class Runner {
     this.complete(inst);
   }
 
-  createElementInstance(node: FlowNode | { id: string; name?: string; type: string }, flowScopeKey: string, key?: string) {
+  createElementInstance(
+    node: FlowNode | { id: string; name?: string; type: string },
+    flowScopeKey: string,
+    key?: string,
+  ) {
     const element: ElementInstanceRecord = {
       elementInstanceKey: key ?? this.ctx.nextKey(),
       processInstanceKey: this.instanceKey,
@@ -167,7 +180,8 @@ export class Runner {
     const node = this.node(inst.elementId);
     if (node.inputs.length > 0) {
       const vars = this.evaluateMappings(node.inputs, this.variablesFor(inst.flowScopeKey), 'input mapping');
-      for (const [name, value] of Object.entries(vars)) this.setLocalVariable(inst.elementInstanceKey, name, value);
+      for (const [name, value] of Object.entries(vars))
+        this.setLocalVariable(inst.elementInstanceKey, name, value);
     }
     await behaviourFor(node.type).activate(this, inst, node);
   }
@@ -175,12 +189,22 @@ export class Runner {
   private async runCompletion(inst: ElementInstanceRecord): Promise<void> {
     const node = this.node(inst.elementId);
     if (node.outputs.length > 0) {
-      const vars = this.evaluateMappings(node.outputs, this.variablesFor(inst.elementInstanceKey), 'output mapping');
+      const vars = this.evaluateMappings(
+        node.outputs,
+        this.variablesFor(inst.elementInstanceKey),
+        'output mapping',
+      );
       this.propagateVariables(inst.flowScopeKey, vars);
     }
     const behaviour = behaviourFor(node.type);
-    const flows = behaviour.selectOutgoing ? behaviour.selectOutgoing(this, inst, node) : this.defaultOutgoing(inst, node);
-    this.emit('element.completed', { elementInstanceKey: inst.elementInstanceKey, elementId: inst.elementId, endDate: this.nowIso }, inst.elementId);
+    const flows = behaviour.selectOutgoing
+      ? behaviour.selectOutgoing(this, inst, node)
+      : this.defaultOutgoing(inst, node);
+    this.emit(
+      'element.completed',
+      { elementInstanceKey: inst.elementInstanceKey, elementId: inst.elementId, endDate: this.nowIso },
+      inst.elementId,
+    );
     this.dirtyScopes.add(inst.flowScopeKey);
     behaviour.afterComplete?.(this, inst, node);
     for (const flowId of flows) this.takeFlow(flowId, inst.flowScopeKey);
@@ -191,7 +215,9 @@ export class Runner {
    * true; if they have conditional flows only and none is true, on the default flow.
    */
   defaultOutgoing(inst: ElementInstanceRecord, node: FlowNode): string[] {
-    const conditional = node.outgoing.filter((f) => this.process.flows.get(f)?.condition && f !== node.defaultFlow);
+    const conditional = node.outgoing.filter(
+      (f) => this.process.flows.get(f)?.condition && f !== node.defaultFlow,
+    );
     if (conditional.length === 0) return node.outgoing;
     const vars = this.variablesFor(inst.elementInstanceKey);
     const taken = node.outgoing.filter((f) => {
@@ -207,13 +233,22 @@ export class Runner {
     );
   }
 
-  evaluateCondition(flowId: string, condition: string, vars: Record<string, unknown>, nodeId: string): boolean {
+  evaluateCondition(
+    flowId: string,
+    condition: string,
+    vars: Record<string, unknown>,
+    nodeId: string,
+  ): boolean {
     const result = evaluateFeel(condition, vars);
-    if (!result.ok) throw new IncidentSignal('CONDITION_ERROR', `condition of <${flowId}> at <${nodeId}>: ${result.message}`);
+    if (!result.ok)
+      throw new IncidentSignal(
+        'CONDITION_ERROR',
+        `condition of <${flowId}> at <${nodeId}>: ${result.message}`,
+      );
     if (typeof result.value !== 'boolean') {
       throw new IncidentSignal(
         'CONDITION_ERROR',
-        `expected the condition '${condition}' of <${flowId}> to be a boolean, but it was ${JSON.stringify(result.value)}`,
+        `expected the condition '${condition}' of <${flowId}> at <${nodeId}> to be a boolean, but it was ${JSON.stringify(result.value)}`,
       );
     }
     return result.value;
@@ -221,7 +256,11 @@ export class Runner {
 
   takeFlow(flowId: string, flowScopeKey: string): void {
     const flow = this.process.flows.get(flowId)!;
-    this.emit('flow.taken', { flowId, sourceId: flow.sourceId, targetId: flow.targetId, scopeKey: flowScopeKey }, flow.sourceId);
+    this.emit(
+      'flow.taken',
+      { flowId, sourceId: flow.sourceId, targetId: flow.targetId, scopeKey: flowScopeKey },
+      flow.sourceId,
+    );
     const target = this.node(flow.targetId);
     const behaviour = behaviourFor(target.type);
     if (behaviour.isJoin?.(target)) {
@@ -243,10 +282,14 @@ export class Runner {
     const joins = structuredClone(this.state.instance.runtime.joins ?? {});
     mutate(joins);
     for (const scope of Object.keys(joins)) {
-      for (const gw of Object.keys(joins[scope])) if (Object.keys(joins[scope][gw]).length === 0) delete joins[scope][gw];
+      for (const gw of Object.keys(joins[scope]))
+        if (Object.keys(joins[scope][gw]).length === 0) delete joins[scope][gw];
       if (Object.keys(joins[scope]).length === 0) delete joins[scope];
     }
-    this.emit('instance.runtime_updated', { processInstanceKey: this.instanceKey, runtime: { ...this.state.instance.runtime, joins } });
+    this.emit('instance.runtime_updated', {
+      processInstanceKey: this.instanceKey,
+      runtime: { ...this.state.instance.runtime, joins },
+    });
   }
 
   private recordArrival(scopeKey: string, gatewayId: string, flowId: string): void {
@@ -277,7 +320,8 @@ export class Runner {
   /** Active element instances directly inside a scope. */
   activeChildren(scopeKey: string): ElementInstanceRecord[] {
     const out: ElementInstanceRecord[] = [];
-    for (const el of this.state.elements.values()) if (el.flowScopeKey === scopeKey && el.state === 'ACTIVE') out.push(el);
+    for (const el of this.state.elements.values())
+      if (el.flowScopeKey === scopeKey && el.state === 'ACTIVE') out.push(el);
     return out;
   }
 
@@ -317,7 +361,11 @@ export class Runner {
   resolveIncidentsOf(elementInstanceKey: string): void {
     for (const inc of this.state.incidents.values()) {
       if (inc.elementInstanceKey === elementInstanceKey && inc.state === 'ACTIVE') {
-        this.emit('incident.resolved', { incidentKey: inc.incidentKey, resolvedAt: this.nowIso }, inc.elementId);
+        this.emit(
+          'incident.resolved',
+          { incidentKey: inc.incidentKey, resolvedAt: this.nowIso },
+          inc.elementId,
+        );
       }
     }
   }
@@ -325,27 +373,44 @@ export class Runner {
   /** Terminates an element instance and, for scopes, everything inside it. */
   terminate(inst: ElementInstanceRecord): void {
     if (inst.state !== 'ACTIVE') return;
+    this.dropQueuedActivations(inst.elementInstanceKey);
     for (const child of this.activeChildren(inst.elementInstanceKey)) this.terminate(child);
     this.clearJoins(inst.elementInstanceKey);
     const node = this.process.nodes.get(inst.elementId);
     if (node) behaviourFor(node.type).terminate?.(this, inst, node);
     this.cancelWaitsOf(inst);
     this.resolveIncidentsOf(inst.elementInstanceKey);
-    this.emit('element.terminated', { elementInstanceKey: inst.elementInstanceKey, elementId: inst.elementId, endDate: this.nowIso }, inst.elementId);
+    this.emit(
+      'element.terminated',
+      { elementInstanceKey: inst.elementInstanceKey, elementId: inst.elementId, endDate: this.nowIso },
+      inst.elementId,
+    );
   }
 
   /** Cancels the user tasks and jobs an element instance waits on. */
   cancelWaitsOf(inst: ElementInstanceRecord): void {
     for (const task of this.state.userTasks.values()) {
       if (task.elementInstanceKey === inst.elementInstanceKey && task.state === 'CREATED') {
-        this.emit('task.canceled', { userTaskKey: task.userTaskKey, completionDate: this.nowIso }, inst.elementId);
+        this.emit(
+          'task.canceled',
+          { userTaskKey: task.userTaskKey, completionDate: this.nowIso },
+          inst.elementId,
+        );
       }
     }
     for (const job of this.state.jobs.values()) {
-      if (job.elementInstanceKey === inst.elementInstanceKey && ['CREATED', 'ACTIVATED', 'FAILED'].includes(job.state)) {
+      if (
+        job.elementInstanceKey === inst.elementInstanceKey &&
+        ['CREATED', 'ACTIVATED', 'FAILED'].includes(job.state)
+      ) {
         this.emit('job.canceled', { jobKey: job.jobKey, endDate: this.nowIso }, inst.elementId);
       }
     }
+  }
+
+  /** Tokens already on their way into a terminated scope never arrive. */
+  private dropQueuedActivations(scopeKey: string): void {
+    this.agenda = this.agenda.filter((s) => !(s.op === 'activate' && s.flowScopeKey === scopeKey));
   }
 
   clearJoins(scopeKey: string): void {
@@ -354,6 +419,7 @@ export class Runner {
 
   /** Terminates everything in a scope, then completes the scope (terminate end event). */
   terminateScope(scopeKey: string): void {
+    this.dropQueuedActivations(scopeKey);
     for (const child of this.activeChildren(scopeKey)) this.terminate(child);
     this.clearJoins(scopeKey);
     this.dirtyScopes.add(scopeKey);
@@ -378,7 +444,7 @@ export class Runner {
       inst = this.createElementInstance(this.node(step.nodeId), step.flowScopeKey);
     } else {
       const found = this.state.elements.get(step.key);
-      if (!found || found.state !== 'ACTIVE') return;
+      if (found?.state !== 'ACTIVE') return;
       inst = found;
     }
     try {
@@ -386,7 +452,12 @@ export class Runner {
       else await this.runActivation(inst);
     } catch (err) {
       if (err instanceof IncidentSignal) {
-        this.createIncident(inst, err.incidentType, err.message, step.op === 'complete' ? 'COMPLETE' : 'ACTIVATE');
+        this.createIncident(
+          inst,
+          err.incidentType,
+          err.message,
+          step.op === 'complete' ? 'COMPLETE' : 'ACTIVATE',
+        );
       } else {
         throw err;
       }
@@ -419,7 +490,7 @@ export class Runner {
     }
     for (const scopeKey of scopes) {
       const scope = this.state.elements.get(scopeKey);
-      if (!scope || scope.state !== 'ACTIVE') continue;
+      if (scope?.state !== 'ACTIVE') continue;
       if (this.activeChildren(scopeKey).length > 0 || this.hasPendingJoins(scopeKey)) continue;
       if (scope.incidentKey) continue;
       this.complete(scope);

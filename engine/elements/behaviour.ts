@@ -1,6 +1,6 @@
 import type { Runner } from '../commands/runner.js';
 import type { ModdleElement } from '../model/moddle.js';
-import type { FlowNode } from '../model/types.js';
+import type { FlowNode, SequenceFlow } from '../model/types.js';
 import type { ElementInstanceRecord } from '../state/types.js';
 
 /** Reports an executability problem found while compiling one element. */
@@ -15,6 +15,8 @@ export interface ElementBehaviour {
   readonly types: readonly string[];
   /** Reads extension elements into the compiled node and reports what cannot run. */
   compile?(el: ModdleElement, node: FlowNode, report: Report): void;
+  /** Checks the compiled node once all sequence flows are known. */
+  validate?(node: FlowNode, flows: Map<string, SequenceFlow>, report: Report): void;
   /** Called once the element instance exists and its input mappings are applied. */
   activate(run: Runner, inst: ElementInstanceRecord, node: FlowNode): void | Promise<void>;
   /** The flows to take on completion; default: unconditional flows plus true conditional ones. */

@@ -21,7 +21,8 @@ export const businessRuleTaskBehaviour: ElementBehaviour = {
       report('DMN decisions are not supported; call a rule set with lf:calledRuleSet instead');
       return;
     }
-    if (!compileTaskDefinition(el, node, report)) report('expected lf:calledRuleSet or a zeebe:taskDefinition');
+    if (!compileTaskDefinition(el, node, report))
+      report('expected lf:calledRuleSet or a zeebe:taskDefinition');
   },
   async activate(run, inst, node) {
     if (!node.ruleSet) return createJob(run, inst, node);
@@ -33,9 +34,13 @@ export const businessRuleTaskBehaviour: ElementBehaviour = {
         run.variablesFor(inst.elementInstanceKey),
       );
     } catch (err) {
-      throw new IncidentSignal('DECISION_EVALUATION_ERROR', `rule set <${node.ruleSet.ruleSetId}> at <${node.id}>: ${(err as Error).message}`);
+      throw new IncidentSignal(
+        'DECISION_EVALUATION_ERROR',
+        `rule set <${node.ruleSet.ruleSetId}> at <${node.id}>: ${(err as Error).message}`,
+      );
     }
-    if (node.ruleSet.resultVariable) run.mergeCompletionVariables(inst, { [node.ruleSet.resultVariable]: result });
+    if (node.ruleSet.resultVariable)
+      run.mergeCompletionVariables(inst, { [node.ruleSet.resultVariable]: result });
     run.complete(inst);
   },
 };

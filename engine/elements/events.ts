@@ -30,7 +30,9 @@ export const endEventBehaviour: ElementBehaviour = {
   types: ['bpmn:EndEvent'],
   compile(el, node, report) {
     rejectEventDefinitions(el, report, ['bpmn:TerminateEventDefinition']);
-    node.eventKind = eventDefinitionsOf(el).some((d) => d.$type === 'bpmn:TerminateEventDefinition') ? 'terminate' : 'none';
+    node.eventKind = eventDefinitionsOf(el).some((d) => d.$type === 'bpmn:TerminateEventDefinition')
+      ? 'terminate'
+      : 'none';
   },
   activate(run, inst) {
     run.complete(inst);
@@ -56,7 +58,8 @@ export const intermediateThrowEventBehaviour: ElementBehaviour = {
 export const unsupportedCatchEventBehaviour: ElementBehaviour = {
   types: ['bpmn:IntermediateCatchEvent', 'bpmn:BoundaryEvent'],
   compile(el, _node, report) {
-    if (el.$type === 'bpmn:BoundaryEvent' && eventDefinitionsOf(el).length === 0) report('boundary events need an event definition');
+    if (el.$type === 'bpmn:BoundaryEvent' && eventDefinitionsOf(el).length === 0)
+      report('boundary events need an event definition');
     rejectEventDefinitions(el, report);
   },
   activate() {

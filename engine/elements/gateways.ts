@@ -4,7 +4,12 @@ import type { FlowNode } from '../model/types.js';
 import type { ElementInstanceRecord } from '../state/types.js';
 import type { ElementBehaviour } from './behaviour.js';
 
-function conditionalOutgoing(run: Runner, inst: ElementInstanceRecord, node: FlowNode, firstOnly: boolean): string[] {
+function conditionalOutgoing(
+  run: Runner,
+  inst: ElementInstanceRecord,
+  node: FlowNode,
+  firstOnly: boolean,
+): string[] {
   const vars = run.variablesFor(inst.elementInstanceKey);
   const taken: string[] = [];
   for (const flowId of node.outgoing) {
@@ -18,19 +23,20 @@ function conditionalOutgoing(run: Runner, inst: ElementInstanceRecord, node: Flo
   if (taken.length > 0) return taken;
   if (node.defaultFlow) return [node.defaultFlow];
   if (node.outgoing.length === 0) return [];
-  throw new IncidentSignal('CONDITION_ERROR', `expected <${node.id}> to have a true condition or a default flow`);
+  throw new IncidentSignal(
+    'CONDITION_ERROR',
+    `expected <${node.id}> to have a true condition or a default flow`,
+  );
 }
 
 /** Exclusive gateway: the first outgoing flow whose condition is true, else the default flow. */
 export const exclusiveGatewayBehaviour: ElementBehaviour = {
   types: ['bpmn:ExclusiveGateway'],
-  compile(el, _node, report) {
-    const outgoing = el.outgoing ?? [];
-    if (outgoing.length > 1) {
-      for (const flow of outgoing) {
-        if (flow !== el.default && !flow.conditionExpression) {
-          report(`expected the outgoing flow <${flow.id}> to have a condition or to be the default flow`);
-        }
+  validate(node, flows, report) {
+    if (node.outgoing.length < 2) return;
+    for (const flowId of node.outgoing) {
+      if (flowId !== node.defaultFlow && !flows.get(flowId)?.condition) {
+        report(`expected the outgoing flow <${flowId}> to have a condition or to be the default flow`);
       }
     }
   },

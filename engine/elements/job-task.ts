@@ -18,7 +18,8 @@ export function compileTaskDefinition(el: ModdleElement, node: FlowNode, report:
   const def = extension(el, 'zeebe:TaskDefinition');
   if (!def) return false;
   if (!def.type) report('zeebe:taskDefinition needs a job type');
-  else if (isFeel(def.type) && checkFeelSyntax(def.type)) report(`job type is not a valid FEEL expression: ${checkFeelSyntax(def.type)}`);
+  else if (isFeel(def.type) && checkFeelSyntax(def.type))
+    report(`job type is not a valid FEEL expression: ${checkFeelSyntax(def.type)}`);
   node.taskDefinition = { type: def.type ?? '', retries: def.retries ?? '3' };
   node.taskHeaders = readTaskHeaders(el);
   return true;
@@ -29,12 +30,18 @@ export function createJob(run: Runner, inst: ElementInstanceRecord, node: FlowNo
   const vars = run.variablesFor(inst.elementInstanceKey);
   const type = evaluateProperty(node.taskDefinition!.type, vars, `<${node.id}> job type`);
   if (typeof type !== 'string' || type === '') {
-    throw new IncidentSignal('EXTRACT_VALUE_ERROR', `<${node.id}> job type: expected a non-empty string, but was ${JSON.stringify(type)}`);
+    throw new IncidentSignal(
+      'EXTRACT_VALUE_ERROR',
+      `<${node.id}> job type: expected a non-empty string, but was ${JSON.stringify(type)}`,
+    );
   }
   const retriesValue = evaluateProperty(node.taskDefinition!.retries, vars, `<${node.id}> job retries`);
   const retries = Number(retriesValue ?? 3);
   if (!Number.isInteger(retries) || retries < 0) {
-    throw new IncidentSignal('EXTRACT_VALUE_ERROR', `<${node.id}> job retries: expected a non-negative integer, but was ${JSON.stringify(retriesValue)}`);
+    throw new IncidentSignal(
+      'EXTRACT_VALUE_ERROR',
+      `<${node.id}> job retries: expected a non-negative integer, but was ${JSON.stringify(retriesValue)}`,
+    );
   }
   const i = run.state.instance;
   run.emit(
@@ -70,7 +77,11 @@ export function createJob(run: Runner, inst: ElementInstanceRecord, node: FlowNo
 export const jobTaskBehaviour: ElementBehaviour = {
   types: ['bpmn:ServiceTask', 'bpmn:SendTask'],
   compile(el, node, report) {
-    if (el.implementation && /##WebService/.test(el.implementation) === false && !extension(el, 'zeebe:TaskDefinition')) {
+    if (
+      el.implementation &&
+      /##WebService/.test(el.implementation) === false &&
+      !extension(el, 'zeebe:TaskDefinition')
+    ) {
       report(`implementation '${el.implementation}' is not supported; use a zeebe:taskDefinition job type`);
       return;
     }

@@ -6,7 +6,11 @@ import {
   startEventBehaviour,
   unsupportedCatchEventBehaviour,
 } from './events.js';
-import { exclusiveGatewayBehaviour, inclusiveGatewayBehaviour, parallelGatewayBehaviour } from './gateways.js';
+import {
+  exclusiveGatewayBehaviour,
+  inclusiveGatewayBehaviour,
+  parallelGatewayBehaviour,
+} from './gateways.js';
 import { jobTaskBehaviour } from './job-task.js';
 import { passThroughTaskBehaviour } from './pass-through-tasks.js';
 import { processBehaviour } from './process.js';

@@ -13,14 +13,20 @@ function toList(value: unknown, what: string): string[] {
       .map((s) => s.trim())
       .filter(Boolean);
   }
-  throw new IncidentSignal('EXTRACT_VALUE_ERROR', `${what}: expected a list of strings or a comma-separated string, but was ${JSON.stringify(value)}`);
+  throw new IncidentSignal(
+    'EXTRACT_VALUE_ERROR',
+    `${what}: expected a list of strings or a comma-separated string, but was ${JSON.stringify(value)}`,
+  );
 }
 
 function toDate(value: unknown, what: string): string | null {
   if (value === undefined || value === null || value === '') return null;
   const d = new Date(String(value));
   if (Number.isNaN(d.getTime())) {
-    throw new IncidentSignal('EXTRACT_VALUE_ERROR', `${what}: expected an ISO 8601 date-time, but was ${JSON.stringify(value)}`);
+    throw new IncidentSignal(
+      'EXTRACT_VALUE_ERROR',
+      `${what}: expected an ISO 8601 date-time, but was ${JSON.stringify(value)}`,
+    );
   }
   return d.toISOString();
 }
@@ -37,8 +43,9 @@ export const userTaskBehaviour: ElementBehaviour = {
     const schedule = extension(el, 'zeebe:TaskSchedule');
     const priority = extension(el, 'zeebe:PriorityDefinition');
     const form = extension(el, 'zeebe:FormDefinition');
-    const legacyFormKey: string | undefined = el.extensionElements?.values?.find((v: any) => v.$type === 'zeebe:FormDefinition')
-      ?.formKey;
+    const legacyFormKey: string | undefined = el.extensionElements?.values?.find(
+      (v: any) => v.$type === 'zeebe:FormDefinition',
+    )?.formKey;
     node.userTask = {
       assignee: assignment?.assignee,
       candidateGroups: assignment?.candidateGroups,
@@ -47,7 +54,9 @@ export const userTaskBehaviour: ElementBehaviour = {
       followUpDate: schedule?.followUpDate,
       priority: priority?.priority,
       formId: form?.formId,
-      externalFormReference: form?.externalReference ?? (legacyFormKey && !legacyFormKey.startsWith('camunda-forms:bpmn:') ? legacyFormKey : undefined),
+      externalFormReference:
+        form?.externalReference ??
+        (legacyFormKey && !legacyFormKey.startsWith('camunda-forms:bpmn:') ? legacyFormKey : undefined),
     };
     node.taskHeaders = readTaskHeaders(el);
     for (const [prop, value] of Object.entries(node.userTask)) {
@@ -58,7 +67,8 @@ export const userTaskBehaviour: ElementBehaviour = {
     }
     if (node.userTask.priority !== undefined && !isFeel(node.userTask.priority)) {
       const p = Number(node.userTask.priority);
-      if (!Number.isInteger(p) || p < 0 || p > 100) report(`priority must be an integer from 0 to 100, but was '${node.userTask.priority}'`);
+      if (!Number.isInteger(p) || p < 0 || p > 100)
+        report(`priority must be an integer from 0 to 100, but was '${node.userTask.priority}'`);
     }
   },
   async activate(run, inst, node) {
@@ -66,26 +76,45 @@ export const userTaskBehaviour: ElementBehaviour = {
     const vars = run.variablesFor(inst.elementInstanceKey);
     const what = (p: string) => `<${node.id}> ${p}`;
     const assignee = evaluateProperty(props.assignee, vars, what('assignee'));
-    const candidateGroups = toList(evaluateProperty(props.candidateGroups, vars, what('candidateGroups')), what('candidateGroups'));
-    const candidateUsers = toList(evaluateProperty(props.candidateUsers, vars, what('candidateUsers')), what('candidateUsers'));
+    const candidateGroups = toList(
+      evaluateProperty(props.candidateGroups, vars, what('candidateGroups')),
+      what('candidateGroups'),
+    );
+    const candidateUsers = toList(
+      evaluateProperty(props.candidateUsers, vars, what('candidateUsers')),
+      what('candidateUsers'),
+    );
     const dueDate = toDate(evaluateProperty(props.dueDate, vars, what('dueDate')), what('dueDate'));
-    const followUpDate = toDate(evaluateProperty(props.followUpDate, vars, what('followUpDate')), what('followUpDate'));
+    const followUpDate = toDate(
+      evaluateProperty(props.followUpDate, vars, what('followUpDate')),
+      what('followUpDate'),
+    );
     const priorityValue = evaluateProperty(props.priority, vars, what('priority'));
     let priority = 50;
     if (priorityValue !== undefined && priorityValue !== null) {
       priority = Number(priorityValue);
       if (!Number.isInteger(priority) || priority < 0 || priority > 100) {
-        throw new IncidentSignal('EXTRACT_VALUE_ERROR', `${what('priority')}: expected an integer from 0 to 100, but was ${JSON.stringify(priorityValue)}`);
+        throw new IncidentSignal(
+          'EXTRACT_VALUE_ERROR',
+          `${what('priority')}: expected an integer from 0 to 100, but was ${JSON.stringify(priorityValue)}`,
+        );
       }
     }
     if (assignee !== undefined && assignee !== null && typeof assignee !== 'string') {
-      throw new IncidentSignal('EXTRACT_VALUE_ERROR', `${what('assignee')}: expected a string, but was ${JSON.stringify(assignee)}`);
+      throw new IncidentSignal(
+        'EXTRACT_VALUE_ERROR',
+        `${what('assignee')}: expected a string, but was ${JSON.stringify(assignee)}`,
+      );
     }
     let formKey: string | null = null;
     let formId: string | null = null;
     if (props.formId) {
       const form = await run.ctx.services.resolveForm(run.state.instance.tenantId, props.formId);
-      if (!form) throw new IncidentSignal('FORM_NOT_FOUND', `expected a deployed form with id <${props.formId}> for <${node.id}>, but found none`);
+      if (!form)
+        throw new IncidentSignal(
+          'FORM_NOT_FOUND',
+          `expected a deployed form with id <${props.formId}> for <${node.id}>, but found none`,
+        );
       formKey = form.formKey;
       formId = form.formId;
     }

@@ -5,7 +5,11 @@ import { lint } from './lint.js';
 import { type ModdleElement, parseXml } from './moddle.js';
 import type { CompileResult, CompiledProcess, FlowNode, IoMapping, Problem, SequenceFlow } from './types.js';
 
-const IGNORED_FLOW_ELEMENTS = new Set(['bpmn:DataObject', 'bpmn:DataObjectReference', 'bpmn:DataStoreReference']);
+const IGNORED_FLOW_ELEMENTS = new Set([
+  'bpmn:DataObject',
+  'bpmn:DataObjectReference',
+  'bpmn:DataStoreReference',
+]);
 
 function noneStartOf(container: ModdleElement): ModdleElement[] {
   return (container.flowElements ?? []).filter(
@@ -13,7 +17,11 @@ function noneStartOf(container: ModdleElement): ModdleElement[] {
   );
 }
 
-function readMappings(el: ModdleElement, kind: 'inputParameters' | 'outputParameters', report: (m: string) => void): IoMapping[] {
+function readMappings(
+  el: ModdleElement,
+  kind: 'inputParameters' | 'outputParameters',
+  report: (m: string) => void,
+): IoMapping[] {
   const io = extension(el, 'zeebe:IoMapping');
   const out: IoMapping[] = [];
   for (const p of io?.[kind] ?? []) {
@@ -31,17 +39,71 @@ function readMappings(el: ModdleElement, kind: 'inputParameters' | 'outputParame
   return out;
 }
 
+/** Extensions of other engines that change behaviour: ignoring them would run a different process. */
+const FOREIGN_PREFIXES = /^(camunda|activiti|flowable):/;
+const FOREIGN_ATTRIBUTES = new Set([
+  'class',
+  'expression',
+  'delegateExpression',
+  'assignee',
+  'candidateUsers',
+  'candidateGroups',
+  'formKey',
+  'resultVariable',
+  'type',
+  'topic',
+  'dueDate',
+  'followUpDate',
+  'priority',
+  'calledElement',
+  'decisionRef',
+  'collection',
+  'elementVariable',
+]);
+const UNSUPPORTED_ZEEBE = new Map([
+  ['zeebe:ExecutionListeners', 'execution listeners are not supported yet'],
+  ['zeebe:TaskListeners', 'task listeners are not supported yet'],
+]);
+
+function checkForeignDialect(el: ModdleElement, report: (m: string) => void): void {
+  for (const [name] of Object.entries(el.$attrs ?? {})) {
+    const m = FOREIGN_PREFIXES.exec(name);
+    if (m && FOREIGN_ATTRIBUTES.has(name.slice(m[0].length))) {
+      report(
+        `the ${m[1]} attribute ${name} is not supported; model it with the zeebe extensions (Camunda 8)`,
+      );
+    }
+  }
+  for (const ext of el.extensionElements?.values ?? []) {
+    const type: string = ext.$type ?? '';
+    if (FOREIGN_PREFIXES.test(type) && !/:properties$/i.test(type)) {
+      report(`the extension ${type} is not supported; model it with the zeebe extensions (Camunda 8)`);
+    }
+    const zeebe = UNSUPPORTED_ZEEBE.get(type);
+    if (zeebe) report(zeebe);
+  }
+}
+
 function checkCondition(flow: ModdleElement, report: (id: string, m: string) => void): string | undefined {
   const expr = flow.conditionExpression;
   if (!expr) return undefined;
   const body: string = (expr.body ?? '').trim();
   const language: string | undefined = expr.language;
-  if (language && !/^feel$/i.test(language)) {
+  const feelLanguage = !!language && /(^feel$|\/FEEL$)/i.test(language);
+  if (language && !feelLanguage) {
     report(flow.id, `conditions in '${language}' are not evaluated; use a FEEL expression starting with =`);
     return undefined;
   }
+  if (feelLanguage && !isFeel(body) && body !== '') {
+    const err = checkFeelSyntax(body);
+    if (err) report(flow.id, `condition '${body}' is not a valid FEEL expression: ${err}`);
+    return `=${body}`;
+  }
   if (/^[$#]\{/.test(body)) {
-    report(flow.id, `condition '${body}' is a JUEL/JavaScript expression; use a FEEL expression starting with =`);
+    report(
+      flow.id,
+      `condition '${body}' is a JUEL/JavaScript expression; use a FEEL expression starting with =`,
+    );
     return undefined;
   }
   if (!isFeel(body)) {
@@ -56,7 +118,8 @@ function checkCondition(flow: ModdleElement, report: (id: string, m: string) => 
 function compileProcess(processEl: ModdleElement, errors: Problem[]): CompiledProcess | null {
   const nodes = new Map<string, FlowNode>();
   const flows = new Map<string, SequenceFlow>();
-  const report = (elementId: string, message: string) => errors.push({ elementId, message, rule: 'executable' });
+  const report = (elementId: string, message: string) =>
+    errors.push({ elementId, message, rule: 'executable' });
   const embeddedForms = new Map<string, unknown>();
   for (const f of processEl.extensionElements?.values ?? []) {
     if (f.$type === 'zeebe:UserTaskForm' && f.id) {
@@ -72,7 +135,10 @@ function compileProcess(processEl: ModdleElement, errors: Problem[]): CompiledPr
     const starts = noneStartOf(container);
     if (starts.length === 0) report(container.id, `expected <${container.id}> to have a none start event`);
     if (starts.length > 1) {
-      report(container.id, `expected <${container.id}> to have one none start event, but found ${starts.map((s: ModdleElement) => `<${s.id}>`).join(', ')}`);
+      report(
+        container.id,
+        `expected <${container.id}> to have one none start event, but found ${starts.map((s: ModdleElement) => `<${s.id}>`).join(', ')}`,
+      );
     }
     for (const el of container.flowElements ?? []) {
       if (el.$type === 'bpmn:SequenceFlow') {
@@ -107,6 +173,7 @@ function compileProcess(processEl: ModdleElement, errors: Problem[]): CompiledPr
         outputs: readMappings(el, 'outputParameters', elReport),
       };
       if (el.loopCharacteristics) elReport('multi-instance and loops are not supported yet');
+      checkForeignDialect(el, elReport);
       if (el.isForCompensation) elReport('compensation is not supported');
       behaviourFor(el.$type).compile?.(el, node, elReport);
       if (node.userTask) {
@@ -149,8 +216,23 @@ function compileProcess(processEl: ModdleElement, errors: Problem[]): CompiledPr
     if (target && !target.incoming.includes(flow.id)) target.incoming.push(flow.id);
   }
 
+  for (const node of nodes.values()) {
+    if (node.type === 'bpmn:Process') continue;
+    behaviourFor(node.type).validate?.(node, flows, (m) =>
+      report(node.id, m.includes(`<${node.id}>`) ? m : `<${node.id}>: ${m}`),
+    );
+  }
+
   const versionTag = extension(processEl, 'zeebe:VersionTag')?.value;
-  return { id: processEl.id, name: processEl.name, versionTag, startId: startId ?? '', nodes, flows, inclusiveReach: inclusiveReach(nodes, flows) };
+  return {
+    id: processEl.id,
+    name: processEl.name,
+    versionTag,
+    startId: startId ?? '',
+    nodes,
+    flows,
+    inclusiveReach: inclusiveReach(nodes, flows),
+  };
 }
 
 /** For every inclusive join: from each node of its scope, which of its incoming flows are reachable. */
@@ -165,9 +247,11 @@ function inclusiveReach(nodes: Map<string, FlowNode>, flows: Map<string, Sequenc
       const seen = new Set<string>([start.id]);
       const queue = [start.id];
       while (queue.length > 0) {
-        const current = nodes.get(queue.shift()!)!;
+        const current = nodes.get(queue.shift()!);
+        if (!current) continue;
         for (const flowId of current.outgoing) {
-          const flow = flows.get(flowId)!;
+          const flow = flows.get(flowId);
+          if (!flow) continue;
           if (flow.targetId === gw.id) {
             reached.add(flowId);
             continue;
@@ -194,17 +278,47 @@ export async function compileBpmn(xml: string): Promise<CompileResult> {
   try {
     parsed = await parseXml(xml);
   } catch (err) {
-    return { processes: [], errors: [{ elementId: '', message: `the file is not valid BPMN XML: ${(err as Error).message}`, rule: 'xml' }], warnings: [] };
+    return {
+      processes: [],
+      errors: [
+        { elementId: '', message: `the file is not valid BPMN XML: ${(err as Error).message}`, rule: 'xml' },
+      ],
+      warnings: [],
+    };
   }
   const { definitions } = parsed;
+  // bpmn-moddle warns when it drops elements it cannot read (illegal or duplicate ids, unparsable
+  // content): running what is left would run a different model, so those reject. Other warnings
+  // (unknown attributes, encodings, references from the diagram) are passed on.
   const errors: Problem[] = [];
-  const warnings: Problem[] = parsed.warnings.map((message) => ({ elementId: '', message, rule: 'xml' }));
-  if (!definitions || definitions.$type !== 'bpmn:Definitions') {
-    return { processes: [], errors: [{ elementId: '', message: 'expected a bpmn:definitions root element', rule: 'xml' }], warnings };
+  const warnings: Problem[] = [];
+  for (const message of parsed.warnings) {
+    if (/illegal ID|duplicate ID|unparsable content/i.test(message)) {
+      const id =
+        /(?:ID|element) <([^>]*)>/.exec(message)?.[1] ?? /content <([^>]*)>/.exec(message)?.[1] ?? '';
+      errors.push({
+        elementId: id,
+        message: `the XML could not be read completely: ${message}`,
+        rule: 'xml-content',
+      });
+    } else warnings.push({ elementId: '', message, rule: 'xml' });
   }
-  const executable = (definitions.rootElements ?? []).filter((e: ModdleElement) => e.$type === 'bpmn:Process' && e.isExecutable);
+  if (definitions?.$type !== 'bpmn:Definitions') {
+    return {
+      processes: [],
+      errors: [{ elementId: '', message: 'expected a bpmn:definitions root element', rule: 'xml' }],
+      warnings,
+    };
+  }
+  const executable = (definitions.rootElements ?? []).filter(
+    (e: ModdleElement) => e.$type === 'bpmn:Process' && e.isExecutable,
+  );
   if (executable.length === 0) {
-    errors.push({ elementId: definitions.id ?? '', message: 'expected at least one executable process (isExecutable="true")', rule: 'executable' });
+    errors.push({
+      elementId: definitions.id ?? '',
+      message: 'expected at least one executable process (isExecutable="true")',
+      rule: 'executable',
+    });
     return { processes: [], errors, warnings };
   }
   const linted = await lint(definitions);
@@ -218,7 +332,8 @@ export async function compileBpmn(xml: string): Promise<CompileResult> {
     }
   };
   executable.forEach(collect);
-  for (const problem of linted.errors) (executableIds.has(problem.elementId) ? errors : warnings).push(problem);
+  for (const problem of linted.errors)
+    (executableIds.has(problem.elementId) ? errors : warnings).push(problem);
   warnings.push(...linted.warnings);
   const processes: CompiledProcess[] = [];
   for (const p of executable) {
@@ -233,5 +348,9 @@ export async function compileBpmn(xml: string): Promise<CompileResult> {
       seen.add(k);
       return true;
     });
-  return { processes: errors.length > 0 ? [] : processes, errors: dedupe(errors), warnings: dedupe(warnings) };
+  return {
+    processes: errors.length > 0 ? [] : processes,
+    errors: dedupe(errors),
+    warnings: dedupe(warnings),
+  };
 }

@@ -23,9 +23,12 @@ const REJECTING_RULES = new Set([
   'event-sub-process-typed-start-event',
 ]);
 
-const linter = new Linter({ config: { extends: 'bpmnlint:recommended' }, resolver: new NodeResolver() });
+const resolver = new NodeResolver();
 
 export async function lint(definitions: ModdleElement): Promise<{ errors: Problem[]; warnings: Problem[] }> {
+  // A fresh Linter per model: bpmnlint caches rule instances per Linter, and some rules keep state
+  // across runs (no-duplicate-sequence-flows remembers every flow it saw).
+  const linter = new Linter({ config: { extends: 'bpmnlint:recommended' }, resolver });
   const reports: Record<string, Array<{ id?: string; message: string }>> = await linter.lint(definitions);
   const errors: Problem[] = [];
   const warnings: Problem[] = [];

@@ -1,7 +1,9 @@
 import type { EngineEvent } from './events.js';
 import type { InstanceState } from './types.js';
 
-type Appliers = { [K in EngineEvent['type']]: (state: InstanceState, event: Extract<EngineEvent, { type: K }>) => void };
+type Appliers = {
+  [K in EngineEvent['type']]: (state: InstanceState, event: Extract<EngineEvent, { type: K }>) => void;
+};
 
 const appliers: Appliers = {
   'instance.created': (s, e) => {
