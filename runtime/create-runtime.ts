@@ -1,0 +1,27 @@
+import type { Knex } from 'knex';
+import { Authenticator } from './auth/authenticate.js';
+import { createApp } from './http/app.js';
+import { JobService } from './jobs/job-service.js';
+import { DefinitionService } from './services/definitions.js';
+import { EngineService } from './services/engine-service.js';
+
+export const VERSION = '0.1.0';
+
+/**
+ * Wires the services over one database. main.ts and the tests both build the runtime here, so
+ * tests exercise exactly what the server runs.
+ */
+export function createRuntime(knex: Knex, nextKey: () => string, clock: () => Date = () => new Date()) {
+  const definitions = new DefinitionService(knex, nextKey);
+  const engine = new EngineService(knex, definitions, nextKey, clock);
+  const jobs = new JobService(knex, clock);
+  const auth = new Authenticator(knex);
+  engine.on('committed', ({ events }) => {
+    for (const e of events) if (e.type === 'job.created') jobs.notifyAvailable(e.job.type);
+  });
+  const services = { knex, definitions, engine, jobs, auth, nextKey, version: VERSION };
+  const app = createApp(services);
+  return { ...services, app };
+}
+
+export type Runtime = ReturnType<typeof createRuntime>;

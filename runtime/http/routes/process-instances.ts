@@ -1,0 +1,125 @@
+import { Router } from 'express';
+import { notFound } from '../problem.js';
+import { search } from '../search.js';
+import { type AppServices, actorOf, BodyReader, pathKey, tenantScope } from '../services.js';
+import { processInstanceView } from '../views.js';
+
+const FIELDS = {
+  processInstanceKey: { column: 'process_instances.process_instance_key', type: 'key' as const },
+  processDefinitionKey: { column: 'process_instances.process_definition_key', type: 'key' as const },
+  processDefinitionId: { column: 'process_instances.process_definition_id' },
+  processDefinitionVersion: {
+    column: 'process_instances.process_definition_version',
+    type: 'number' as const,
+  },
+  state: { column: 'process_instances.state' },
+  hasIncident: { column: 'process_instances.has_incident', type: 'boolean' as const },
+  businessKey: { column: 'process_instances.business_key' },
+  initiator: { column: 'process_instances.initiator' },
+  parentProcessInstanceKey: { column: 'process_instances.parent_process_instance_key', type: 'key' as const },
+  startDate: { column: 'process_instances.start_date', type: 'date' as const },
+  endDate: { column: 'process_instances.end_date', type: 'date' as const },
+  tenantId: { column: 'process_instances.tenant_id' },
+};
+
+export function processInstanceRoutes(s: AppServices): Router {
+  const router = Router();
+  const withNames = (tenantIds: string[]) =>
+    s
+      .knex('process_instances')
+      .leftJoin(
+        'process_definitions as d',
+        'd.process_definition_key',
+        'process_instances.process_definition_key',
+      )
+      .select('process_instances.*', 'd.name as process_definition_name')
+      .whereIn('process_instances.tenant_id', tenantIds);
+
+  router.post('/process-instances', async (req, res) => {
+    const b = new BodyReader(req.body ?? {});
+    const processDefinitionKey = b.key('processDefinitionKey');
+    const processDefinitionId = b.string('processDefinitionId');
+    const version = b.integer('processDefinitionVersion', { min: -1 });
+    const variables = b.object('variables');
+    const tenantId = b.string('tenantId');
+    const businessKey = b.string('businessKey');
+    if (!processDefinitionKey && !processDefinitionId && !b.errors.length) {
+      b.errors.push({
+        field: 'processDefinitionId',
+        reason: 'one of processDefinitionKey or processDefinitionId is required',
+      });
+    }
+    b.done();
+    tenantScope(req, tenantId);
+    const state = await s.engine.createInstance(
+      { processDefinitionKey, processDefinitionId, version, tenantId, variables, businessKey },
+      actorOf(req),
+    );
+    const i = state.instance;
+    res.json({
+      processDefinitionKey: i.processDefinitionKey,
+      processDefinitionId: i.processDefinitionId,
+      processDefinitionVersion: i.processDefinitionVersion,
+      processInstanceKey: i.processInstanceKey,
+      tenantId: i.tenantId,
+      state: i.state,
+    });
+  });
+
+  router.post('/process-instances/search', async (req, res) => {
+    res.json(
+      await search(withNames(req.principal!.tenantIds), FIELDS, req.body, processInstanceView, [
+        { column: 'process_instances.process_instance_key', order: 'asc' },
+      ]),
+    );
+  });
+
+  router.get('/process-instances/:key', async (req, res) => {
+    const key = pathKey(req.params.key, 'processInstanceKey');
+    const row = await withNames(req.principal!.tenantIds)
+      .where('process_instances.process_instance_key', key)
+      .first();
+    if (!row) throw notFound(`expected to find process instance with key <${key}>, but none was found`);
+    res.json(processInstanceView(row));
+  });
+
+  router.post('/process-instances/:key/cancellation', async (req, res) => {
+    const key = pathKey(req.params.key, 'processInstanceKey');
+    await s.engine.execute(
+      async (trx) => {
+        const row = await trx('process_instances')
+          .where({ process_instance_key: key })
+          .first('process_instance_key', 'tenant_id');
+        return row ? { processInstanceKey: key, tenantId: row.tenant_id } : null;
+      },
+      { type: 'instance.cancel' },
+      actorOf(req),
+    );
+    res.status(204).end();
+  });
+
+  /** Lifeflow addition: the audit trail of one instance, oldest first. */
+  router.get('/process-instances/:key/history', async (req, res) => {
+    const key = pathKey(req.params.key, 'processInstanceKey');
+    const inst = await s
+      .knex('process_instances')
+      .where({ process_instance_key: key })
+      .whereIn('tenant_id', req.principal!.tenantIds)
+      .first('process_instance_key');
+    if (!inst) throw notFound(`expected to find process instance with key <${key}>, but none was found`);
+    const rows = await s.knex('history_events').where({ process_instance_key: key }).orderBy('id');
+    res.json({
+      items: rows.map((r: any) => ({
+        id: String(r.id),
+        eventType: r.event_type,
+        elementId: r.element_id,
+        elementInstanceKey: r.element_instance_key === null ? null : String(r.element_instance_key),
+        actor: r.actor,
+        data: r.data,
+        createdAt: new Date(r.created_at).toISOString(),
+      })),
+      page: { totalItems: rows.length },
+    });
+  });
+  return router;
+}

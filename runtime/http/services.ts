@@ -1,0 +1,133 @@
+import type { Knex } from 'knex';
+import type { Authenticator } from '../auth/authenticate.js';
+import type { JobService } from '../jobs/job-service.js';
+import type { DefinitionService } from '../services/definitions.js';
+import type { Actor, EngineService } from '../services/engine-service.js';
+import type { Request } from 'express';
+import { badRequest, forbidden, type FieldError } from './problem.js';
+
+/** What the routes need; built once in main.ts (the composition root). */
+export interface AppServices {
+  knex: Knex;
+  definitions: DefinitionService;
+  engine: EngineService;
+  jobs: JobService;
+  auth: Authenticator;
+  nextKey: () => string;
+  version: string;
+}
+
+export function actorOf(req: Request): Actor {
+  const p = req.principal!;
+  return { username: p.username, tenantIds: p.tenantIds };
+}
+
+/** The tenants a request may act in: the one it names (if the caller is a member) or all of the caller's. */
+export function tenantScope(req: Request, tenantId: unknown): string[] {
+  const all = req.principal!.tenantIds;
+  if (tenantId === undefined || tenantId === null || tenantId === '') return all;
+  if (typeof tenantId !== 'string')
+    throw badRequest('tenantId must be a string', [{ field: 'tenantId', reason: 'must be a string' }]);
+  if (!all.includes(tenantId)) throw forbidden(`you are not a member of tenant <${tenantId}>`);
+  return [tenantId];
+}
+
+/** Small body readers that collect field errors instead of throwing one at a time. */
+export class BodyReader {
+  readonly errors: FieldError[] = [];
+  constructor(readonly body: Record<string, unknown>) {
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      this.body = {};
+      this.errors.push({ field: '(body)', reason: 'expected a JSON object' });
+    }
+  }
+  string(field: string, opts: { required?: boolean } = {}): string | undefined {
+    const v = this.body[field];
+    if (v === undefined || v === null) {
+      if (opts.required) this.errors.push({ field, reason: 'is required' });
+      return undefined;
+    }
+    if (typeof v !== 'string' || (opts.required && v === '')) {
+      this.errors.push({ field, reason: 'must be a non-empty string' });
+      return undefined;
+    }
+    return v;
+  }
+  key(field: string, opts: { required?: boolean } = {}): string | undefined {
+    const v = this.body[field];
+    if (v === undefined || v === null) {
+      if (opts.required) this.errors.push({ field, reason: 'is required' });
+      return undefined;
+    }
+    const s = String(v);
+    if (!/^\d{1,19}$/.test(s)) {
+      this.errors.push({ field, reason: 'must be a key (a decimal number as a string)' });
+      return undefined;
+    }
+    return s;
+  }
+  integer(field: string, opts: { required?: boolean; min?: number; max?: number } = {}): number | undefined {
+    const v = this.body[field];
+    if (v === undefined || v === null) {
+      if (opts.required) this.errors.push({ field, reason: 'is required' });
+      return undefined;
+    }
+    if (
+      typeof v !== 'number' ||
+      !Number.isInteger(v) ||
+      (opts.min !== undefined && v < opts.min) ||
+      (opts.max !== undefined && v > opts.max)
+    ) {
+      this.errors.push({
+        field,
+        reason: `must be an integer${opts.min !== undefined ? ` >= ${opts.min}` : ''}${opts.max !== undefined ? ` <= ${opts.max}` : ''}`,
+      });
+      return undefined;
+    }
+    return v;
+  }
+  boolean(field: string): boolean | undefined {
+    const v = this.body[field];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'boolean') {
+      this.errors.push({ field, reason: 'must be true or false' });
+      return undefined;
+    }
+    return v;
+  }
+  object(field: string): Record<string, unknown> {
+    const v = this.body[field];
+    if (v === undefined || v === null) return {};
+    if (typeof v !== 'object' || Array.isArray(v)) {
+      this.errors.push({ field, reason: 'must be an object' });
+      return {};
+    }
+    return v as Record<string, unknown>;
+  }
+  stringArray(field: string): string[] | undefined {
+    const v = this.body[field];
+    if (v === undefined || v === null) return undefined;
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) {
+      this.errors.push({ field, reason: 'must be an array of strings' });
+      return undefined;
+    }
+    return v as string[];
+  }
+  /** Throws one 400 naming every invalid field. */
+  done(): void {
+    if (this.errors.length)
+      throw badRequest(
+        `the request is not valid: ${this.errors.map((e) => `${e.field} ${e.reason}`).join('; ')}`,
+        this.errors,
+      );
+  }
+}
+
+export function pathKey(value: unknown, name: string): string {
+  const s = String(value ?? '');
+  if (!/^\d{1,19}$/.test(s))
+    throw badRequest(`${name} must be a key (a decimal number)`, [
+      { field: name, reason: 'must be a decimal number' },
+    ]);
+  return s;
+}

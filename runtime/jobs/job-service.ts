@@ -1,0 +1,154 @@
+import { EventEmitter } from 'node:events';
+import type { Knex } from 'knex';
+import { iso } from '../persistence/rows.js';
+
+export interface ActivatedJob {
+  jobKey: string;
+  type: string;
+  processInstanceKey: string;
+  processDefinitionId: string;
+  processDefinitionVersion: number;
+  processDefinitionKey: string;
+  elementId: string;
+  elementInstanceKey: string;
+  customHeaders: Record<string, string>;
+  worker: string;
+  retries: number;
+  deadline: number;
+  variables: Record<string, unknown>;
+  tenantId: string;
+}
+
+export interface ActivationRequest {
+  type: string;
+  worker: string;
+  timeout: number;
+  maxJobsToActivate: number;
+  fetchVariable?: string[];
+  requestTimeout?: number;
+  tenantIds: string[];
+}
+
+/**
+ * Hands jobs to workers. Claiming is one statement with FOR UPDATE SKIP LOCKED, so concurrent
+ * workers never get the same job; an activated job whose deadline passed can be claimed again.
+ * Long polling waits for a 'jobs-available' signal (raised after a commit that created jobs).
+ */
+export class JobService {
+  readonly signals = new EventEmitter<{ available: [string] }>();
+
+  constructor(
+    private readonly knex: Knex,
+    private readonly clock: () => Date = () => new Date(),
+  ) {
+    this.signals.setMaxListeners(0);
+  }
+
+  notifyAvailable(type: string): void {
+    this.signals.emit('available', type);
+  }
+
+  async activate(req: ActivationRequest): Promise<ActivatedJob[]> {
+    const jobs = await this.claim(req);
+    if (jobs.length > 0 || !req.requestTimeout || req.requestTimeout <= 0) return jobs;
+    const until = Date.now() + req.requestTimeout;
+    while (Date.now() < until) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, Math.min(until - Date.now(), 1000));
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+        const listener = (type: string) => {
+          if (type === req.type) {
+            this.signals.off('available', listener);
+            done();
+          }
+        };
+        this.signals.on('available', listener);
+        setTimeout(() => this.signals.off('available', listener), Math.max(0, until - Date.now()) + 5);
+      });
+      const found = await this.claim(req);
+      if (found.length > 0) return found;
+    }
+    return [];
+  }
+
+  private async claim(req: ActivationRequest): Promise<ActivatedJob[]> {
+    const now = this.clock();
+    const deadline = new Date(now.getTime() + req.timeout);
+    return this.knex.transaction(async (trx) => {
+      const claimable = trx('jobs')
+        .select('job_key')
+        .where('type', req.type)
+        .whereIn('tenant_id', req.tenantIds)
+        .where((q) =>
+          q
+            .where((a) => a.where('state', 'CREATED').andWhere('due_at', '<=', now))
+            .orWhere((b) => b.where('state', 'ACTIVATED').andWhere('deadline', '<', now)),
+        )
+        .orderBy('due_at')
+        .limit(req.maxJobsToActivate)
+        .forUpdate()
+        .skipLocked();
+      const rows = await trx('jobs')
+        .whereIn('job_key', claimable)
+        .update({ state: 'ACTIVATED', worker: req.worker, deadline })
+        .returning('*');
+      if (rows.length === 0) return [];
+      const variables = await visibleVariables(
+        trx,
+        rows.map((r: any) => String(r.element_instance_key)),
+        req.fetchVariable,
+      );
+      return rows.map((r: any) => ({
+        jobKey: String(r.job_key),
+        type: r.type,
+        processInstanceKey: String(r.process_instance_key),
+        processDefinitionId: r.process_definition_id,
+        processDefinitionVersion: r.process_definition_version,
+        processDefinitionKey: String(r.process_definition_key),
+        elementId: r.element_id,
+        elementInstanceKey: String(r.element_instance_key),
+        customHeaders: r.custom_headers ?? {},
+        worker: r.worker,
+        retries: r.retries,
+        deadline: new Date(iso(r.deadline)!).getTime(),
+        variables: variables.get(String(r.element_instance_key)) ?? {},
+        tenantId: r.tenant_id,
+      }));
+    });
+  }
+}
+
+/**
+ * The variables visible from each element instance (its own, then its scopes' up to the process),
+ * read with two queries for the whole batch.
+ */
+export async function visibleVariables(
+  trx: Knex,
+  elementInstanceKeys: string[],
+  only?: string[],
+): Promise<Map<string, Record<string, unknown>>> {
+  const result = new Map<string, Record<string, unknown>>();
+  if (elementInstanceKeys.length === 0) return result;
+  const chains = await trx.raw(
+    `WITH RECURSIVE chain(start_key, key, depth) AS (
+       SELECT element_instance_key, element_instance_key, 0 FROM element_instances WHERE element_instance_key = ANY(?::bigint[])
+       UNION ALL
+       SELECT c.start_key, e.flow_scope_key, c.depth + 1 FROM chain c JOIN element_instances e ON e.element_instance_key = c.key
+       WHERE e.flow_scope_key <> -1
+     )
+     SELECT c.start_key::text AS start_key, c.depth, v.name, v.value
+     FROM chain c JOIN variables v ON v.scope_key = c.key
+     ORDER BY c.start_key, c.depth DESC`,
+    [elementInstanceKeys],
+  );
+  for (const row of chains.rows as Array<{ start_key: string; name: string; value: unknown }>) {
+    if (only && only.length > 0 && !only.includes(row.name)) continue;
+    const vars = result.get(row.start_key) ?? {};
+    result.set(row.start_key, vars);
+    vars[row.name] = row.value;
+  }
+  return result;
+}

@@ -1,0 +1,43 @@
+import { loadConfig } from './config/config.js';
+import { createRuntime } from './create-runtime.js';
+import { createKeyGenerator } from './persistence/keys.js';
+import { migrate, openDatabase } from './persistence/db.js';
+import { seed } from './persistence/seed.js';
+
+/** The composition root: config -> database -> migrations -> seed -> HTTP server. */
+async function main() {
+  const config = loadConfig();
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  await migrate(db.knex);
+  const nextKey = createKeyGenerator();
+  const seeded = await seed(db.knex, {
+    adminPassword: config.adminPassword,
+    demo: config.demo,
+    nextKey,
+    log: (m) => console.log(m),
+  });
+  if (seeded.createdAdminPassword) {
+    console.log(
+      `created user admin with password: ${seeded.createdAdminPassword} (shown once; set ADMIN_PASSWORD to choose it)`,
+    );
+  }
+  const runtime = createRuntime(db.knex, nextKey);
+  const server = runtime.app.listen(config.port, config.host, () => {
+    console.log(
+      `Lifeflow listening on http://${config.host}:${config.port} (database: ${db.kind}${db.kind === 'pglite' ? ` in ${config.dataDir}` : ''}${config.demo ? ', demo data' : ''})`,
+    );
+  });
+  const shutdown = async (signal: string) => {
+    console.log(`${signal}: shutting down`);
+    server.close();
+    await db.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

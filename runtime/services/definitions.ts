@@ -1,0 +1,339 @@
+import { createHash } from 'node:crypto';
+import type { Knex } from 'knex';
+import { type CompiledProcess, compileBpmn, type Problem as ModelProblem } from '../../engine/index.js';
+import { badRequest, type FieldError, notFound } from '../http/problem.js';
+
+import { evaluateRuleSet, type RuleSetDocument, validateRuleSet } from '../rules/rule-sets.js';
+
+export interface Resource {
+  name: string;
+  content: Buffer;
+}
+
+export interface ProcessDefinitionView {
+  processDefinitionKey: string;
+  processDefinitionId: string;
+  name: string | null;
+  version: number;
+  versionTag: string | null;
+  resourceName: string;
+  tenantId: string;
+  hasStartForm: boolean;
+}
+
+type Prepared =
+  | {
+      kind: 'process';
+      resource: Resource;
+      xml: string;
+      processes: CompiledProcess[];
+      warnings: ModelProblem[];
+      checksum: string;
+    }
+  | { kind: 'form'; resource: Resource; schema: { id: string }; checksum: string }
+  | { kind: 'ruleSet'; resource: Resource; doc: RuleSetDocument; checksum: string };
+
+const sha = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
+
+function toView(r: any): ProcessDefinitionView {
+  return {
+    processDefinitionKey: String(r.process_definition_key),
+    processDefinitionId: r.process_definition_id,
+    name: r.name ?? null,
+    version: r.version,
+    versionTag: r.version_tag ?? null,
+    resourceName: r.resource_name,
+    tenantId: r.tenant_id,
+    hasStartForm: false,
+  };
+}
+
+/**
+ * Deploys and versions processes, forms and rule sets per tenant, and keeps compiled models in
+ * memory per definition key (versions are immutable, so the cache never goes stale).
+ */
+export class DefinitionService {
+  private readonly compiled = new Map<string, Promise<CompiledProcess>>();
+
+  constructor(
+    private readonly knex: Knex,
+    private readonly nextKey: () => string,
+  ) {}
+
+  private async prepare(resource: Resource): Promise<{ prepared?: Prepared; errors: FieldError[] }> {
+    const name = resource.name;
+    const text = resource.content.toString('utf8');
+    if (/\.(bpmn|bpmn20\.xml|xml)$/i.test(name)) {
+      const result = await compileBpmn(text);
+      if (result.errors.length > 0) {
+        return {
+          errors: result.errors.map((e) => ({
+            field: e.elementId ? `${name}#${e.elementId}` : name,
+            reason: e.message,
+          })),
+        };
+      }
+      return {
+        prepared: {
+          kind: 'process',
+          resource,
+          xml: text,
+          processes: result.processes,
+          warnings: result.warnings,
+          checksum: sha(text),
+        },
+        errors: [],
+      };
+    }
+    if (/\.(form|json)$/i.test(name)) {
+      let json: any;
+      try {
+        json = JSON.parse(text);
+      } catch (err) {
+        return { errors: [{ field: name, reason: `is not valid JSON: ${(err as Error).message}` }] };
+      }
+      if (/\.form$/i.test(name) || (Array.isArray(json?.components) && !Array.isArray(json?.rules))) {
+        if (typeof json?.id !== 'string' || json.id === '')
+          return { errors: [{ field: `${name}#id`, reason: 'a form needs an id' }] };
+        if (!Array.isArray(json.components))
+          return { errors: [{ field: `${name}#components`, reason: 'a form needs a components array' }] };
+        return { prepared: { kind: 'form', resource, schema: json, checksum: sha(text) }, errors: [] };
+      }
+      const { doc, errors } = validateRuleSet(json, name);
+      if (!doc) return { errors };
+      return { prepared: { kind: 'ruleSet', resource, doc, checksum: sha(text) }, errors: [] };
+    }
+    return {
+      errors: [
+        { field: name, reason: 'unsupported resource type; expected .bpmn, .form or a rule set .json' },
+      ],
+    };
+  }
+
+  /**
+   * Validates every resource first (an error anywhere rejects the whole deployment and lists every
+   * problem), then stores them in one transaction. A resource identical to the latest version is
+   * not stored again: its latest version is returned, as in Camunda.
+   */
+  async deploy(tenantId: string, resources: Resource[], actor: string | null) {
+    if (resources.length === 0)
+      throw badRequest('expected at least one resource', [{ field: 'resources', reason: 'is required' }]);
+    const prepared: Prepared[] = [];
+    const errors: FieldError[] = [];
+    for (const r of resources) {
+      const p = await this.prepare(r);
+      errors.push(...p.errors);
+      if (p.prepared) prepared.push(p.prepared);
+    }
+    const ids = new Map<string, string>();
+    for (const p of prepared) {
+      const list =
+        p.kind === 'process'
+          ? p.processes.map((x) => `process:${x.id}`)
+          : [p.kind === 'form' ? `form:${p.schema.id}` : `ruleSet:${p.doc.id}`];
+      for (const id of list) {
+        if (ids.has(id))
+          errors.push({
+            field: p.resource.name,
+            reason: `duplicate ${id.replace(':', ' id <')}> also in ${ids.get(id)}`,
+          });
+        ids.set(id, p.resource.name);
+      }
+    }
+    if (errors.length > 0)
+      throw badRequest(`the deployment was rejected: ${errors.length} problem(s)`, errors);
+
+    const deploymentKey = this.nextKey();
+    const deployments: unknown[] = [];
+    const warnings: Array<{ resourceName: string; elementId: string; message: string; rule: string }> = [];
+    await this.knex.transaction(async (trx) => {
+      await trx('deployments').insert({
+        deployment_key: deploymentKey,
+        tenant_id: tenantId,
+        created_by: actor,
+      });
+      for (const p of prepared) {
+        if (p.kind === 'process') {
+          for (const w of p.warnings) warnings.push({ resourceName: p.resource.name, ...w });
+          for (const proc of p.processes) {
+            const latest = await trx('process_definitions')
+              .where({ tenant_id: tenantId, process_definition_id: proc.id })
+              .orderBy('version', 'desc')
+              .first();
+            let row = latest;
+            if (!latest || latest.checksum !== p.checksum) {
+              row = {
+                process_definition_key: this.nextKey(),
+                tenant_id: tenantId,
+                process_definition_id: proc.id,
+                version: (latest?.version ?? 0) + 1,
+                version_tag: proc.versionTag ?? null,
+                name: proc.name ?? null,
+                resource_name: p.resource.name,
+                bpmn_xml: p.xml,
+                checksum: p.checksum,
+                deployment_key: deploymentKey,
+              };
+              await trx('process_definitions').insert(row);
+            }
+            deployments.push({
+              processDefinition: {
+                processDefinitionId: proc.id,
+                processDefinitionVersion: row.version,
+                resourceName: p.resource.name,
+                tenantId,
+                processDefinitionKey: String(row.process_definition_key),
+              },
+            });
+          }
+        } else if (p.kind === 'form') {
+          const latest = await trx('forms')
+            .where({ tenant_id: tenantId, form_id: p.schema.id })
+            .orderBy('version', 'desc')
+            .first();
+          let row = latest;
+          if (!latest || latest.checksum !== p.checksum) {
+            row = {
+              form_key: this.nextKey(),
+              tenant_id: tenantId,
+              form_id: p.schema.id,
+              version: (latest?.version ?? 0) + 1,
+              resource_name: p.resource.name,
+              schema: JSON.stringify(p.schema),
+              checksum: p.checksum,
+              deployment_key: deploymentKey,
+            };
+            await trx('forms').insert(row);
+          }
+          deployments.push({
+            form: {
+              formId: p.schema.id,
+              version: row.version,
+              resourceName: p.resource.name,
+              tenantId,
+              formKey: String(row.form_key),
+            },
+          });
+        } else {
+          const latest = await trx('rule_sets')
+            .where({ tenant_id: tenantId, rule_set_id: p.doc.id })
+            .orderBy('version', 'desc')
+            .first();
+          let row = latest;
+          if (!latest || latest.checksum !== p.checksum) {
+            row = {
+              rule_set_key: this.nextKey(),
+              tenant_id: tenantId,
+              rule_set_id: p.doc.id,
+              version: (latest?.version ?? 0) + 1,
+              name: p.doc.name ?? null,
+              resource_name: p.resource.name,
+              content: JSON.stringify(p.doc),
+              checksum: p.checksum,
+              deployment_key: deploymentKey,
+            };
+            await trx('rule_sets').insert(row);
+          }
+          deployments.push({
+            ruleSet: {
+              ruleSetId: p.doc.id,
+              version: row.version,
+              resourceName: p.resource.name,
+              tenantId,
+              ruleSetKey: String(row.rule_set_key),
+            },
+          });
+        }
+      }
+    });
+    return { deploymentKey, tenantId, deployments, warnings };
+  }
+
+  /** The compiled model of a definition version, compiled once per process. */
+  getCompiled(processDefinitionKey: string, trx: Knex = this.knex): Promise<CompiledProcess> {
+    let p = this.compiled.get(processDefinitionKey);
+    if (!p) {
+      p = (async () => {
+        const row = await trx('process_definitions')
+          .where({ process_definition_key: processDefinitionKey })
+          .first();
+        if (!row)
+          throw notFound(
+            `expected to find process definition with key <${processDefinitionKey}>, but none was found`,
+          );
+        const result = await compileBpmn(row.bpmn_xml);
+        const proc = result.processes.find((x) => x.id === row.process_definition_id);
+        if (!proc)
+          throw new Error(
+            `stored definition <${processDefinitionKey}> no longer compiles: ${result.errors.map((e) => e.message).join('; ')}`,
+          );
+        return proc;
+      })();
+      p.catch(() => this.compiled.delete(processDefinitionKey));
+      this.compiled.set(processDefinitionKey, p);
+    }
+    return p;
+  }
+
+  /** Finds a definition by key, or by id and version (-1 or absent = latest), within the tenants. */
+  async findDefinition(
+    q: { processDefinitionKey?: string; processDefinitionId?: string; version?: number; tenantIds: string[] },
+    trx: Knex = this.knex,
+  ): Promise<ProcessDefinitionView | null> {
+    const query = trx('process_definitions').whereIn('tenant_id', q.tenantIds);
+    if (q.processDefinitionKey) query.where({ process_definition_key: q.processDefinitionKey });
+    else {
+      query.where({ process_definition_id: q.processDefinitionId });
+      if (q.version !== undefined && q.version !== -1) query.where({ version: q.version });
+      query.orderBy('version', 'desc');
+    }
+    const row = await query.first();
+    return row ? toView(row) : null;
+  }
+
+  async getXml(processDefinitionKey: string, tenantIds: string[]): Promise<string | null> {
+    const row = await this.knex('process_definitions')
+      .whereIn('tenant_id', tenantIds)
+      .where({ process_definition_key: processDefinitionKey })
+      .first('bpmn_xml');
+    return row?.bpmn_xml ?? null;
+  }
+
+  async resolveForm(tenantId: string, formId: string, trx: Knex = this.knex) {
+    const row = await trx('forms')
+      .where({ tenant_id: tenantId, form_id: formId })
+      .orderBy('version', 'desc')
+      .first('form_key', 'form_id');
+    return row ? { formKey: String(row.form_key), formId: row.form_id as string } : null;
+  }
+
+  async getForm(
+    formKey: string,
+    trx: Knex = this.knex,
+  ): Promise<{ formKey: string; formId: string; version: number; schema: any; tenantId: string } | null> {
+    const row = await trx('forms').where({ form_key: formKey }).first();
+    return row
+      ? {
+          formKey: String(row.form_key),
+          formId: row.form_id,
+          version: row.version,
+          schema: row.schema,
+          tenantId: row.tenant_id,
+        }
+      : null;
+  }
+
+  async evaluateRuleSet(
+    tenantId: string,
+    ruleSetId: string,
+    facts: Record<string, unknown>,
+    trx: Knex = this.knex,
+  ) {
+    const row = await trx('rule_sets')
+      .where({ tenant_id: tenantId, rule_set_id: ruleSetId })
+      .orderBy('version', 'desc')
+      .first();
+    if (!row) throw new Error(`expected a deployed rule set with id <${ruleSetId}>, but found none`);
+    return evaluateRuleSet(String(row.rule_set_key), row.content as RuleSetDocument, facts);
+  }
+}

@@ -1,0 +1,195 @@
+import { EventEmitter } from 'node:events';
+import type { Knex } from 'knex';
+import {
+  type Command,
+  type CommandContext,
+  decide,
+  type EngineEvent,
+  type InstanceState,
+  isFailure,
+  newInstanceState,
+} from '../../engine/index.js';
+import { badRequest, conflict, notFound, problemFromFailure } from '../http/problem.js';
+import { loadInstanceState, persistDecision, RevisionConflict } from '../persistence/instance-store.js';
+import type { DefinitionService } from './definitions.js';
+
+/** Who is acting, and in which tenants they may act. */
+export interface Actor {
+  username: string | null;
+  tenantIds: string[];
+}
+
+export interface CommittedEvents {
+  tenantId: string;
+  processInstanceKey: string;
+  events: EngineEvent[];
+}
+
+const MAX_ATTEMPTS = 8;
+
+/**
+ * Runs engine commands as units of work: load the instance, decide, write rows, history and
+ * effects in one transaction guarded by the instance revision. A command that loses a race is
+ * retried against fresh state, so it is either applied once or answered with a clear failure.
+ * Listeners of 'committed' hear about events only after the transaction committed.
+ */
+export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }> {
+  constructor(
+    readonly knex: Knex,
+    private readonly definitions: DefinitionService,
+    private readonly nextKey: () => string,
+    private readonly clock: () => Date = () => new Date(),
+  ) {
+    super();
+  }
+
+  private context(trx: Knex, process: CommandContext['process'], actor: Actor): CommandContext {
+    return {
+      now: this.clock(),
+      nextKey: this.nextKey,
+      actor: actor.username,
+      process,
+      services: {
+        resolveForm: (tenantId, formId) => this.definitions.resolveForm(tenantId, formId, trx),
+        evaluateRuleSet: (tenantId, ruleSetId, facts) =>
+          this.definitions.evaluateRuleSet(tenantId, ruleSetId, facts, trx),
+      },
+    };
+  }
+
+  async createInstance(
+    req: {
+      processDefinitionKey?: string;
+      processDefinitionId?: string;
+      version?: number;
+      tenantId?: string;
+      variables?: Record<string, unknown>;
+      businessKey?: string | null;
+    },
+    actor: Actor,
+  ): Promise<InstanceState> {
+    if (!req.processDefinitionKey && !req.processDefinitionId) {
+      throw badRequest('expected processDefinitionKey or processDefinitionId', [
+        {
+          field: 'processDefinitionId',
+          reason: 'one of processDefinitionKey or processDefinitionId is required',
+        },
+      ]);
+    }
+    const tenantIds = req.tenantId ? actor.tenantIds.filter((t) => t === req.tenantId) : actor.tenantIds;
+    const def = await this.definitions.findDefinition({
+      processDefinitionKey: req.processDefinitionKey,
+      processDefinitionId: req.processDefinitionId,
+      version: req.version,
+      tenantIds,
+    });
+    if (!def) {
+      throw notFound(
+        req.processDefinitionKey
+          ? `expected to find process definition with key <${req.processDefinitionKey}>, but none was found`
+          : `expected to find process definition with id <${req.processDefinitionId}>${req.version && req.version !== -1 ? ` and version ${req.version}` : ''}, but none was found`,
+      );
+    }
+    const process = await this.definitions.getCompiled(def.processDefinitionKey);
+    const command: Extract<Command, { type: 'instance.create' }> = {
+      type: 'instance.create',
+      tenantId: def.tenantId,
+      processDefinitionKey: def.processDefinitionKey,
+      processDefinitionId: def.processDefinitionId,
+      processDefinitionVersion: def.version,
+      variables: req.variables ?? {},
+      businessKey: req.businessKey ?? null,
+    };
+    return this.knex
+      .transaction(async (trx) => {
+        const ctx = this.context(trx, process, actor);
+        const state = newInstanceState(command, ctx);
+        const decision = await decide(state, command, ctx);
+        if (isFailure(decision)) throw problemFromFailure(decision);
+        await persistDecision(trx, decision.state, decision.events, {
+          isNew: true,
+          actor: actor.username,
+          now: ctx.now.toISOString(),
+        });
+        return decision;
+      })
+      .then(({ state, events }) => {
+        this.emit('committed', {
+          tenantId: state.instance.tenantId,
+          processInstanceKey: state.instance.processInstanceKey,
+          events,
+        });
+        return state;
+      });
+  }
+
+  /**
+   * Runs a command on an existing instance. `locate` finds the instance key inside the transaction
+   * (e.g. from a task or job key) and checks that the actor may touch it.
+   */
+  async execute(
+    locate: (trx: Knex) => Promise<{ processInstanceKey: string; tenantId: string } | null>,
+    command: Command,
+    actor: Actor,
+    check?: (state: InstanceState, trx: Knex) => Promise<void> | void,
+  ): Promise<InstanceState> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await this.knex.transaction(async (trx) => {
+          const located = await locate(trx);
+          if (!located || !actor.tenantIds.includes(located.tenantId)) return null;
+          const state = await loadInstanceState(trx, located.processInstanceKey);
+          if (!state) return null;
+          await check?.(state, trx);
+          const process = await this.definitions.getCompiled(state.instance.processDefinitionKey, trx);
+          const ctx = this.context(trx, process, actor);
+          const decision = await decide(state, command, ctx);
+          if (isFailure(decision)) throw problemFromFailure(decision);
+          await persistDecision(trx, decision.state, decision.events, {
+            isNew: false,
+            actor: actor.username,
+            now: ctx.now.toISOString(),
+          });
+          return decision;
+        });
+        if (!result) throw notFound(`expected to find ${describe(command)}, but none was found`);
+        this.emit('committed', {
+          tenantId: result.state.instance.tenantId,
+          processInstanceKey: result.state.instance.processInstanceKey,
+          events: result.events,
+        });
+        return result.state;
+      } catch (err) {
+        if (err instanceof RevisionConflict || isSerializationFailure(err)) {
+          if (attempt >= MAX_ATTEMPTS)
+            throw conflict(`${describe(command)} was changed concurrently; try again`);
+          await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+}
+
+function isSerializationFailure(err: unknown): boolean {
+  const code = (err as { code?: string })?.code;
+  return code === '40001' || code === '40P01';
+}
+
+function describe(command: Command): string {
+  switch (command.type) {
+    case 'task.complete':
+    case 'task.assign':
+    case 'task.unassign':
+      return `user task with key <${command.userTaskKey}>`;
+    case 'job.complete':
+    case 'job.fail':
+    case 'job.throw_error':
+      return `job with key <${command.jobKey}>`;
+    case 'incident.resolve':
+      return `incident with key <${command.incidentKey}>`;
+    default:
+      return 'process instance';
+  }
+}
