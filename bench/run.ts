@@ -4,7 +4,8 @@
  * baseline of transactions that each UPDATE one row by key and INSERT one history row, on the same
  * database in the same run. Prints instances/s, p50/p99 per command and the ratio of engine
  * transactions/s to baseline transactions/s. Runs on PGlite and on PostgreSQL
- * (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test; set it to "none" to skip).
+ * (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test; set it to "none" to skip;
+ * BENCH_PGLITE=0 skips PGlite). BENCH_INSTANCES sets the number of instances per run (400).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -94,7 +95,6 @@ async function engineRun(runtime: ReturnType<typeof createRuntime>, concurrency:
     const key = state.instance.processInstanceKey;
     await timed(() =>
       runtime.engine.execute(
-        async () => ({ processInstanceKey: key, tenantId: '<default>' }),
         {
           type: 'task.complete',
           userTaskKey: task.userTaskKey,
@@ -153,11 +153,13 @@ async function main() {
   console.log(
     `Lifeflow bench: ${N} instances per run (2 engine commands each), baseline ${N * 2} transactions`,
   );
-  const dir = mkdtempSync(join(tmpdir(), 'lifeflow-bench-'));
-  try {
-    await benchDatabase('pglite', () => openDatabase({ dataDir: dir }));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  if (process.env.BENCH_PGLITE !== '0') {
+    const dir = mkdtempSync(join(tmpdir(), 'lifeflow-bench-'));
+    try {
+      await benchDatabase('pglite', () => openDatabase({ dataDir: dir }));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
   const url = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
   if (url !== 'none') {

@@ -20,39 +20,135 @@ export class RevisionConflict extends Error {
   }
 }
 
-/** Loads the active part of one instance: what a command can touch. Null when it does not exist. */
+/** Column lists of the runtime tables; int8 columns are read as text so keys stay exact in JSON. */
+const COLUMNS: Record<string, { keys: string[]; other: string[] }> = {
+  element_instances: {
+    keys: ['element_instance_key', 'process_instance_key', 'flow_scope_key', 'incident_key'],
+    other: ['element_id', 'element_name', 'element_type', 'state', 'start_date', 'end_date'],
+  },
+  user_tasks: {
+    keys: [
+      'user_task_key',
+      'element_instance_key',
+      'process_instance_key',
+      'process_definition_key',
+      'form_key',
+    ],
+    other: [
+      'process_definition_id',
+      'process_definition_version',
+      'element_id',
+      'name',
+      'tenant_id',
+      'state',
+      'assignee',
+      'candidate_groups',
+      'candidate_users',
+      'due_date',
+      'follow_up_date',
+      'priority',
+      'form_id',
+      'embedded_form',
+      'custom_headers',
+      'creation_date',
+      'completion_date',
+    ],
+  },
+  jobs: {
+    keys: ['job_key', 'process_instance_key', 'element_instance_key', 'process_definition_key'],
+    other: [
+      'type',
+      'kind',
+      'state',
+      'tenant_id',
+      'element_id',
+      'process_definition_id',
+      'process_definition_version',
+      'retries',
+      'worker',
+      'deadline',
+      'due_at',
+      'custom_headers',
+      'error_message',
+      'error_code',
+      'created_at',
+    ],
+  },
+  incidents: {
+    keys: [
+      'incident_key',
+      'process_instance_key',
+      'process_definition_key',
+      'element_instance_key',
+      'job_key',
+    ],
+    other: [
+      'tenant_id',
+      'process_definition_id',
+      'element_id',
+      'error_type',
+      'error_message',
+      'state',
+      'retry_phase',
+      'creation_time',
+    ],
+  },
+  variables: { keys: ['variable_key', 'scope_key'], other: ['name', 'value'] },
+};
+
+function aggregate(table: string, where: string): string {
+  const c = COLUMNS[table];
+  const cols = [...c.keys.map((k) => `${k}::text as ${k}`), ...c.other].join(', ');
+  return `(select coalesce(json_agg(x), '[]'::json) from (select ${cols} from ${table} where ${where}) x) as ${table}`;
+}
+
+const LOAD_SQL = `select pi.*,
+  ${aggregate('element_instances', "process_instance_key = pi.process_instance_key and state = 'ACTIVE'")},
+  ${aggregate('user_tasks', "process_instance_key = pi.process_instance_key and state = 'CREATED'")},
+  ${aggregate('jobs', "process_instance_key = pi.process_instance_key and state in ('CREATED', 'ACTIVATED', 'FAILED', 'ERROR_THROWN')")},
+  ${aggregate('incidents', "process_instance_key = pi.process_instance_key and state = 'ACTIVE'")},
+  ${aggregate(
+    'variables',
+    "process_instance_key = pi.process_instance_key and scope_key in (select element_instance_key from element_instances e where e.process_instance_key = pi.process_instance_key and e.state = 'ACTIVE')",
+  )}
+  from process_instances pi where pi.process_instance_key = `;
+
+/** Where to find the instance a command is about: the instance itself, or a row that names it. */
+export type InstanceLocator =
+  | { by: 'instance'; key: string }
+  | { by: 'user_task' | 'job' | 'incident'; key: string };
+
+const LOCATORS: Record<InstanceLocator['by'], string> = {
+  instance: '?',
+  user_task: '(select process_instance_key from user_tasks where user_task_key = ?)',
+  job: '(select process_instance_key from jobs where job_key = ?)',
+  incident: '(select process_instance_key from incidents where incident_key = ?)',
+};
+
+/**
+ * Loads the active part of one instance (what a command can touch) in one round trip, found by its
+ * key or by the key of one of its tasks, jobs or incidents. Null when there is none.
+ */
 export async function loadInstanceState(
   trx: Knex.Transaction | Knex,
-  processInstanceKey: string,
+  locator: InstanceLocator | string,
 ): Promise<InstanceState | null> {
-  const row = await trx('process_instances').where({ process_instance_key: processInstanceKey }).first();
+  const loc: InstanceLocator = typeof locator === 'string' ? { by: 'instance', key: locator } : locator;
+  const result = await trx.raw(LOAD_SQL + LOCATORS[loc.by], [loc.key]);
+  const row = result.rows[0];
   if (!row) return null;
-  const [elements, tasks, jobs, incidents] = await Promise.all([
-    trx('element_instances').where({ process_instance_key: processInstanceKey, state: 'ACTIVE' }),
-    trx('user_tasks').where({ process_instance_key: processInstanceKey, state: 'CREATED' }),
-    trx('jobs')
-      .where({ process_instance_key: processInstanceKey })
-      .whereIn('state', ['CREATED', 'ACTIVATED', 'FAILED', 'ERROR_THROWN']),
-    trx('incidents').where({ process_instance_key: processInstanceKey, state: 'ACTIVE' }),
-  ]);
-  const scopeKeys = elements.map((e: any) => String(e.element_instance_key));
-  const variables = scopeKeys.length
-    ? await trx('variables')
-        .where({ process_instance_key: processInstanceKey })
-        .whereIn('scope_key', scopeKeys)
-    : [];
   const state: InstanceState = {
     instance: instanceFromRow(row),
-    elements: new Map(elements.map((r: any) => [String(r.element_instance_key), elementFromRow(r)])),
+    elements: new Map(row.element_instances.map((r: any) => [r.element_instance_key, elementFromRow(r)])),
     variables: new Map(),
-    userTasks: new Map(tasks.map((r: any) => [String(r.user_task_key), taskFromRow(r)])),
-    jobs: new Map(jobs.map((r: any) => [String(r.job_key), jobFromRow(r)])),
-    incidents: new Map(incidents.map((r: any) => [String(r.incident_key), incidentFromRow(r)])),
+    userTasks: new Map(row.user_tasks.map((r: any) => [r.user_task_key, taskFromRow(r)])),
+    jobs: new Map(row.jobs.map((r: any) => [r.job_key, jobFromRow(r)])),
+    incidents: new Map(row.incidents.map((r: any) => [r.incident_key, incidentFromRow(r)])),
   };
-  for (const v of variables) {
+  for (const v of row.variables) {
     const rec: VariableRecord = {
-      variableKey: String(v.variable_key),
-      scopeKey: String(v.scope_key),
+      variableKey: v.variable_key,
+      scopeKey: v.scope_key,
       name: v.name,
       value: v.value,
     };
@@ -149,15 +245,22 @@ export async function persistDecision(
     i.revision += 1;
   }
 
+  // Every row write goes to the database as one statement of data-modifying CTEs: one round trip
+  // however many tables a command touched. The revision-guarded instance write above runs first,
+  // so concurrent commands on one instance queue on that row and never deadlock here.
+  const writes: Knex.QueryBuilder[] = [];
   const elementRows = [...touched.elements]
     .map((k) => state.elements.get(k))
     .filter((e) => !!e)
     .map((e) => elementToRow(e!, i));
-  if (elementRows.length)
-    await trx('element_instances')
-      .insert(elementRows)
-      .onConflict('element_instance_key')
-      .merge(['state', 'end_date', 'incident_key']);
+  if (elementRows.length) {
+    writes.push(
+      trx('element_instances')
+        .insert(elementRows)
+        .onConflict('element_instance_key')
+        .merge(['state', 'end_date', 'incident_key']),
+    );
+  }
 
   const variableRows = [...touched.variables].map((id) => {
     const [scopeKey, name] = id.split('\u0000');
@@ -172,35 +275,69 @@ export async function persistDecision(
     };
   });
   if (variableRows.length)
-    await trx('variables').insert(variableRows).onConflict(['scope_key', 'name']).merge(['value']);
+    writes.push(trx('variables').insert(variableRows).onConflict(['scope_key', 'name']).merge(['value']));
 
   const taskRows = [...touched.tasks].map((k) => taskToRow(state.userTasks.get(k)!));
-  if (taskRows.length)
-    await trx('user_tasks')
-      .insert(taskRows)
-      .onConflict('user_task_key')
-      .merge(['state', 'assignee', 'completion_date']);
+  if (taskRows.length) {
+    writes.push(
+      trx('user_tasks')
+        .insert(taskRows)
+        .onConflict('user_task_key')
+        .merge(['state', 'assignee', 'completion_date']),
+    );
+  }
 
   const jobRows = [...touched.jobs].map((k) => {
     const j = state.jobs.get(k)!;
     return jobToRow(j, ENDED_JOB_STATES.has(j.state) ? meta.now : null);
   });
   if (jobRows.length) {
-    await trx('jobs')
-      .insert(jobRows)
-      .onConflict('job_key')
-      .merge(['state', 'retries', 'worker', 'deadline', 'due_at', 'error_message', 'error_code', 'ended_at']);
+    writes.push(
+      trx('jobs')
+        .insert(jobRows)
+        .onConflict('job_key')
+        .merge([
+          'state',
+          'retries',
+          'worker',
+          'deadline',
+          'due_at',
+          'error_message',
+          'error_code',
+          'ended_at',
+        ]),
+    );
   }
 
-  const incidentRows = [...touched.incidents].map((k) => {
-    const inc = state.incidents.get(k)!;
-    return incidentToRow(inc, resolved.get(k) ?? null);
-  });
+  const incidentRows = [...touched.incidents].map((k) =>
+    incidentToRow(state.incidents.get(k)!, resolved.get(k) ?? null),
+  );
   if (incidentRows.length)
-    await trx('incidents').insert(incidentRows).onConflict('incident_key').merge(['state', 'resolved_at']);
+    writes.push(
+      trx('incidents').insert(incidentRows).onConflict('incident_key').merge(['state', 'resolved_at']),
+    );
 
   const historyRows = events.map((e) => historyRow(e, state, meta));
-  if (historyRows.length) await trx('history_events').insert(historyRows);
+  if (historyRows.length) writes.push(trx('history_events').insert(historyRows));
+
+  await runAsOneStatement(trx, writes);
+}
+
+/** Runs several insert/upsert statements as one statement of data-modifying CTEs. */
+async function runAsOneStatement(trx: Knex.Transaction, writes: Knex.QueryBuilder[]): Promise<void> {
+  if (writes.length === 0) return;
+  if (writes.length === 1) {
+    await writes[0];
+    return;
+  }
+  const parts: string[] = [];
+  const bindings: unknown[] = [];
+  writes.forEach((w, n) => {
+    const q = w.toSQL();
+    parts.push(`w${n} as (${q.sql})`);
+    bindings.push(...q.bindings);
+  });
+  await trx.raw(`with ${parts.join(', ')} select 1`, bindings as Knex.RawBinding[]);
 }
 
 function historyRow(e: EngineEvent, state: InstanceState, meta: { actor: string | null; now: string }) {

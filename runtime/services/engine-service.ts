@@ -10,7 +10,12 @@ import {
   newInstanceState,
 } from '../../engine/index.js';
 import { badRequest, conflict, notFound, problemFromFailure } from '../http/problem.js';
-import { loadInstanceState, persistDecision, RevisionConflict } from '../persistence/instance-store.js';
+import {
+  type InstanceLocator,
+  loadInstanceState,
+  persistDecision,
+  RevisionConflict,
+} from '../persistence/instance-store.js';
 import type { DefinitionService } from './definitions.js';
 
 /** Who is acting, and in which tenants they may act. */
@@ -124,23 +129,25 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
   }
 
   /**
-   * Runs a command on an existing instance. `locate` finds the instance key inside the transaction
-   * (e.g. from a task or job key) and checks that the actor may touch it.
+   * Runs a command on an existing instance, found from the command itself (its task, job or
+   * incident key) or from `processInstanceKey`. Anything outside the actor's tenants is "not found".
+   * `check` runs inside the transaction before the command is decided (e.g. form validation).
    */
   async execute(
-    locate: (trx: Knex) => Promise<{ processInstanceKey: string; tenantId: string } | null>,
     command: Command,
     actor: Actor,
-    check?: (state: InstanceState, trx: Knex) => Promise<void> | void,
+    opts: {
+      processInstanceKey?: string;
+      check?: (state: InstanceState, trx: Knex) => Promise<void> | void;
+    } = {},
   ): Promise<InstanceState> {
+    const locator = locatorOf(command, opts.processInstanceKey);
     for (let attempt = 1; ; attempt++) {
       try {
         const result = await this.knex.transaction(async (trx) => {
-          const located = await locate(trx);
-          if (!located || !actor.tenantIds.includes(located.tenantId)) return null;
-          const state = await loadInstanceState(trx, located.processInstanceKey);
-          if (!state) return null;
-          await check?.(state, trx);
+          const state = await loadInstanceState(trx, locator);
+          if (!state || !actor.tenantIds.includes(state.instance.tenantId)) return null;
+          await opts.check?.(state, trx);
           const process = await this.definitions.getCompiled(state.instance.processDefinitionKey, trx);
           const ctx = this.context(trx, process, actor);
           const decision = await decide(state, command, ctx);
@@ -152,7 +159,10 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
           });
           return decision;
         });
-        if (!result) throw notFound(`expected to find ${describe(command)}, but none was found`);
+        if (!result)
+          throw notFound(
+            `expected to find ${describe(command, opts.processInstanceKey)}, but none was found`,
+          );
         this.emit('committed', {
           tenantId: result.state.instance.tenantId,
           processInstanceKey: result.state.instance.processInstanceKey,
@@ -162,7 +172,9 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
       } catch (err) {
         if (err instanceof RevisionConflict || isSerializationFailure(err)) {
           if (attempt >= MAX_ATTEMPTS)
-            throw conflict(`${describe(command)} was changed concurrently; try again`);
+            throw conflict(
+              `${describe(command, opts.processInstanceKey)} was changed concurrently; try again`,
+            );
           await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
           continue;
         }
@@ -172,12 +184,30 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
   }
 }
 
+function locatorOf(command: Command, processInstanceKey?: string): InstanceLocator {
+  switch (command.type) {
+    case 'task.complete':
+    case 'task.assign':
+    case 'task.unassign':
+      return { by: 'user_task', key: command.userTaskKey };
+    case 'job.complete':
+    case 'job.fail':
+    case 'job.throw_error':
+      return { by: 'job', key: command.jobKey };
+    case 'incident.resolve':
+      return { by: 'incident', key: command.incidentKey };
+    default:
+      if (!processInstanceKey) throw new Error(`${command.type} needs a processInstanceKey`);
+      return { by: 'instance', key: processInstanceKey };
+  }
+}
+
 function isSerializationFailure(err: unknown): boolean {
   const code = (err as { code?: string })?.code;
   return code === '40001' || code === '40P01';
 }
 
-function describe(command: Command): string {
+function describe(command: Command, processInstanceKey?: string): string {
   switch (command.type) {
     case 'task.complete':
     case 'task.assign':
@@ -190,6 +220,6 @@ function describe(command: Command): string {
     case 'incident.resolve':
       return `incident with key <${command.incidentKey}>`;
     default:
-      return 'process instance';
+      return `process instance with key <${processInstanceKey}>`;
   }
 }

@@ -1,5 +1,4 @@
 import { Router } from 'express';
-import type { Knex } from 'knex';
 import { notFound } from '../problem.js';
 import { search } from '../search.js';
 import { type AppServices, actorOf, pathKey } from '../services.js';
@@ -38,15 +37,7 @@ export function incidentRoutes(s: AppServices): Router {
   });
   router.post('/incidents/:key/resolution', async (req, res) => {
     const key = pathKey(req.params.key, 'incidentKey');
-    const locate = async (trx: Knex) => {
-      const row = await trx('incidents')
-        .where({ incident_key: key })
-        .first('process_instance_key', 'tenant_id');
-      return row
-        ? { processInstanceKey: String(row.process_instance_key), tenantId: row.tenant_id as string }
-        : null;
-    };
-    await s.engine.execute(locate, { type: 'incident.resolve', incidentKey: key }, actorOf(req));
+    await s.engine.execute({ type: 'incident.resolve', incidentKey: key }, actorOf(req));
     res.status(204).end();
   });
   return router;

@@ -1,15 +1,5 @@
 import { Router } from 'express';
-import type { Knex } from 'knex';
 import { type AppServices, actorOf, BodyReader, pathKey, tenantScope } from '../services.js';
-
-function locateJob(key: string) {
-  return async (trx: Knex) => {
-    const row = await trx('jobs').where({ job_key: key }).first('process_instance_key', 'tenant_id');
-    return row?.process_instance_key
-      ? { processInstanceKey: String(row.process_instance_key), tenantId: row.tenant_id as string }
-      : null;
-  };
-}
 
 export function jobRoutes(s: AppServices): Router {
   const router = Router();
@@ -44,7 +34,7 @@ export function jobRoutes(s: AppServices): Router {
     const b = new BodyReader(req.body ?? {});
     const variables = b.object('variables');
     b.done();
-    await s.engine.execute(locateJob(key), { type: 'job.complete', jobKey: key, variables }, actorOf(req));
+    await s.engine.execute({ type: 'job.complete', jobKey: key, variables }, actorOf(req));
     res.status(204).end();
   });
 
@@ -57,7 +47,6 @@ export function jobRoutes(s: AppServices): Router {
     const variables = b.object('variables');
     b.done();
     await s.engine.execute(
-      locateJob(key),
       { type: 'job.fail', jobKey: key, retries, errorMessage, retryBackOffMs: retryBackOff, variables },
       actorOf(req),
     );
@@ -73,7 +62,6 @@ export function jobRoutes(s: AppServices): Router {
     const variables = b.object('variables');
     b.done();
     await s.engine.execute(
-      locateJob(key),
       { type: 'job.throw_error', jobKey: key, errorCode: errorCode!, errorMessage, variables },
       actorOf(req),
     );

@@ -85,16 +85,7 @@ export function processInstanceRoutes(s: AppServices): Router {
 
   router.post('/process-instances/:key/cancellation', async (req, res) => {
     const key = pathKey(req.params.key, 'processInstanceKey');
-    await s.engine.execute(
-      async (trx) => {
-        const row = await trx('process_instances')
-          .where({ process_instance_key: key })
-          .first('process_instance_key', 'tenant_id');
-        return row ? { processInstanceKey: key, tenantId: row.tenant_id } : null;
-      },
-      { type: 'instance.cancel' },
-      actorOf(req),
-    );
+    await s.engine.execute({ type: 'instance.cancel' }, actorOf(req), { processInstanceKey: key });
     res.status(204).end();
   });
 

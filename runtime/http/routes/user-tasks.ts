@@ -1,5 +1,4 @@
 import { Router } from 'express';
-import type { Knex } from 'knex';
 import { validateForm } from '../../forms/validate-form.js';
 import { badRequest, notFound } from '../problem.js';
 import { search } from '../search.js';
@@ -26,17 +25,6 @@ const FIELDS = {
   completionDate: { column: 'completion_date', type: 'date' as const },
   tenantId: { column: 'tenant_id' },
 };
-
-function locateTask(key: string) {
-  return async (trx: Knex) => {
-    const row = await trx('user_tasks')
-      .where({ user_task_key: key })
-      .first('process_instance_key', 'tenant_id');
-    return row
-      ? { processInstanceKey: String(row.process_instance_key), tenantId: row.tenant_id as string }
-      : null;
-  };
-}
 
 export function userTaskRoutes(s: AppServices): Router {
   const router = Router();
@@ -96,7 +84,6 @@ export function userTaskRoutes(s: AppServices): Router {
         { field: 'assignee', reason: 'is not a known user' },
       ]);
     await s.engine.execute(
-      locateTask(key),
       { type: 'task.assign', userTaskKey: key, assignee: assignee!, allowOverride },
       actorOf(req),
     );
@@ -105,7 +92,7 @@ export function userTaskRoutes(s: AppServices): Router {
 
   router.delete('/user-tasks/:key/assignee', async (req, res) => {
     const key = pathKey(req.params.key, 'userTaskKey');
-    await s.engine.execute(locateTask(key), { type: 'task.unassign', userTaskKey: key }, actorOf(req));
+    await s.engine.execute({ type: 'task.unassign', userTaskKey: key }, actorOf(req));
     res.status(204).end();
   });
 
@@ -115,22 +102,24 @@ export function userTaskRoutes(s: AppServices): Router {
     const variables = b.object('variables');
     b.done();
     const command = { type: 'task.complete' as const, userTaskKey: key, variables };
-    await s.engine.execute(locateTask(key), command, actorOf(req), async (state, trx) => {
-      const task = state.userTasks.get(key);
-      if (!task) return;
-      const schema = task.formKey
-        ? (await s.definitions.getForm(task.formKey, trx))?.schema
-        : task.embeddedForm;
-      if (!schema) return;
-      const result = validateForm(schema as any, variables);
-      if (result.errors.length) {
-        throw badRequest(
-          `the submitted data does not satisfy the form: ${result.errors.map((e) => `${e.field} ${e.reason}`).join('; ')}`,
-          result.errors.map((e) => ({ field: `variables.${e.field}`, reason: e.reason })),
-        );
-      }
-      // Hidden fields are dropped: only what the form shows is stored.
-      command.variables = result.data;
+    await s.engine.execute(command, actorOf(req), {
+      check: async (state, trx) => {
+        const task = state.userTasks.get(key);
+        if (!task) return;
+        const schema = task.formKey
+          ? (await s.definitions.getForm(task.formKey, trx))?.schema
+          : task.embeddedForm;
+        if (!schema) return;
+        const result = validateForm(schema as any, variables);
+        if (result.errors.length) {
+          throw badRequest(
+            `the submitted data does not satisfy the form: ${result.errors.map((e) => `${e.field} ${e.reason}`).join('; ')}`,
+            result.errors.map((e) => ({ field: `variables.${e.field}`, reason: e.reason })),
+          );
+        }
+        // Hidden fields are dropped: only what the form shows is stored.
+        command.variables = result.data;
+      },
     });
     res.status(204).end();
   });
