@@ -227,16 +227,15 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['tenant_id', 'state']);
   });
 
-  // Append-only audit: one row per transition, with who did it and the variables before/after.
+  // Append-only audit: one row per committed command (who did what, when), holding every
+  // transition it caused in order, with variable values before and after.
   await knex.schema.createTable('history_events', (t) => {
     t.bigIncrements('id').primary();
     t.text('tenant_id').notNullable();
-    t.bigInteger('process_instance_key');
-    t.bigInteger('element_instance_key');
-    t.text('element_id');
-    t.text('event_type').notNullable();
+    t.bigInteger('process_instance_key').notNullable();
+    t.text('command').notNullable();
     t.text('actor');
-    t.jsonb('data').notNullable().defaultTo('{}');
+    t.jsonb('events').notNullable();
     t.timestamp('created_at', { useTz: true }).notNullable();
     t.index(['process_instance_key', 'id']);
   });

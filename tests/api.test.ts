@@ -209,7 +209,13 @@ describe('running the reference process', () => {
     expect(types[0]).toBe('instance.created');
     expect(types.at(-1)).toBe('instance.completed');
     const completed = history.body.items.find((h: any) => h.eventType === 'task.completed');
-    expect(completed.actor).toBe('admin');
+    expect(completed).toMatchObject({ actor: 'admin', command: 'task.complete', elementId: 'review' });
+    // the transitions the completion caused are recorded with it, in order
+    const sameCommand = history.body.items
+      .filter((h: any) => h.commandId === completed.commandId)
+      .map((h: any) => h.eventType);
+    expect(sameCommand.slice(0, 2)).toEqual(['task.completed', 'variable.set']);
+    expect(sameCommand.at(-1)).toBe('instance.completed');
     const amountSet = history.body.items.find(
       (h: any) => h.eventType === 'variable.set' && h.data.name === 'amount',
     );

@@ -163,14 +163,14 @@ const ENDED_JOB_STATES = new Set(['COMPLETED', 'ERROR_THROWN', 'CANCELED']);
 
 /**
  * Writes what the events changed, in the caller's transaction: the instance row (guarded by its
- * revision), upserts of the touched element instances, variables, tasks, jobs and incidents (one
- * statement per table), and one history row per event.
+ * revision), upserts of the touched element instances, variables, tasks, jobs and incidents, and
+ * one history row for the command with every event it caused.
  */
 export async function persistDecision(
   trx: Knex.Transaction,
   state: InstanceState,
   events: EngineEvent[],
-  meta: { isNew: boolean; actor: string | null; now: string },
+  meta: { isNew: boolean; command: string; actor: string | null; now: string },
 ): Promise<void> {
   const i = state.instance;
   const touched = {
@@ -228,27 +228,24 @@ export async function persistDecision(
     }
   }
 
-  if (meta.isNew) {
-    i.revision = 1;
-    await trx('process_instances').insert(instanceToRow(i));
-  } else {
-    const updated = await trx('process_instances')
-      .where({ process_instance_key: i.processInstanceKey, revision: i.revision })
-      .update({
-        revision: i.revision + 1,
-        state: i.state,
-        has_incident: i.hasIncident,
-        runtime: JSON.stringify(i.runtime ?? {}),
-        end_date: i.endDate,
-      });
-    if (Number(updated) !== 1) throw new RevisionConflict(i.processInstanceKey);
-    i.revision += 1;
-  }
-
-  // Every row write goes to the database as one statement of data-modifying CTEs: one round trip
-  // however many tables a command touched. The revision-guarded instance write above runs first,
-  // so concurrent commands on one instance queue on that row and never deadlock here.
-  const writes: Knex.QueryBuilder[] = [];
+  // Everything goes to the database as ONE statement of data-modifying CTEs, the instance write
+  // first: its revision guard makes a concurrent command on the same instance wait on that row
+  // (and then match nothing), so the statement reports a conflict and the transaction rolls back.
+  const instanceWrite = meta.isNew
+    ? trx('process_instances')
+        .insert(instanceToRow({ ...i, revision: 1 }))
+        .returning('process_instance_key')
+    : trx('process_instances')
+        .where({ process_instance_key: i.processInstanceKey, revision: i.revision })
+        .update({
+          revision: i.revision + 1,
+          state: i.state,
+          has_incident: i.hasIncident,
+          runtime: JSON.stringify(i.runtime ?? {}),
+          end_date: i.endDate,
+        })
+        .returning('process_instance_key');
+  const writes: Knex.QueryBuilder[] = [instanceWrite];
   const elementRows = [...touched.elements]
     .map((k) => state.elements.get(k))
     .filter((e) => !!e)
@@ -317,19 +314,29 @@ export async function persistDecision(
       trx('incidents').insert(incidentRows).onConflict('incident_key').merge(['state', 'resolved_at']),
     );
 
-  const historyRows = events.map((e) => historyRow(e, state, meta));
-  if (historyRows.length) writes.push(trx('history_events').insert(historyRows));
+  if (events.length) {
+    writes.push(
+      trx('history_events').insert({
+        tenant_id: i.tenantId,
+        process_instance_key: i.processInstanceKey,
+        command: meta.command,
+        actor: meta.actor,
+        events: JSON.stringify(events.map(historyEntry)),
+        created_at: meta.now,
+      }),
+    );
+  }
 
-  await runAsOneStatement(trx, writes);
+  const written = await runAsOneStatement(trx, writes);
+  if (written !== 1) throw new RevisionConflict(i.processInstanceKey);
+  i.revision = meta.isNew ? 1 : i.revision + 1;
 }
 
-/** Runs several insert/upsert statements as one statement of data-modifying CTEs. */
-async function runAsOneStatement(trx: Knex.Transaction, writes: Knex.QueryBuilder[]): Promise<void> {
-  if (writes.length === 0) return;
-  if (writes.length === 1) {
-    await writes[0];
-    return;
-  }
+/**
+ * Runs several writes as one statement of data-modifying CTEs and returns how many rows the first
+ * one (which must return rows) wrote. The outer query reads the first CTE, so it runs first.
+ */
+async function runAsOneStatement(trx: Knex.Transaction, writes: Knex.QueryBuilder[]): Promise<number> {
   const parts: string[] = [];
   const bindings: unknown[] = [];
   writes.forEach((w, n) => {
@@ -337,24 +344,15 @@ async function runAsOneStatement(trx: Knex.Transaction, writes: Knex.QueryBuilde
     parts.push(`w${n} as (${q.sql})`);
     bindings.push(...q.bindings);
   });
-  await trx.raw(`with ${parts.join(', ')} select 1`, bindings as Knex.RawBinding[]);
+  const result = await trx.raw(
+    `with ${parts.join(', ')} select count(*)::int as n from w0`,
+    bindings as Knex.RawBinding[],
+  );
+  return Number(result.rows[0].n);
 }
 
-function historyRow(e: EngineEvent, state: InstanceState, meta: { actor: string | null; now: string }) {
-  const { type, processInstanceKey, elementId, ...data } = e as EngineEvent & Record<string, unknown>;
-  let elementInstanceKey: string | null = null;
-  if (e.type === 'element.activated') elementInstanceKey = e.element.elementInstanceKey;
-  else if ('elementInstanceKey' in e)
-    elementInstanceKey = (e as { elementInstanceKey: string }).elementInstanceKey;
-  else if (e.type === 'variable.set') elementInstanceKey = e.scopeKey;
-  return {
-    tenant_id: state.instance.tenantId,
-    process_instance_key: processInstanceKey,
-    element_instance_key: elementInstanceKey,
-    element_id: elementId ?? null,
-    event_type: type,
-    actor: meta.actor,
-    data: JSON.stringify(data),
-    created_at: meta.now,
-  };
+/** One event of the audit trail: its type, the element it concerns, and its payload. */
+function historyEntry(e: EngineEvent) {
+  const { processInstanceKey: _pik, ...rest } = e as EngineEvent & Record<string, unknown>;
+  return rest;
 }

@@ -280,7 +280,17 @@ export class DefinitionService {
     q: { processDefinitionKey?: string; processDefinitionId?: string; version?: number; tenantIds: string[] },
     trx: Knex = this.knex,
   ): Promise<ProcessDefinitionView | null> {
-    const query = trx('process_definitions').whereIn('tenant_id', q.tenantIds);
+    const query = trx('process_definitions')
+      .select(
+        'process_definition_key',
+        'process_definition_id',
+        'name',
+        'version',
+        'version_tag',
+        'resource_name',
+        'tenant_id',
+      )
+      .whereIn('tenant_id', q.tenantIds);
     if (q.processDefinitionKey) query.where({ process_definition_key: q.processDefinitionKey });
     else {
       query.where({ process_definition_id: q.processDefinitionId });

@@ -113,6 +113,7 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
         if (isFailure(decision)) throw problemFromFailure(decision);
         await persistDecision(trx, decision.state, decision.events, {
           isNew: true,
+          command: command.type,
           actor: actor.username,
           now: ctx.now.toISOString(),
         });
@@ -154,6 +155,7 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
           if (isFailure(decision)) throw problemFromFailure(decision);
           await persistDecision(trx, decision.state, decision.events, {
             isNew: false,
+            command: command.type,
             actor: actor.username,
             now: ctx.now.toISOString(),
           });

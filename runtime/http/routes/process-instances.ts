@@ -99,18 +99,22 @@ export function processInstanceRoutes(s: AppServices): Router {
       .first('process_instance_key');
     if (!inst) throw notFound(`expected to find process instance with key <${key}>, but none was found`);
     const rows = await s.knex('history_events').where({ process_instance_key: key }).orderBy('id');
-    res.json({
-      items: rows.map((r: any) => ({
-        id: String(r.id),
-        eventType: r.event_type,
-        elementId: r.element_id,
-        elementInstanceKey: r.element_instance_key === null ? null : String(r.element_instance_key),
-        actor: r.actor,
-        data: r.data,
-        createdAt: new Date(r.created_at).toISOString(),
-      })),
-      page: { totalItems: rows.length },
-    });
+    // One stored row per command; the API lists every transition with who caused it and when.
+    const items = rows.flatMap((r: any) =>
+      (r.events as Array<Record<string, unknown>>).map((e) => {
+        const { type, elementId, ...data } = e;
+        return {
+          eventType: type,
+          elementId: elementId ?? null,
+          command: r.command,
+          commandId: String(r.id),
+          actor: r.actor,
+          data,
+          createdAt: new Date(r.created_at).toISOString(),
+        };
+      }),
+    );
+    res.json({ items, page: { totalItems: items.length } });
   });
   return router;
 }
