@@ -151,8 +151,8 @@ export async function up(knex: Knex): Promise<void> {
     t.text('tenant_id').notNullable();
     t.text('name').notNullable();
     t.jsonb('value');
-    t.unique(['scope_key', 'name']);
-    t.index(['process_instance_key']);
+    // One index serves the upsert, loading an instance's variables and searching by instance.
+    t.unique(['process_instance_key', 'scope_key', 'name']);
   });
 
   await knex.schema.createTable('user_tasks', (t) => {

@@ -21,7 +21,8 @@ async function main() {
       `created user admin with password: ${seeded.createdAdminPassword} (shown once; set ADMIN_PASSWORD to choose it)`,
     );
   }
-  const runtime = createRuntime(db.knex, nextKey);
+  const runtime = createRuntime(db.knex, nextKey, undefined, db.listen?.bind(db));
+  await runtime.ready;
   const server = runtime.app.listen(config.port, config.host, () => {
     console.log(
       `Lifeflow listening on http://${config.host}:${config.port} (database: ${db.kind}${db.kind === 'pglite' ? ` in ${config.dataDir}` : ''}${config.demo ? ', demo data' : ''})`,

@@ -133,14 +133,15 @@ export async function visibleVariables(
   const result = new Map<string, Record<string, unknown>>();
   if (elementInstanceKeys.length === 0) return result;
   const chains = await trx.raw(
-    `WITH RECURSIVE chain(start_key, key, depth) AS (
-       SELECT element_instance_key, element_instance_key, 0 FROM element_instances WHERE element_instance_key = ANY(?::bigint[])
+    `WITH RECURSIVE chain(start_key, pik, key, depth) AS (
+       SELECT element_instance_key, process_instance_key, element_instance_key, 0 FROM element_instances
+       WHERE element_instance_key = ANY(?::bigint[])
        UNION ALL
-       SELECT c.start_key, e.flow_scope_key, c.depth + 1 FROM chain c JOIN element_instances e ON e.element_instance_key = c.key
+       SELECT c.start_key, c.pik, e.flow_scope_key, c.depth + 1 FROM chain c JOIN element_instances e ON e.element_instance_key = c.key
        WHERE e.flow_scope_key <> -1
      )
      SELECT c.start_key::text AS start_key, c.depth, v.name, v.value
-     FROM chain c JOIN variables v ON v.scope_key = c.key
+     FROM chain c JOIN variables v ON v.process_instance_key = c.pik AND v.scope_key = c.key
      ORDER BY c.start_key, c.depth DESC`,
     [elementInstanceKeys],
   );

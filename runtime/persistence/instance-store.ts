@@ -272,7 +272,12 @@ export async function persistDecision(
     };
   });
   if (variableRows.length)
-    writes.push(trx('variables').insert(variableRows).onConflict(['scope_key', 'name']).merge(['value']));
+    writes.push(
+      trx('variables')
+        .insert(variableRows)
+        .onConflict(['process_instance_key', 'scope_key', 'name'])
+        .merge(['value']),
+    );
 
   const taskRows = [...touched.tasks].map((k) => taskToRow(state.userTasks.get(k)!));
   if (taskRows.length) {

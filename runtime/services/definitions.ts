@@ -33,6 +33,9 @@ type Prepared =
   | { kind: 'form'; resource: Resource; schema: { id: string }; checksum: string }
   | { kind: 'ruleSet'; resource: Resource; doc: RuleSetDocument; checksum: string };
 
+/** NOTIFY channel on which deployments tell every node to forget cached latest versions. */
+export const DEFINITIONS_CHANNEL = 'lifeflow_definitions';
+
 const sha = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
 
 function toView(r: any): ProcessDefinitionView {
@@ -54,6 +57,29 @@ function toView(r: any): ProcessDefinitionView {
  */
 export class DefinitionService {
   private readonly compiled = new Map<string, Promise<CompiledProcess>>();
+  /**
+   * Which version is the latest, per kind, tenant and id. Cleared by every deployment: here at
+   * once, on other nodes when the deployment's NOTIFY arrives (see `invalidateLatest`). Only
+   * resolved values are kept, never a pending query (with PGlite's single connection a pending
+   * query outside a transaction must not be awaited inside one).
+   */
+  private readonly latest = new Map<string, unknown>();
+
+  /** Forgets which versions are the latest; called on deployments, local and remote. */
+  invalidateLatest(): void {
+    this.generation++;
+    this.latest.clear();
+  }
+
+  private async cachedLatest<T>(key: string, load: () => Promise<T>): Promise<T> {
+    if (this.latest.has(key)) return this.latest.get(key) as T;
+    const generation = this.generation;
+    const value = await load();
+    if (value !== null && generation === this.generation) this.latest.set(key, value);
+    return value;
+  }
+
+  private generation = 0;
 
   constructor(
     private readonly knex: Knex,
@@ -147,6 +173,8 @@ export class DefinitionService {
     const deployments: unknown[] = [];
     const warnings: Array<{ resourceName: string; elementId: string; message: string; rule: string }> = [];
     await this.knex.transaction(async (trx) => {
+      // Other nodes forget their "latest version" caches when this commits.
+      await trx.raw('select pg_notify(?, ?)', [DEFINITIONS_CHANNEL, deploymentKey]);
       await trx('deployments').insert({
         deployment_key: deploymentKey,
         tenant_id: tenantId,
@@ -246,6 +274,7 @@ export class DefinitionService {
         }
       }
     });
+    this.invalidateLatest();
     return { deploymentKey, tenantId, deployments, warnings };
   }
 
@@ -280,6 +309,17 @@ export class DefinitionService {
     q: { processDefinitionKey?: string; processDefinitionId?: string; version?: number; tenantIds: string[] },
     trx: Knex = this.knex,
   ): Promise<ProcessDefinitionView | null> {
+    if (!q.processDefinitionKey && (q.version === undefined || q.version === -1)) {
+      const key = `process\u0000${q.tenantIds.join(',')}\u0000${q.processDefinitionId}`;
+      return this.cachedLatest(key, () => this.queryDefinition(q, trx));
+    }
+    return this.queryDefinition(q, trx);
+  }
+
+  private async queryDefinition(
+    q: { processDefinitionKey?: string; processDefinitionId?: string; version?: number; tenantIds: string[] },
+    trx: Knex,
+  ): Promise<ProcessDefinitionView | null> {
     const query = trx('process_definitions')
       .select(
         'process_definition_key',
@@ -310,11 +350,13 @@ export class DefinitionService {
   }
 
   async resolveForm(tenantId: string, formId: string, trx: Knex = this.knex) {
-    const row = await trx('forms')
-      .where({ tenant_id: tenantId, form_id: formId })
-      .orderBy('version', 'desc')
-      .first('form_key', 'form_id');
-    return row ? { formKey: String(row.form_key), formId: row.form_id as string } : null;
+    return this.cachedLatest(`form\u0000${tenantId}\u0000${formId}`, async () => {
+      const row = await trx('forms')
+        .where({ tenant_id: tenantId, form_id: formId })
+        .orderBy('version', 'desc')
+        .first('form_key', 'form_id');
+      return row ? { formKey: String(row.form_key), formId: row.form_id as string } : null;
+    });
   }
 
   async getForm(
@@ -339,10 +381,13 @@ export class DefinitionService {
     facts: Record<string, unknown>,
     trx: Knex = this.knex,
   ) {
-    const row = await trx('rule_sets')
-      .where({ tenant_id: tenantId, rule_set_id: ruleSetId })
-      .orderBy('version', 'desc')
-      .first();
+    const row = await this.cachedLatest(`ruleSet\u0000${tenantId}\u0000${ruleSetId}`, () =>
+      trx('rule_sets')
+        .where({ tenant_id: tenantId, rule_set_id: ruleSetId })
+        .orderBy('version', 'desc')
+        .first('rule_set_key', 'content')
+        .then((r) => r ?? null),
+    );
     if (!row) throw new Error(`expected a deployed rule set with id <${ruleSetId}>, but found none`);
     return evaluateRuleSet(String(row.rule_set_key), row.content as RuleSetDocument, facts);
   }

@@ -32,7 +32,8 @@ export interface ApiResponse {
 export async function startTestRuntime(opts: { clock?: () => Date } = {}): Promise<TestRuntime> {
   const test = await createTestDatabase();
   await seedTestData(test.knex);
-  const runtime = createRuntime(test.knex, createKeyGenerator(), opts.clock);
+  const runtime = createRuntime(test.knex, createKeyGenerator(), opts.clock, test.db.listen?.bind(test.db));
+  await runtime.ready;
   const server: Server = await new Promise((resolve) => {
     const s = runtime.app.listen(0, '127.0.0.1', () => resolve(s));
   });
