@@ -3,6 +3,7 @@ import { createRuntime } from './create-runtime.js';
 import { createKeyGenerator } from './persistence/keys.js';
 import { migrate, openDatabase } from './persistence/db.js';
 import { seed } from './persistence/seed.js';
+import { templateModules, templateResources } from '../templates/index.js';
 
 /** The composition root: config -> database -> migrations -> seed -> HTTP server. */
 async function main() {
@@ -23,6 +24,10 @@ async function main() {
   }
   const runtime = createRuntime(db.knex, nextKey, undefined, db.listen?.bind(db));
   await runtime.ready;
+  if (seeded.created && config.demo) {
+    const deployed = await runtime.definitions.deploy('<default>', templateResources(), 'admin');
+    console.log(`demo: deployed ${deployed.deployments.length} template resources (${templateModules().join(', ')})`);
+  }
   const server = runtime.app.listen(config.port, config.host, () => {
     console.log(
       `Lifeflow listening on http://${config.host}:${config.port} (database: ${db.kind}${db.kind === 'pglite' ? ` in ${config.dataDir}` : ''}${config.demo ? ', demo data' : ''})`,

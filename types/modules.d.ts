@@ -8,3 +8,4 @@ declare module 'bpmn-moddle' {
     toXML(element: unknown, options?: Record<string, unknown>): Promise<{ xml: string }>;
   }
 }
+declare module 'bpmn-auto-layout' { export function layoutProcess(xml: string): Promise<string>; }

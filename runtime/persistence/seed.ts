@@ -21,6 +21,8 @@ export interface SeedResult {
    * `adminPassword`. The caller prints it once; it is stored only as a hash.
    */
   createdAdminPassword?: string;
+  /** True when this call found an empty database and seeded it. */
+  created: boolean;
 }
 
 /** The tenant every seeded user belongs to (Camunda's default tenant id). */
@@ -81,7 +83,7 @@ export async function seed(knex: Knex, options: SeedOptions): Promise<SeedResult
   const log = options.log ?? (() => {});
   if (await knex('users').first('user_key')) {
     log('seed: users exist, nothing to do');
-    return {};
+    return { created: false };
   }
   const generated = !options.adminPassword;
   const adminPassword = options.adminPassword || randomBytes(18).toString('base64url');
@@ -99,7 +101,7 @@ export async function seed(knex: Knex, options: SeedOptions): Promise<SeedResult
     // Checked again under the lock: another runtime node may have seeded meanwhile.
     if (await trx('users').first('user_key')) {
       log('seed: users exist, nothing to do');
-      return {};
+      return { created: false };
     }
 
     await trx('tenants')
@@ -167,6 +169,6 @@ export async function seed(knex: Knex, options: SeedOptions): Promise<SeedResult
         ? `seed: created tenant ${DEFAULT_TENANT_ID}, roles, admin and ${demoUsers.length} demo users (password '${DEMO_PASSWORD}')`
         : `seed: created tenant ${DEFAULT_TENANT_ID}, roles and admin`,
     );
-    return generated ? { createdAdminPassword: adminPassword } : {};
+    return generated ? { created: true, createdAdminPassword: adminPassword } : { created: true };
   });
 }
