@@ -95,7 +95,6 @@ async function engineRun(runtime: ReturnType<typeof createRuntime>, concurrency:
       ),
     );
     const task = [...state.userTasks.values()][0];
-    const key = state.instance.processInstanceKey;
     await timed(() =>
       runtime.engine.execute(
         {

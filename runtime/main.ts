@@ -26,7 +26,9 @@ async function main() {
   await runtime.ready;
   if (seeded.created && config.demo) {
     const deployed = await runtime.definitions.deploy('<default>', templateResources(), 'admin');
-    console.log(`demo: deployed ${deployed.deployments.length} template resources (${templateModules().join(', ')})`);
+    console.log(
+      `demo: deployed ${deployed.deployments.length} template resources (${templateModules().join(', ')})`,
+    );
   }
   const server = runtime.app.listen(config.port, config.host, () => {
     console.log(

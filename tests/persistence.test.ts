@@ -133,6 +133,7 @@ describe('seed', () => {
   it('creates the default tenant, roles, admin and demo users with argon2id-verifiable passwords', async () => {
     const result = await seedTestData(t.knex);
     expect(result.createdAdminPassword).toBeUndefined();
+    expect(result.created).toBe(true);
 
     expect(await t.knex('tenants').where({ tenant_id: DEFAULT_TENANT_ID }).first()).toMatchObject({
       name: 'Default / 默认租户',
@@ -200,7 +201,7 @@ describe('seed', () => {
   it('is idempotent: a second run creates nothing and returns no password', async () => {
     const before = await t.knex('memberships').count({ n: '*' }).first();
     const result = await seed(t.knex, { demo: true, nextKey });
-    expect(result).toEqual({});
+    expect(result).toEqual({ created: false });
     expect(await t.knex('users').count({ n: '*' }).first()).toEqual({ n: '8' });
     expect(await t.knex('memberships').count({ n: '*' }).first()).toEqual(before);
   });

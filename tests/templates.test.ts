@@ -5,7 +5,12 @@ import { startTestRuntime, type TestRuntime } from './support/test-runtime.js';
 let t: TestRuntime;
 beforeAll(async () => {
   t = await startTestRuntime();
-  const res = await t.deploy(templateResources().map((r) => ({ name: r.name.replace('/', '__'), content: r.content.toString('utf8') })));
+  const res = await t.deploy(
+    templateResources().map((r) => ({
+      name: r.name.replace('/', '__'),
+      content: r.content.toString('utf8'),
+    })),
+  );
   expect(res.status).toBe(200);
 });
 afterAll(async () => {
@@ -15,7 +20,12 @@ afterAll(async () => {
 const ALL_DOCS = ['asBuilt', 'manuals', 'maintenancePlan', 'spareParts', 'emergencyPlan', 'training'];
 
 async function openTask(processInstanceKey: string, elementId: string, user: string) {
-  const res = await t.api('POST', '/v2/user-tasks/search', { filter: { processInstanceKey, elementId, state: 'CREATED' } }, { user });
+  const res = await t.api(
+    'POST',
+    '/v2/user-tasks/search',
+    { filter: { processInstanceKey, elementId, state: 'CREATED' } },
+    { user },
+  );
   expect(res.body.items, `open task ${elementId}`).toHaveLength(1);
   return res.body.items[0];
 }
@@ -26,13 +36,21 @@ async function complete(task: any, variables: Record<string, unknown>, user: str
 }
 
 async function variables(processInstanceKey: string) {
-  const res = await t.api('POST', '/v2/variables/search', { filter: { processInstanceKey, scopeKey: processInstanceKey }, page: { limit: 100 } });
+  const res = await t.api('POST', '/v2/variables/search', {
+    filter: { processInstanceKey, scopeKey: processInstanceKey },
+    page: { limit: 100 },
+  });
   return Object.fromEntries(res.body.items.map((v: any) => [v.name, JSON.parse(v.value)]));
 }
 
 describe('竣工移交验收 handover sign-off template', () => {
   it('sends an incomplete package back to the contractor, then runs the joint review to acceptance', async () => {
-    const start = await t.api('POST', '/v2/process-instances', { processDefinitionId: 'handover-signoff', variables: {} }, { user: 'owner' });
+    const start = await t.api(
+      'POST',
+      '/v2/process-instances',
+      { processDefinitionId: 'handover-signoff', variables: {} },
+      { user: 'owner' },
+    );
     expect(start.status).toBe(200);
     const key = start.body.processInstanceKey;
 
@@ -40,23 +58,47 @@ describe('竣工移交验收 handover sign-off template', () => {
     expect(submit.candidateGroups).toEqual(['contractor']);
     expect(new Date(submit.dueDate).getTime()).toBeGreaterThan(Date.now() + 6 * 86400_000);
     // the form is enforced: open issues need an explanation
-    const invalid = await t.api('POST', `/v2/user-tasks/${submit.userTaskKey}/completion`, {
-      variables: { project: '滨江产业园一期', asset: '冷站 HVAC', openIssues: 3 },
-    }, { user: 'con1' });
+    const invalid = await t.api(
+      'POST',
+      `/v2/user-tasks/${submit.userTaskKey}/completion`,
+      {
+        variables: { project: '滨江产业园一期', asset: '冷站 HVAC', openIssues: 3 },
+      },
+      { user: 'con1' },
+    );
     expect(invalid.status).toBe(400);
     expect(invalid.body.errors).toEqual([{ field: 'variables.openIssuesNote', reason: 'is required' }]);
 
-    await complete(submit, { project: '滨江产业园一期', asset: '冷站 HVAC', documents: ['asBuilt', 'manuals'], openIssues: 0 }, 'con1');
+    await complete(
+      submit,
+      { project: '滨江产业园一期', asset: '冷站 HVAC', documents: ['asBuilt', 'manuals'], openIssues: 0 },
+      'con1',
+    );
     let vars = await variables(key);
     expect(vars.completeness.events.filter((e: any) => e.type === 'missing')).toHaveLength(2);
-    expect(vars.completeness.params).toMatchObject({ maintenancePlan: '缺少维保计划', emergencyPlan: '缺少应急预案' });
+    expect(vars.completeness.params).toMatchObject({
+      maintenancePlan: '缺少维保计划',
+      emergencyPlan: '缺少应急预案',
+    });
 
     const supplement = await openTask(key, 'supplement', 'con1');
     expect(supplement.priority).toBe(80);
-    await complete(supplement, { project: '滨江产业园一期', asset: '冷站 HVAC', documents: ALL_DOCS, openIssues: 0 }, 'con1');
-    await complete(await openTask(key, 'submitPackage', 'con1'), { project: '滨江产业园一期', asset: '冷站 HVAC', documents: ALL_DOCS, openIssues: 0 }, 'con1');
+    await complete(
+      supplement,
+      { project: '滨江产业园一期', asset: '冷站 HVAC', documents: ALL_DOCS, openIssues: 0 },
+      'con1',
+    );
+    await complete(
+      await openTask(key, 'submitPackage', 'con1'),
+      { project: '滨江产业园一期', asset: '冷站 HVAC', documents: ALL_DOCS, openIssues: 0 },
+      'con1',
+    );
 
-    for (const [elementId, user] of [['engineeringReview', 'eng1'], ['operationsReview', 'ops1'], ['supervisionReview', 'sup1']]) {
+    for (const [elementId, user] of [
+      ['engineeringReview', 'eng1'],
+      ['operationsReview', 'ops1'],
+      ['supervisionReview', 'sup1'],
+    ]) {
       const task = await openTask(key, elementId, user);
       await complete(task, { decision: 'approve', comment: `${user} 同意移交` }, user);
     }
@@ -72,19 +114,45 @@ describe('竣工移交验收 handover sign-off template', () => {
   });
 
   it('returns the package to the contractor when one reviewer rejects', async () => {
-    const start = await t.api('POST', '/v2/process-instances', {
-      processDefinitionId: 'handover-signoff',
-      businessKey: 'HO-2026-002',
-    }, { user: 'owner' });
+    const start = await t.api(
+      'POST',
+      '/v2/process-instances',
+      {
+        processDefinitionId: 'handover-signoff',
+        businessKey: 'HO-2026-002',
+      },
+      { user: 'owner' },
+    );
     const key = start.body.processInstanceKey;
-    await complete(await openTask(key, 'submitPackage', 'con1'), { project: '第二污水厂', asset: '鼓风机', documents: ALL_DOCS, openIssues: 0 }, 'con1');
-    await complete(await openTask(key, 'engineeringReview', 'eng1'), { decision: 'approve', comment: '同意' }, 'eng1');
-    await complete(await openTask(key, 'operationsReview', 'ops1'), { decision: 'reject', comment: '缺少备件到货证明' }, 'ops1');
-    await complete(await openTask(key, 'supervisionReview', 'sup1'), { decision: 'approve', comment: '同意' }, 'sup1');
+    await complete(
+      await openTask(key, 'submitPackage', 'con1'),
+      { project: '第二污水厂', asset: '鼓风机', documents: ALL_DOCS, openIssues: 0 },
+      'con1',
+    );
+    await complete(
+      await openTask(key, 'engineeringReview', 'eng1'),
+      { decision: 'approve', comment: '同意' },
+      'eng1',
+    );
+    await complete(
+      await openTask(key, 'operationsReview', 'ops1'),
+      { decision: 'reject', comment: '缺少备件到货证明' },
+      'ops1',
+    );
+    await complete(
+      await openTask(key, 'supervisionReview', 'sup1'),
+      { decision: 'approve', comment: '同意' },
+      'sup1',
+    );
     await openTask(key, 'supplement', 'con1');
     const vars = await variables(key);
     expect(vars).toMatchObject({ operationsDecision: 'reject', operationsComment: '缺少备件到货证明' });
-    const inst = await t.api('POST', '/v2/process-instances/search', { filter: { businessKey: 'HO-2026-002' } });
-    expect(inst.body.items[0]).toMatchObject({ state: 'ACTIVE', processDefinitionName: '竣工移交验收 Handover sign-off' });
+    const inst = await t.api('POST', '/v2/process-instances/search', {
+      filter: { businessKey: 'HO-2026-002' },
+    });
+    expect(inst.body.items[0]).toMatchObject({
+      state: 'ACTIVE',
+      processDefinitionName: '竣工移交验收 Handover sign-off',
+    });
   });
 });

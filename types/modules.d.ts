@@ -8,4 +8,6 @@ declare module 'bpmn-moddle' {
     toXML(element: unknown, options?: Record<string, unknown>): Promise<{ xml: string }>;
   }
 }
-declare module 'bpmn-auto-layout' { export function layoutProcess(xml: string): Promise<string>; }
+declare module 'bpmn-auto-layout' {
+  export function layoutProcess(xml: string): Promise<string>;
+}

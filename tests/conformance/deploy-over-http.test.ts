@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRuntime, type TestRuntime } from '../support/test-runtime.js';
 
 const CONFORMANCE =
-  process.env.LIFEFLOW_CONFORMANCE_DIR ?? fileURLToPath(new URL('../../../shared/conformance/', import.meta.url));
+  process.env.LIFEFLOW_CONFORMANCE_DIR ??
+  fileURLToPath(new URL('../../../shared/conformance/', import.meta.url));
 const available = existsSync(join(CONFORMANCE, 'camunda/SOURCES.txt'));
 
 function walk(dir: string): string[] {
@@ -21,7 +22,9 @@ function walk(dir: string): string[] {
 }
 
 const files = available
-  ? ['miwg/reference', 'miwg/bpmn-io-roundtrip', 'bpmn-js/bpmn', 'camunda'].flatMap((r) => walk(join(CONFORMANCE, r))).filter((f) => f.endsWith('.bpmn'))
+  ? ['miwg/reference', 'miwg/bpmn-io-roundtrip', 'bpmn-js/bpmn', 'camunda']
+      .flatMap((r) => walk(join(CONFORMANCE, r)))
+      .filter((f) => f.endsWith('.bpmn'))
   : [];
 
 let t: TestRuntime;
@@ -52,7 +55,9 @@ describe.skipIf(!available)('deploying third-party models over HTTP', () => {
         }
       }
     }
-    console.log(`third-party models over HTTP: ${outcomes.accepted} deployed, ${outcomes.rejected} rejected with reasons`);
+    console.log(
+      `third-party models over HTTP: ${outcomes.accepted} deployed, ${outcomes.rejected} rejected with reasons`,
+    );
     expect(outcomes.accepted).toBeGreaterThan(0);
     expect(outcomes.rejected).toBeGreaterThan(0);
     const health = await fetch(`${t.baseUrl}/healthz`);
@@ -71,17 +76,25 @@ describe.skipIf(!available)('deploying third-party models over HTTP', () => {
     expect(incidents.body.items).toHaveLength(1);
     expect(incidents.body.items[0]).toMatchObject({ errorType: 'FORM_NOT_FOUND', state: 'ACTIVE' });
     expect(incidents.body.items[0].errorMessage).toContain('<invoice-form>');
-    expect((await t.api('POST', '/v2/user-tasks/search', { filter: { processInstanceKey: key } })).body.items).toEqual([]);
+    expect(
+      (await t.api('POST', '/v2/user-tasks/search', { filter: { processInstanceKey: key } })).body.items,
+    ).toEqual([]);
 
-    const form = { id: 'invoice-form', components: [{ type: 'textfield', key: 'invoiceNo', label: '发票号', validate: { required: true } }] };
+    const form = {
+      id: 'invoice-form',
+      components: [{ type: 'textfield', key: 'invoiceNo', label: '发票号', validate: { required: true } }],
+    };
     expect((await t.deploy([{ name: 'invoice.form', content: JSON.stringify(form) }])).status).toBe(200);
-    expect((await t.api('POST', `/v2/incidents/${incidents.body.items[0].incidentKey}/resolution`)).status).toBe(204);
+    expect(
+      (await t.api('POST', `/v2/incidents/${incidents.body.items[0].incidentKey}/resolution`)).status,
+    ).toBe(204);
     const tasks = await t.api('POST', '/v2/user-tasks/search', { filter: { processInstanceKey: key } });
     expect(tasks.body.items).toHaveLength(1);
     const formRes = await t.api('GET', `/v2/user-tasks/${tasks.body.items[0].userTaskKey}/form`);
     expect(JSON.parse(formRes.body.schema).id).toBe('invoice-form');
-    const bad = await t.api('POST', `/v2/user-tasks/${tasks.body.items[0].userTaskKey}/completion`, { variables: {} });
+    const bad = await t.api('POST', `/v2/user-tasks/${tasks.body.items[0].userTaskKey}/completion`, {
+      variables: {},
+    });
     expect(bad.body.errors).toEqual([{ field: 'variables.invoiceNo', reason: 'is required' }]);
   });
-
 });
