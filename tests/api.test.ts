@@ -332,7 +332,10 @@ describe('jobs, rule sets and incidents', () => {
       retries: 2,
       worker: 'w1',
       customHeaders: { channel: 'sms' },
+      kind: 'BPMN_ELEMENT',
+      tenantId: '<default>',
     });
+    expect(job.deadline).toBeGreaterThan(Date.now());
     expect(job.variables).toMatchObject({
       projectName: '污水厂二期',
       project: '污水厂二期',
@@ -343,6 +346,7 @@ describe('jobs, rule sets and incidents', () => {
       worker: 'w2',
       timeout: 30000,
       maxJobsToActivate: 5,
+      requestTimeout: -1,
     });
     expect(none.body.jobs.find((j: any) => j.jobKey === job.jobKey)).toBeUndefined();
 
@@ -396,6 +400,7 @@ describe('jobs, rule sets and incidents', () => {
           worker: 'w',
           timeout: 30000,
           maxJobsToActivate: 10,
+          requestTimeout: -1,
         })
       ).body.jobs.find((j: any) => j.processInstanceKey === key);
     const first = await activate();

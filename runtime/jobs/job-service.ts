@@ -5,6 +5,8 @@ import { iso } from '../persistence/rows.js';
 export interface ActivatedJob {
   jobKey: string;
   type: string;
+  kind: string;
+  listenerEventType: string;
   processInstanceKey: string;
   processDefinitionId: string;
   processDefinitionVersion: number;
@@ -60,7 +62,7 @@ export class JobService {
           resolve();
         }
         const listener = (type: string) => {
-          if (type === req.type) {
+          if (type === req.type || type === '') {
             this.signals.off('available', listener);
             done();
           }
@@ -104,6 +106,8 @@ export class JobService {
       return rows.map((r: any) => ({
         jobKey: String(r.job_key),
         type: r.type,
+        kind: r.kind,
+        listenerEventType: 'UNSPECIFIED',
         processInstanceKey: String(r.process_instance_key),
         processDefinitionId: r.process_definition_id,
         processDefinitionVersion: r.process_definition_version,

@@ -1,6 +1,8 @@
 import { Router } from 'express';
 import { type AppServices, actorOf, BodyReader, pathKey, tenantScope } from '../services.js';
 
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
 export function jobRoutes(s: AppServices): Router {
   const router = Router();
 
