@@ -1,9 +1,13 @@
 import type { Knex } from 'knex';
-import { badRequest, type FieldError } from './problem.js';
+import type { Router } from 'express';
+import { badRequest, type FieldError, notFound } from './problem.js';
+import { pathKey } from './services.js';
 
 export interface FieldSpec {
   column: string;
   type?: 'string' | 'key' | 'number' | 'boolean' | 'date' | 'array';
+  /** A filter that is not a plain column comparison (e.g. isLatestVersion). */
+  filter?: (query: Knex.QueryBuilder, value: unknown) => void;
 }
 
 export interface SearchRequest {
@@ -51,6 +55,10 @@ export async function search<T>(
       continue;
     }
     if (raw === undefined) continue;
+    if (spec.filter) {
+      spec.filter(base, raw);
+      continue;
+    }
     const col = spec.column;
     if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
       for (const [op, value] of Object.entries(raw as Record<string, unknown>)) {
@@ -88,4 +96,41 @@ export async function search<T>(
     items: rows.map(map),
     page: { totalItems: Number((countRow as any)?.n ?? 0), startCursor: null, endCursor: null },
   };
+}
+
+/** A resource readable by search and by key, always within the caller's tenants. */
+export interface ReadableResource {
+  /** Path segment, e.g. `incidents`. */
+  path: string;
+  table: string;
+  keyColumn: string;
+  /** Name of the key in the API, e.g. `incidentKey`. */
+  keyName: string;
+  /** What it is called in messages, e.g. `incident`. */
+  what: string;
+  fields: Record<string, FieldSpec>;
+  view: (row: any) => unknown;
+  /** The base query; default: every column of `table`. */
+  query?: (knex: Knex) => Knex.QueryBuilder;
+  /** Column of the tenant id in the base query; default `tenant_id`. */
+  tenantColumn?: string;
+}
+
+/** Registers `POST /{path}/search` and `GET /{path}/{key}` for a resource. */
+export function registerReadRoutes(router: Router, knex: Knex, r: ReadableResource): void {
+  const base = (tenantIds: string[]) =>
+    (r.query ? r.query(knex) : knex(r.table).select('*')).whereIn(r.tenantColumn ?? 'tenant_id', tenantIds);
+  router.post(`/${r.path}/search`, async (req, res) => {
+    res.json(
+      await search(base(req.principal!.tenantIds), r.fields, req.body, r.view, [
+        { column: r.keyColumn, order: 'asc' },
+      ]),
+    );
+  });
+  router.get(`/${r.path}/:key`, async (req, res) => {
+    const key = pathKey(req.params.key, r.keyName);
+    const row = await base(req.principal!.tenantIds).where(r.keyColumn, key).first();
+    if (!row) throw notFound(`expected to find ${r.what} with key <${key}>, but none was found`);
+    res.json(r.view(row));
+  });
 }

@@ -36,6 +36,34 @@ type Prepared =
 /** NOTIFY channel on which deployments tell every node to forget cached latest versions. */
 export const DEFINITIONS_CHANNEL = 'lifeflow_definitions';
 
+const VERSIONED = {
+  process: { table: 'process_definitions', idColumn: 'process_definition_id' },
+  form: { table: 'forms', idColumn: 'form_id' },
+  ruleSet: { table: 'rule_sets', idColumn: 'rule_set_id' },
+} as const;
+
+/**
+ * Stores a new version of a versioned resource unless its latest version has the same checksum,
+ * in which case that version is the answer (as Camunda does for duplicate deployments).
+ */
+async function storeVersion(
+  trx: Knex.Transaction,
+  kind: (typeof VERSIONED)[keyof typeof VERSIONED],
+  id: string,
+  checksum: string,
+  newRow: (version: number) => Record<string, unknown> & { tenant_id: string },
+): Promise<any> {
+  const candidate = newRow(0);
+  const latest = await trx(kind.table)
+    .where({ tenant_id: candidate.tenant_id, [kind.idColumn]: id })
+    .orderBy('version', 'desc')
+    .first();
+  if (latest && latest.checksum === checksum) return latest;
+  const row = { ...candidate, version: (latest?.version ?? 0) + 1 };
+  await trx(kind.table).insert(row);
+  return row;
+}
+
 const sha = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
 
 function toView(r: any): ProcessDefinitionView {
@@ -181,29 +209,24 @@ export class DefinitionService {
         created_by: actor,
       });
       for (const p of prepared) {
+        const base = {
+          tenant_id: tenantId,
+          resource_name: p.resource.name,
+          checksum: p.checksum,
+          deployment_key: deploymentKey,
+        };
         if (p.kind === 'process') {
           for (const w of p.warnings) warnings.push({ resourceName: p.resource.name, ...w });
           for (const proc of p.processes) {
-            const latest = await trx('process_definitions')
-              .where({ tenant_id: tenantId, process_definition_id: proc.id })
-              .orderBy('version', 'desc')
-              .first();
-            let row = latest;
-            if (!latest || latest.checksum !== p.checksum) {
-              row = {
-                process_definition_key: this.nextKey(),
-                tenant_id: tenantId,
-                process_definition_id: proc.id,
-                version: (latest?.version ?? 0) + 1,
-                version_tag: proc.versionTag ?? null,
-                name: proc.name ?? null,
-                resource_name: p.resource.name,
-                bpmn_xml: p.xml,
-                checksum: p.checksum,
-                deployment_key: deploymentKey,
-              };
-              await trx('process_definitions').insert(row);
-            }
+            const row = await storeVersion(trx, VERSIONED.process, proc.id, p.checksum, (version) => ({
+              ...base,
+              process_definition_key: this.nextKey(),
+              process_definition_id: proc.id,
+              version,
+              version_tag: proc.versionTag ?? null,
+              name: proc.name ?? null,
+              bpmn_xml: p.xml,
+            }));
             deployments.push({
               processDefinition: {
                 processDefinitionId: proc.id,
@@ -215,24 +238,13 @@ export class DefinitionService {
             });
           }
         } else if (p.kind === 'form') {
-          const latest = await trx('forms')
-            .where({ tenant_id: tenantId, form_id: p.schema.id })
-            .orderBy('version', 'desc')
-            .first();
-          let row = latest;
-          if (!latest || latest.checksum !== p.checksum) {
-            row = {
-              form_key: this.nextKey(),
-              tenant_id: tenantId,
-              form_id: p.schema.id,
-              version: (latest?.version ?? 0) + 1,
-              resource_name: p.resource.name,
-              schema: JSON.stringify(p.schema),
-              checksum: p.checksum,
-              deployment_key: deploymentKey,
-            };
-            await trx('forms').insert(row);
-          }
+          const row = await storeVersion(trx, VERSIONED.form, p.schema.id, p.checksum, (version) => ({
+            ...base,
+            form_key: this.nextKey(),
+            form_id: p.schema.id,
+            version,
+            schema: JSON.stringify(p.schema),
+          }));
           deployments.push({
             form: {
               formId: p.schema.id,
@@ -243,25 +255,14 @@ export class DefinitionService {
             },
           });
         } else {
-          const latest = await trx('rule_sets')
-            .where({ tenant_id: tenantId, rule_set_id: p.doc.id })
-            .orderBy('version', 'desc')
-            .first();
-          let row = latest;
-          if (!latest || latest.checksum !== p.checksum) {
-            row = {
-              rule_set_key: this.nextKey(),
-              tenant_id: tenantId,
-              rule_set_id: p.doc.id,
-              version: (latest?.version ?? 0) + 1,
-              name: p.doc.name ?? null,
-              resource_name: p.resource.name,
-              content: JSON.stringify(p.doc),
-              checksum: p.checksum,
-              deployment_key: deploymentKey,
-            };
-            await trx('rule_sets').insert(row);
-          }
+          const row = await storeVersion(trx, VERSIONED.ruleSet, p.doc.id, p.checksum, (version) => ({
+            ...base,
+            rule_set_key: this.nextKey(),
+            rule_set_id: p.doc.id,
+            version,
+            name: p.doc.name ?? null,
+            content: JSON.stringify(p.doc),
+          }));
           deployments.push({
             ruleSet: {
               ruleSetId: p.doc.id,

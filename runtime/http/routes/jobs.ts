@@ -13,7 +13,7 @@ export function jobRoutes(s: AppServices): Router {
     const timeout = b.integer('timeout', { required: true, min: 1 });
     const maxJobsToActivate = b.integer('maxJobsToActivate', { required: true, min: 1, max: 1000 });
     const fetchVariable = b.stringArray('fetchVariable');
-    const requestTimeout = b.integer('requestTimeout', { min: -1, max: 600_000 }) ?? 0;
+    const requestTimeout = b.integer('requestTimeout', { max: 600_000 }) ?? 0;
     const tenantIds = b.stringArray('tenantIds');
     b.done();
     const scope = tenantIds?.length
@@ -25,7 +25,8 @@ export function jobRoutes(s: AppServices): Router {
       timeout: timeout!,
       maxJobsToActivate: maxJobsToActivate!,
       fetchVariable,
-      requestTimeout: Math.max(requestTimeout, 0),
+      // As in Camunda: 0 (or absent) long-polls for the default time, a negative value answers at once.
+      requestTimeout: requestTimeout < 0 ? 0 : requestTimeout || DEFAULT_REQUEST_TIMEOUT_MS,
       tenantIds: scope,
     });
     res.json({ jobs });

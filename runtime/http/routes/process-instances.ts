@@ -1,39 +1,47 @@
 import { Router } from 'express';
 import { notFound } from '../problem.js';
-import { search } from '../search.js';
+import { type FieldSpec, registerReadRoutes } from '../search.js';
 import { type AppServices, actorOf, BodyReader, pathKey, tenantScope } from '../services.js';
 import { processInstanceView } from '../views.js';
 
-const FIELDS = {
-  processInstanceKey: { column: 'process_instances.process_instance_key', type: 'key' as const },
-  processDefinitionKey: { column: 'process_instances.process_definition_key', type: 'key' as const },
+const FIELDS: Record<string, FieldSpec> = {
+  processInstanceKey: { column: 'process_instances.process_instance_key', type: 'key' },
+  processDefinitionKey: { column: 'process_instances.process_definition_key', type: 'key' },
   processDefinitionId: { column: 'process_instances.process_definition_id' },
   processDefinitionVersion: {
     column: 'process_instances.process_definition_version',
     type: 'number' as const,
   },
   state: { column: 'process_instances.state' },
-  hasIncident: { column: 'process_instances.has_incident', type: 'boolean' as const },
+  hasIncident: { column: 'process_instances.has_incident', type: 'boolean' },
   businessKey: { column: 'process_instances.business_key' },
   initiator: { column: 'process_instances.initiator' },
-  parentProcessInstanceKey: { column: 'process_instances.parent_process_instance_key', type: 'key' as const },
-  startDate: { column: 'process_instances.start_date', type: 'date' as const },
-  endDate: { column: 'process_instances.end_date', type: 'date' as const },
+  parentProcessInstanceKey: { column: 'process_instances.parent_process_instance_key', type: 'key' },
+  startDate: { column: 'process_instances.start_date', type: 'date' },
+  endDate: { column: 'process_instances.end_date', type: 'date' },
   tenantId: { column: 'process_instances.tenant_id' },
 };
 
 export function processInstanceRoutes(s: AppServices): Router {
   const router = Router();
-  const withNames = (tenantIds: string[]) =>
-    s
-      .knex('process_instances')
-      .leftJoin(
-        'process_definitions as d',
-        'd.process_definition_key',
-        'process_instances.process_definition_key',
-      )
-      .select('process_instances.*', 'd.name as process_definition_name')
-      .whereIn('process_instances.tenant_id', tenantIds);
+  registerReadRoutes(router, s.knex, {
+    path: 'process-instances',
+    table: 'process_instances',
+    keyColumn: 'process_instances.process_instance_key',
+    keyName: 'processInstanceKey',
+    what: 'process instance',
+    view: processInstanceView,
+    fields: FIELDS,
+    tenantColumn: 'process_instances.tenant_id',
+    query: (knex) =>
+      knex('process_instances')
+        .leftJoin(
+          'process_definitions as d',
+          'd.process_definition_key',
+          'process_instances.process_definition_key',
+        )
+        .select('process_instances.*', 'd.name as process_definition_name'),
+  });
 
   router.post('/process-instances', async (req, res) => {
     const b = new BodyReader(req.body ?? {});
@@ -64,23 +72,6 @@ export function processInstanceRoutes(s: AppServices): Router {
       tenantId: i.tenantId,
       state: i.state,
     });
-  });
-
-  router.post('/process-instances/search', async (req, res) => {
-    res.json(
-      await search(withNames(req.principal!.tenantIds), FIELDS, req.body, processInstanceView, [
-        { column: 'process_instances.process_instance_key', order: 'asc' },
-      ]),
-    );
-  });
-
-  router.get('/process-instances/:key', async (req, res) => {
-    const key = pathKey(req.params.key, 'processInstanceKey');
-    const row = await withNames(req.principal!.tenantIds)
-      .where('process_instances.process_instance_key', key)
-      .first();
-    if (!row) throw notFound(`expected to find process instance with key <${key}>, but none was found`);
-    res.json(processInstanceView(row));
   });
 
   router.post('/process-instances/:key/cancellation', async (req, res) => {

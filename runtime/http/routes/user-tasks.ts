@@ -1,28 +1,28 @@
 import { Router } from 'express';
 import { validateForm } from '../../forms/validate-form.js';
 import { badRequest, notFound } from '../problem.js';
-import { search } from '../search.js';
+import { type FieldSpec, registerReadRoutes } from '../search.js';
 import { type AppServices, actorOf, BodyReader, pathKey } from '../services.js';
 import { userTaskView } from '../views.js';
 
-const FIELDS = {
-  userTaskKey: { column: 'user_task_key', type: 'key' as const },
+const FIELDS: Record<string, FieldSpec> = {
+  userTaskKey: { column: 'user_task_key', type: 'key' },
   state: { column: 'state' },
   assignee: { column: 'assignee' },
   elementId: { column: 'element_id' },
   name: { column: 'name' },
-  candidateGroup: { column: 'candidate_groups', type: 'array' as const },
-  candidateUser: { column: 'candidate_users', type: 'array' as const },
-  processDefinitionKey: { column: 'process_definition_key', type: 'key' as const },
+  candidateGroup: { column: 'candidate_groups', type: 'array' },
+  candidateUser: { column: 'candidate_users', type: 'array' },
+  processDefinitionKey: { column: 'process_definition_key', type: 'key' },
   processDefinitionId: { column: 'process_definition_id' },
-  processInstanceKey: { column: 'process_instance_key', type: 'key' as const },
-  elementInstanceKey: { column: 'element_instance_key', type: 'key' as const },
-  formKey: { column: 'form_key', type: 'key' as const },
-  priority: { column: 'priority', type: 'number' as const },
-  dueDate: { column: 'due_date', type: 'date' as const },
-  followUpDate: { column: 'follow_up_date', type: 'date' as const },
-  creationDate: { column: 'creation_date', type: 'date' as const },
-  completionDate: { column: 'completion_date', type: 'date' as const },
+  processInstanceKey: { column: 'process_instance_key', type: 'key' },
+  elementInstanceKey: { column: 'element_instance_key', type: 'key' },
+  formKey: { column: 'form_key', type: 'key' },
+  priority: { column: 'priority', type: 'number' },
+  dueDate: { column: 'due_date', type: 'date' },
+  followUpDate: { column: 'follow_up_date', type: 'date' },
+  creationDate: { column: 'creation_date', type: 'date' },
+  completionDate: { column: 'completion_date', type: 'date' },
   tenantId: { column: 'tenant_id' },
 };
 
@@ -38,13 +38,14 @@ export function userTaskRoutes(s: AppServices): Router {
     return row;
   };
 
-  router.post('/user-tasks/search', async (req, res) => {
-    const base = s.knex('user_tasks').select('*').whereIn('tenant_id', req.principal!.tenantIds);
-    res.json(await search(base, FIELDS, req.body, userTaskView, [{ column: 'user_task_key', order: 'asc' }]));
-  });
-
-  router.get('/user-tasks/:key', async (req, res) => {
-    res.json(userTaskView(await find(pathKey(req.params.key, 'userTaskKey'), req.principal!.tenantIds)));
+  registerReadRoutes(router, s.knex, {
+    path: 'user-tasks',
+    table: 'user_tasks',
+    keyColumn: 'user_task_key',
+    keyName: 'userTaskKey',
+    what: 'user task',
+    view: userTaskView,
+    fields: FIELDS,
   });
 
   router.get('/user-tasks/:key/form', async (req, res) => {
