@@ -1,5 +1,5 @@
 import { IncidentSignal, type IncidentType } from '../errors/engine-error.js';
-import { evaluateFeel, isFeel } from '../expressions/feel.js';
+import { clockFunctions, evaluateFeel, isFeel } from '../expressions/feel.js';
 import { behaviourFor } from '../elements/registry.js';
 import type { FlowNode, IoMapping } from '../model/types.js';
 import { apply } from '../state/apply.js';
@@ -81,6 +81,14 @@ export class Runner {
       if (scope) for (const v of scope.values()) out[v.name] = v.value;
     }
     return out;
+  }
+
+  /**
+   * The context for FEEL expressions: the visible variables, and `now()` / `today()` reading the
+   * command's clock instead of the machine's, so evaluation stays deterministic.
+   */
+  feelContext(scopeKey: string): Record<string, unknown> {
+    return { ...clockFunctions(this.ctx.now), ...this.variablesFor(scopeKey) };
   }
 
   setLocalVariable(scopeKey: string, name: string, value: unknown): void {
@@ -179,7 +187,7 @@ export class Runner {
   private async runActivation(inst: ElementInstanceRecord): Promise<void> {
     const node = this.node(inst.elementId);
     if (node.inputs.length > 0) {
-      const vars = this.evaluateMappings(node.inputs, this.variablesFor(inst.flowScopeKey), 'input mapping');
+      const vars = this.evaluateMappings(node.inputs, this.feelContext(inst.flowScopeKey), 'input mapping');
       for (const [name, value] of Object.entries(vars))
         this.setLocalVariable(inst.elementInstanceKey, name, value);
     }
@@ -191,7 +199,7 @@ export class Runner {
     if (node.outputs.length > 0) {
       const vars = this.evaluateMappings(
         node.outputs,
-        this.variablesFor(inst.elementInstanceKey),
+        this.feelContext(inst.elementInstanceKey),
         'output mapping',
       );
       this.propagateVariables(inst.flowScopeKey, vars);
@@ -219,7 +227,7 @@ export class Runner {
       (f) => this.process.flows.get(f)?.condition && f !== node.defaultFlow,
     );
     if (conditional.length === 0) return node.outgoing;
-    const vars = this.variablesFor(inst.elementInstanceKey);
+    const vars = this.feelContext(inst.elementInstanceKey);
     const taken = node.outgoing.filter((f) => {
       if (f === node.defaultFlow) return false;
       const flow = this.process.flows.get(f)!;

@@ -10,7 +10,7 @@ function conditionalOutgoing(
   node: FlowNode,
   firstOnly: boolean,
 ): string[] {
-  const vars = run.variablesFor(inst.elementInstanceKey);
+  const vars = run.feelContext(inst.elementInstanceKey);
   const taken: string[] = [];
   for (const flowId of node.outgoing) {
     if (flowId === node.defaultFlow) continue;

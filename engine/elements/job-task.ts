@@ -27,7 +27,7 @@ export function compileTaskDefinition(el: ModdleElement, node: FlowNode, report:
 
 /** Creates the job an external (or built-in) worker activates and completes. */
 export function createJob(run: Runner, inst: ElementInstanceRecord, node: FlowNode): void {
-  const vars = run.variablesFor(inst.elementInstanceKey);
+  const vars = run.feelContext(inst.elementInstanceKey);
   const type = evaluateProperty(node.taskDefinition!.type, vars, `<${node.id}> job type`);
   if (typeof type !== 'string' || type === '') {
     throw new IncidentSignal(

@@ -32,7 +32,7 @@ export const scriptTaskBehaviour: ElementBehaviour = {
   },
   activate(run, inst, node) {
     if (!node.script) return createJob(run, inst, node);
-    const result = evaluateFeel(node.script.expression, run.variablesFor(inst.elementInstanceKey));
+    const result = evaluateFeel(node.script.expression, run.feelContext(inst.elementInstanceKey));
     if (!result.ok)
       throw new IncidentSignal('EXTRACT_VALUE_ERROR', `script of <${node.id}>: ${result.message}`);
     if (node.script.resultVariable)

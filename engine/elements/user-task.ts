@@ -73,7 +73,7 @@ export const userTaskBehaviour: ElementBehaviour = {
   },
   async activate(run, inst, node) {
     const props = node.userTask ?? {};
-    const vars = run.variablesFor(inst.elementInstanceKey);
+    const vars = run.feelContext(inst.elementInstanceKey);
     const what = (p: string) => `<${node.id}> ${p}`;
     const assignee = evaluateProperty(props.assignee, vars, what('assignee'));
     const candidateGroups = toList(

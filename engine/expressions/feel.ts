@@ -1,4 +1,4 @@
-import { evaluate, unaryTest } from 'feelin';
+import { date, dateAndTime, evaluate, unaryTest } from 'feelin';
 import { IncidentSignal, type IncidentType } from '../errors/engine-error.js';
 
 /**
@@ -30,6 +30,12 @@ export function toJsonValue(value: unknown): unknown {
     if (typeof val !== 'function') out[k] = toJsonValue(val);
   }
   return out;
+}
+
+/** `now()` and `today()` for FEEL, from a given instant (the command's clock), in UTC. */
+export function clockFunctions(now: Date): Record<string, () => unknown> {
+  const iso = now.toISOString();
+  return { now: () => dateAndTime(iso), today: () => date(iso.slice(0, 10)) };
 }
 
 const cache = new Map<string, string>();

@@ -802,6 +802,25 @@ describe('script task', () => {
     expect(inst.variables()).toMatchObject({ total: 42, greeting: '你好, 张工' });
   });
 
+  it("reads now() and today() from the command's clock, not the machine's", async () => {
+    const xml = bpmnProcess('clock', {
+      nodes: [
+        node.start('start'),
+        node.scriptTask('stamp', '=string(now())', 'stampedAt'),
+        node.scriptTask('day', '=string(today() + duration("P1D"))', 'tomorrow'),
+        node.end('end'),
+      ],
+      flows: [
+        ['f0', 'start', 'stamp'],
+        ['f1', 'stamp', 'day'],
+        ['f2', 'day', 'end'],
+      ],
+    });
+    const inst = await startInstance(xml, {}, { now: new Date('2031-02-03T04:05:06.000Z') });
+    expect(new Date(inst.variables().stampedAt as string).toISOString()).toBe('2031-02-03T04:05:06.000Z');
+    expect(inst.variables().tomorrow).toBe('2031-02-04');
+  });
+
   it('rejects a JavaScript script at deploy time, naming the task', async () => {
     const xml = bpmnProcess('jsScript', {
       nodes: [
