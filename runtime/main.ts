@@ -10,7 +10,7 @@ async function main() {
   const config = loadConfig();
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   await migrate(db.knex);
-  const nextKey = createKeyGenerator();
+  const nextKey = createKeyGenerator(config.nodeId);
   const seeded = await seed(db.knex, {
     adminPassword: config.adminPassword,
     demo: config.demo,

@@ -74,13 +74,7 @@ export class Runner {
 
   /** All variables visible from a scope, the closest scope winning. */
   variablesFor(scopeKey: string): Record<string, unknown> {
-    const chain = this.scopeChain(scopeKey);
-    const out: Record<string, unknown> = {};
-    for (let i = chain.length - 1; i >= 0; i--) {
-      const scope = this.state.variables.get(chain[i]);
-      if (scope) for (const v of scope.values()) out[v.name] = v.value;
-    }
-    return out;
+    return visibleVariables(this.state, scopeKey);
   }
 
   /**
@@ -514,16 +508,47 @@ export class Runner {
 
 type InstanceStateJoins = InstanceState['instance']['runtime']['joins'];
 
-/** Sets `a.b.c` style targets, creating nested objects as needed. */
+/** Sets `a.b.c` style targets (names checked at deploy time), creating nested objects as needed. */
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
   const parts = path.split('.');
   let obj = target;
   for (let i = 0; i < parts.length - 1; i++) {
-    const next = obj[parts[i]];
-    if (typeof next !== 'object' || next === null || Array.isArray(next)) obj[parts[i]] = {};
+    const next = Object.hasOwn(obj, parts[i]) ? obj[parts[i]] : undefined;
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) {
+      Object.defineProperty(obj, parts[i], {
+        value: {},
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
     obj = obj[parts[i]] as Record<string, unknown>;
   }
-  obj[parts[parts.length - 1]] = value;
+  Object.defineProperty(obj, parts[parts.length - 1], {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+}
+
+/**
+ * All variables visible from a scope of an instance, the closest scope winning. Built with
+ * Object.fromEntries so a variable named like a prototype key stays an ordinary property.
+ */
+export function visibleVariables(state: InstanceState, scopeKey: string): Record<string, unknown> {
+  const entries: Array<[string, unknown]> = [];
+  const chain: string[] = [];
+  let key: string | undefined = scopeKey;
+  while (key && key !== PROCESS_SCOPE) {
+    chain.push(key);
+    key = state.elements.get(key)?.flowScopeKey;
+  }
+  for (let i = chain.length - 1; i >= 0; i--) {
+    const scope = state.variables.get(chain[i]);
+    if (scope) for (const v of scope.values()) entries.push([v.name, v.value]);
+  }
+  return Object.fromEntries(entries);
 }
 
 export { PROCESS_SCOPE };

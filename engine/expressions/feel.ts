@@ -1,4 +1,4 @@
-import { date, dateAndTime, evaluate, unaryTest } from 'feelin';
+import { date, dateAndTime, evaluate, parseExpression, unaryTest } from 'feelin';
 import { IncidentSignal, type IncidentType } from '../errors/engine-error.js';
 
 /**
@@ -56,16 +56,24 @@ export function evaluateFeel(expression: string, variables: Record<string, unkno
   }
 }
 
-/** Checks that a FEEL expression parses; returns the parse error message or null. */
+/**
+ * Checks that a FEEL expression parses; returns a message naming where it breaks, or null. Only
+ * parses: a model's expressions are never evaluated at deploy time.
+ */
 export function checkFeelSyntax(expression: string): string | null {
   const body = expression.trimStart().replace(/^=/, '');
+  let at = -1;
   try {
-    evaluate(body, {});
-    return null;
+    parseExpression(body, {}, undefined).iterate({
+      enter(node) {
+        if (at < 0 && node.type.isError) at = node.from;
+      },
+    });
   } catch (err) {
-    if ((err as Error).name === 'SyntaxError') return (err as Error).message;
-    return null;
+    return (err as Error).message;
   }
+  if (at < 0) return null;
+  return `unexpected input at position ${at + 1}${body.length ? ` ('${body.slice(Math.max(0, at - 10), at + 10)}')` : ''}`;
 }
 
 export { unaryTest };

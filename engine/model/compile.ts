@@ -17,6 +17,10 @@ function noneStartOf(container: ModdleElement): ModdleElement[] {
   );
 }
 
+/** Variable names and dotted paths; never prototype keys. */
+const SAFE_TARGET =
+  /^(?!.*(?:^|\.)(?:__proto__|prototype|constructor)(?:\.|$))[\p{L}_][\p{L}\p{N}_]*(\.[\p{L}_][\p{L}\p{N}_]*)*$/u;
+
 function readMappings(
   el: ModdleElement,
   kind: 'inputParameters' | 'outputParameters',
@@ -27,6 +31,12 @@ function readMappings(
   for (const p of io?.[kind] ?? []) {
     if (!p.target) {
       report(`an ${kind === 'inputParameters' ? 'input' : 'output'} mapping has no target`);
+      continue;
+    }
+    if (!SAFE_TARGET.test(p.target)) {
+      report(
+        `mapping target '${p.target}' must be a variable name or a dotted path of names (letters, digits, _)`,
+      );
       continue;
     }
     const source = p.source ?? '=null';

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Router } from 'express';
 import { badRequest, type FieldError, notFound } from './problem.js';
-import { pathKey } from './services.js';
+import { isKey, pathKey } from './keys.js';
 
 export interface FieldSpec {
   column: string;
@@ -14,6 +14,24 @@ export interface SearchRequest {
   filter?: Record<string, unknown>;
   sort?: Array<{ field: string; order?: string }>;
   page?: { from?: number; limit?: number };
+}
+
+/** Why a filter value does not fit its field's type, or null when it fits. */
+function invalidValue(type: NonNullable<FieldSpec['type']>, value: unknown): string | null {
+  switch (type) {
+    case 'key':
+      return isKey(value) ? null : 'must be a key (a decimal number as a string)';
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value) ? null : 'must be a number';
+    case 'boolean':
+      return typeof value === 'boolean' ? null : 'must be true or false';
+    case 'date':
+      return typeof value === 'string' && !Number.isNaN(new Date(value).getTime())
+        ? null
+        : 'must be an ISO 8601 date-time';
+    default:
+      return typeof value === 'string' ? null : 'must be a text';
+  }
 }
 
 const OPERATORS: Record<string, string> = {
@@ -60,17 +78,44 @@ export async function search<T>(
       continue;
     }
     const col = spec.column;
+    const field = `filter.${name}`;
+    const check = (value: unknown, where: string) => {
+      const reason = invalidValue(spec.type ?? 'string', value);
+      if (reason) errors.push({ field: where, reason });
+      return !reason;
+    };
     if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
       for (const [op, value] of Object.entries(raw as Record<string, unknown>)) {
-        if (op in OPERATORS) base.where(col, OPERATORS[op], value as any);
-        else if (op === '$in' && Array.isArray(value)) base.whereIn(col, value as any[]);
-        else if (op === '$like' && typeof value === 'string')
-          base.where(col, 'like', value.replace(/\*/g, '%').replace(/\?/g, '_'));
-        else if (op === '$exists') value ? base.whereNotNull(col) : base.whereNull(col);
-        else errors.push({ field: `filter.${name}.${op}`, reason: 'unsupported operator or value' });
+        const where = `${field}.${op}`;
+        if (op in OPERATORS) {
+          if (spec.type === 'array')
+            errors.push({ field: where, reason: 'only $eq, $in and $exists apply to a list field' });
+          else if (check(value, where)) base.where(col, OPERATORS[op], value as any);
+        } else if (op === '$in') {
+          if (!Array.isArray(value) || value.length === 0)
+            errors.push({ field: where, reason: 'must be a non-empty list' });
+          else if (value.every((v, i) => check(v, `${where}[${i}]`))) {
+            if (spec.type === 'array') base.whereRaw('?? && ?::text[]', [col, value as string[]]);
+            else base.whereIn(col, value as any[]);
+          }
+        } else if (op === '$like') {
+          if (typeof value !== 'string' || (spec.type && spec.type !== 'string'))
+            errors.push({ field: where, reason: 'applies to text fields, with a text pattern' });
+          else base.where(col, 'like', value.replace(/\*/g, '%').replace(/\?/g, '_'));
+        } else if (op === '$exists') {
+          if (typeof value !== 'boolean') errors.push({ field: where, reason: 'must be true or false' });
+          else if (value) base.whereNotNull(col);
+          else base.whereNull(col);
+        } else
+          errors.push({
+            field: where,
+            reason: `unsupported operator; expected one of ${[...Object.keys(OPERATORS), '$in', '$like', '$exists'].join(', ')}`,
+          });
       }
-    } else if (spec.type === 'array') base.whereRaw('? = ANY(??)', [raw as string, col]);
-    else base.where(col, raw as string);
+    } else if (spec.type === 'array') {
+      if (typeof raw !== 'string') errors.push({ field, reason: 'must be a text' });
+      else base.whereRaw('? = ANY(??)', [raw, col]);
+    } else if (check(raw, field)) base.where(col, raw as string);
   }
   const sort = req.sort ?? [];
   if (!Array.isArray(sort)) errors.push({ field: 'sort', reason: 'must be an array' });
@@ -81,6 +126,10 @@ export async function search<T>(
   if (!Number.isInteger(from) || from < 0)
     errors.push({ field: 'page.from', reason: 'must be a non-negative integer' });
   for (const s of Array.isArray(sort) ? sort : []) {
+    if (s === null || typeof s !== 'object') {
+      errors.push({ field: 'sort', reason: 'each entry must be an object { field, order }' });
+      continue;
+    }
     if (!fields[s.field]) errors.push({ field: 'sort.field', reason: `cannot sort by '${s.field}'` });
     if (s.order && !/^(asc|desc)$/i.test(s.order))
       errors.push({ field: 'sort.order', reason: 'must be ASC or DESC' });

@@ -5,6 +5,7 @@ import type { DefinitionService } from '../services/definitions.js';
 import type { Actor, EngineService } from '../services/engine-service.js';
 import type { Request } from 'express';
 import { badRequest, forbidden, type FieldError } from './problem.js';
+import { isKey } from './keys.js';
 
 /** What the routes need; built once in main.ts (the composition root). */
 export interface AppServices {
@@ -60,7 +61,7 @@ export class BodyReader {
       return undefined;
     }
     const s = String(v);
-    if (!/^\d{1,19}$/.test(s)) {
+    if (!isKey(s)) {
       this.errors.push({ field, reason: 'must be a key (a decimal number as a string)' });
       return undefined;
     }
@@ -123,11 +124,4 @@ export class BodyReader {
   }
 }
 
-export function pathKey(value: unknown, name: string): string {
-  const s = String(value ?? '');
-  if (!/^\d{1,19}$/.test(s))
-    throw badRequest(`${name} must be a key (a decimal number)`, [
-      { field: name, reason: 'must be a decimal number' },
-    ]);
-  return s;
-}
+export { pathKey } from './keys.js';

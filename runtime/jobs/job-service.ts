@@ -50,26 +50,33 @@ export class JobService {
     this.signals.emit('available', type);
   }
 
-  async activate(req: ActivationRequest): Promise<ActivatedJob[]> {
+  /**
+   * Claims up to maxJobsToActivate jobs. With a requestTimeout it long-polls: it answers as soon
+   * as jobs exist, waking on job creation (and re-checking each second for jobs whose back-off or
+   * lock ran out), and stops as soon as `signal` aborts (the client went away), so no job is
+   * locked for a worker that is gone.
+   */
+  async activate(req: ActivationRequest, signal?: AbortSignal): Promise<ActivatedJob[]> {
     const jobs = await this.claim(req);
     if (jobs.length > 0 || !req.requestTimeout || req.requestTimeout <= 0) return jobs;
     const until = Date.now() + req.requestTimeout;
-    while (Date.now() < until) {
+    while (Date.now() < until && !signal?.aborted) {
       await new Promise<void>((resolve) => {
+        const listener = (type: string) => {
+          if (type === req.type || type === '') done();
+        };
         const timer = setTimeout(done, Math.min(until - Date.now(), 1000));
+        const signals = this.signals;
         function done() {
           clearTimeout(timer);
+          signals.off('available', listener);
+          signal?.removeEventListener('abort', done);
           resolve();
         }
-        const listener = (type: string) => {
-          if (type === req.type || type === '') {
-            this.signals.off('available', listener);
-            done();
-          }
-        };
-        this.signals.on('available', listener);
-        setTimeout(() => this.signals.off('available', listener), Math.max(0, until - Date.now()) + 5);
+        signals.on('available', listener);
+        signal?.addEventListener('abort', done);
       });
+      if (signal?.aborted) break;
       const found = await this.claim(req);
       if (found.length > 0) return found;
     }

@@ -102,28 +102,50 @@ function aggregate(table: string, where: string): string {
   return `(select coalesce(json_agg(x), '[]'::json) from (select ${cols} from ${table} where ${where}) x) as ${table}`;
 }
 
-const LOAD_SQL = `select pi.*,
-  ${aggregate('element_instances', "process_instance_key = pi.process_instance_key and state = 'ACTIVE'")},
-  ${aggregate('user_tasks', "process_instance_key = pi.process_instance_key and state = 'CREATED'")},
-  ${aggregate('jobs', "process_instance_key = pi.process_instance_key and state in ('CREATED', 'ACTIVATED', 'FAILED', 'ERROR_THROWN')")},
-  ${aggregate('incidents', "process_instance_key = pi.process_instance_key and state = 'ACTIVE'")},
-  ${aggregate(
-    'variables',
-    "process_instance_key = pi.process_instance_key and scope_key in (select element_instance_key from element_instances e where e.process_instance_key = pi.process_instance_key and e.state = 'ACTIVE')",
-  )}
-  from process_instances pi where pi.process_instance_key = `;
-
 /** Where to find the instance a command is about: the instance itself, or a row that names it. */
 export type InstanceLocator =
   | { by: 'instance'; key: string }
   | { by: 'user_task' | 'job' | 'incident'; key: string };
 
-const LOCATORS: Record<InstanceLocator['by'], string> = {
-  instance: '?',
-  user_task: '(select process_instance_key from user_tasks where user_task_key = ?)',
-  job: '(select process_instance_key from jobs where job_key = ?)',
-  incident: '(select process_instance_key from incidents where incident_key = ?)',
+const LOCATORS: Record<InstanceLocator['by'], { where: string; target?: [string, string] }> = {
+  instance: { where: '?' },
+  user_task: {
+    where: '(select process_instance_key from user_tasks where user_task_key = ?)',
+    target: ['user_tasks', 'user_task_key'],
+  },
+  job: { where: '(select process_instance_key from jobs where job_key = ?)', target: ['jobs', 'job_key'] },
+  incident: {
+    where: '(select process_instance_key from incidents where incident_key = ?)',
+    target: ['incidents', 'incident_key'],
+  },
 };
+
+/**
+ * The load statement per locator: the active rows of the instance, plus the row the command
+ * names whatever its state (so completing a completed task is "already completed", not "unknown").
+ */
+function loadSql(by: InstanceLocator['by']): string {
+  const { where, target } = LOCATORS[by];
+  const active = (table: string, condition: string) =>
+    aggregate(
+      table,
+      `process_instance_key = pi.process_instance_key and (${condition}${target?.[0] === table ? ` or ${target[1]} = ?` : ''})`,
+    );
+  return `select pi.*,
+  ${aggregate('element_instances', "process_instance_key = pi.process_instance_key and state = 'ACTIVE'")},
+  ${active('user_tasks', "state = 'CREATED'")},
+  ${active('jobs', "state in ('CREATED', 'ACTIVATED', 'FAILED', 'ERROR_THROWN')")},
+  ${active('incidents', "state = 'ACTIVE'")},
+  ${aggregate(
+    'variables',
+    "process_instance_key = pi.process_instance_key and scope_key in (select element_instance_key from element_instances e where e.process_instance_key = pi.process_instance_key and e.state = 'ACTIVE')",
+  )}
+  from process_instances pi where pi.process_instance_key = ${where}`;
+}
+
+const LOAD_SQL = Object.fromEntries(
+  Object.keys(LOCATORS).map((by) => [by, loadSql(by as InstanceLocator['by'])]),
+) as Record<InstanceLocator['by'], string>;
 
 /**
  * Loads the active part of one instance (what a command can touch) in one round trip, found by its
@@ -134,7 +156,8 @@ export async function loadInstanceState(
   locator: InstanceLocator | string,
 ): Promise<InstanceState | null> {
   const loc: InstanceLocator = typeof locator === 'string' ? { by: 'instance', key: locator } : locator;
-  const result = await trx.raw(LOAD_SQL + LOCATORS[loc.by], [loc.key]);
+  const bindings = LOCATORS[loc.by].target ? [loc.key, loc.key] : [loc.key];
+  const result = await trx.raw(LOAD_SQL[loc.by], bindings);
   const row = result.rows[0];
   if (!row) return null;
   const state: InstanceState = {

@@ -84,7 +84,7 @@ function toView(r: any): ProcessDefinitionView {
  * memory per definition key (versions are immutable, so the cache never goes stale).
  */
 export class DefinitionService {
-  private readonly compiled = new Map<string, Promise<CompiledProcess>>();
+  private readonly compiled = new Map<string, CompiledProcess>();
   /**
    * Which version is the latest, per kind, tenant and id. Cleared by every deployment: here at
    * once, on other nodes when the deployment's NOTIFY arrives (see `invalidateLatest`). Only
@@ -279,30 +279,29 @@ export class DefinitionService {
     return { deploymentKey, tenantId, deployments, warnings };
   }
 
-  /** The compiled model of a definition version, compiled once per process. */
-  getCompiled(processDefinitionKey: string, trx: Knex = this.knex): Promise<CompiledProcess> {
-    let p = this.compiled.get(processDefinitionKey);
-    if (!p) {
-      p = (async () => {
-        const row = await trx('process_definitions')
-          .where({ process_definition_key: processDefinitionKey })
-          .first();
-        if (!row)
-          throw notFound(
-            `expected to find process definition with key <${processDefinitionKey}>, but none was found`,
-          );
-        const result = await compileBpmn(row.bpmn_xml);
-        const proc = result.processes.find((x) => x.id === row.process_definition_id);
-        if (!proc)
-          throw new Error(
-            `stored definition <${processDefinitionKey}> no longer compiles: ${result.errors.map((e) => e.message).join('; ')}`,
-          );
-        return proc;
-      })();
-      p.catch(() => this.compiled.delete(processDefinitionKey));
-      this.compiled.set(processDefinitionKey, p);
+  /**
+   * The compiled model of a definition version. Only finished compilations are cached: a pending
+   * load may be waiting for PGlite's single connection, which the caller's transaction holds.
+   */
+  async getCompiled(processDefinitionKey: string, trx: Knex = this.knex): Promise<CompiledProcess> {
+    const cached = this.compiled.get(processDefinitionKey);
+    if (cached) return cached;
+    const row = await trx('process_definitions')
+      .where({ process_definition_key: processDefinitionKey })
+      .first('process_definition_id', 'bpmn_xml');
+    if (!row)
+      throw notFound(
+        `expected to find process definition with key <${processDefinitionKey}>, but none was found`,
+      );
+    const result = await compileBpmn(row.bpmn_xml);
+    const proc = result.processes.find((x) => x.id === row.process_definition_id);
+    if (!proc) {
+      throw new Error(
+        `stored definition <${processDefinitionKey}> no longer compiles: ${result.errors.map((e) => e.message).join('; ')}`,
+      );
     }
-    return p;
+    this.compiled.set(processDefinitionKey, proc);
+    return proc;
   }
 
   /** Finds a definition by key, or by id and version (-1 or absent = latest), within the tenants. */

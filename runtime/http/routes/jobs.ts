@@ -19,16 +19,23 @@ export function jobRoutes(s: AppServices): Router {
     const scope = tenantIds?.length
       ? tenantIds.flatMap((t) => tenantScope(req, t))
       : req.principal!.tenantIds;
-    const jobs = await s.jobs.activate({
-      type: type!,
-      worker,
-      timeout: timeout!,
-      maxJobsToActivate: maxJobsToActivate!,
-      fetchVariable,
-      // As in Camunda: 0 (or absent) long-polls for the default time, a negative value answers at once.
-      requestTimeout: requestTimeout < 0 ? 0 : requestTimeout || DEFAULT_REQUEST_TIMEOUT_MS,
-      tenantIds: scope,
+    const gone = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) gone.abort();
     });
+    const jobs = await s.jobs.activate(
+      {
+        type: type!,
+        worker,
+        timeout: timeout!,
+        maxJobsToActivate: maxJobsToActivate!,
+        fetchVariable,
+        // As in Camunda: 0 (or absent) long-polls for the default time, a negative value answers at once.
+        requestTimeout: requestTimeout < 0 ? 0 : requestTimeout || DEFAULT_REQUEST_TIMEOUT_MS,
+        tenantIds: scope,
+      },
+      gone.signal,
+    );
     res.json({ jobs });
   });
 

@@ -106,7 +106,7 @@ export function userTaskRoutes(s: AppServices): Router {
     await s.engine.execute(command, actorOf(req), {
       check: async (state, trx) => {
         const task = state.userTasks.get(key);
-        if (!task) return;
+        if (!task || task.state !== 'CREATED' || state.instance.state !== 'ACTIVE') return; // decide says why
         const schema = task.formKey
           ? (await s.definitions.getForm(task.formKey, trx))?.schema
           : task.embeddedForm;
