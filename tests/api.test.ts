@@ -503,6 +503,24 @@ describe('jobs, rule sets and incidents', () => {
     const after = await t.api('POST', '/v2/incidents/search', { filter: { processInstanceKey: key } });
     expect(after.body.items.map((i: any) => i.state).sort()).toEqual(['ACTIVE', 'RESOLVED']);
     expect((await t.api('GET', `/v2/process-instances/${key}`)).body.state).toBe('ACTIVE');
+
+    // Fix the data on the instance, then resolve: the gateway is evaluated again and passes.
+    const fix = await t.api('PUT', `/v2/element-instances/${key}/variables`, { variables: { x: 1 } });
+    expect(fix.status).toBe(204);
+    const active = after.body.items.find((i: any) => i.state === 'ACTIVE');
+    expect((await t.api('POST', `/v2/incidents/${active.incidentKey}/resolution`)).status).toBe(204);
+    expect((await t.api('GET', `/v2/process-instances/${key}`)).body).toMatchObject({ state: 'COMPLETED', hasIncident: false });
+    const history = await t.api('GET', `/v2/process-instances/${key}/history`);
+    expect(history.body.items.find((h: any) => h.command === 'variables.set')).toMatchObject({
+      eventType: 'variable.set',
+      actor: 'admin',
+      data: { name: 'x', value: 1, previous: 2 },
+    });
+    const ended = await t.api('PUT', `/v2/element-instances/${key}/variables`, { variables: { x: 1 } });
+    expect(ended.status).toBe(409);
+    expect(ended.body.detail).toContain('completed');
+    const bad = await t.api('PUT', '/v2/element-instances/123/variables', {});
+    expect(bad.body.errors).toEqual([{ field: 'variables', reason: 'is required' }]);
   });
 });
 

@@ -37,7 +37,8 @@ export type Command =
       errorMessage: string | null;
       variables: Record<string, unknown>;
     }
-  | { type: 'incident.resolve'; incidentKey: string };
+  | { type: 'incident.resolve'; incidentKey: string }
+  | { type: 'variables.set'; scopeKey: string; variables: Record<string, unknown>; local: boolean };
 
 export interface Decision {
   state: InstanceState;
@@ -202,6 +203,16 @@ const handlers: Handlers = {
       'JOB',
       job.jobKey,
     );
+    return undefined;
+  },
+
+  'variables.set'(run, c) {
+    const scope = run.state.elements.get(c.scopeKey);
+    if (!scope || scope.state !== 'ACTIVE') {
+      return fail('NOT_FOUND', `expected to find an active element instance with key <${c.scopeKey}>, but none was found`);
+    }
+    if (c.local) for (const [name, value] of Object.entries(c.variables)) run.setLocalVariable(scope.elementInstanceKey, name, value);
+    else run.propagateVariables(scope.elementInstanceKey, c.variables);
     return undefined;
   },
 

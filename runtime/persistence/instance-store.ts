@@ -105,7 +105,7 @@ function aggregate(table: string, where: string): string {
 /** Where to find the instance a command is about: the instance itself, or a row that names it. */
 export type InstanceLocator =
   | { by: 'instance'; key: string }
-  | { by: 'user_task' | 'job' | 'incident'; key: string };
+  | { by: 'user_task' | 'job' | 'incident' | 'element_instance'; key: string };
 
 const LOCATORS: Record<InstanceLocator['by'], { where: string; target?: [string, string] }> = {
   instance: { where: '?' },
@@ -114,6 +114,7 @@ const LOCATORS: Record<InstanceLocator['by'], { where: string; target?: [string,
     target: ['user_tasks', 'user_task_key'],
   },
   job: { where: '(select process_instance_key from jobs where job_key = ?)', target: ['jobs', 'job_key'] },
+  element_instance: { where: '(select process_instance_key from element_instances where element_instance_key = ?)' },
   incident: {
     where: '(select process_instance_key from incidents where incident_key = ?)',
     target: ['incidents', 'incident_key'],

@@ -198,6 +198,8 @@ function locatorOf(command: Command, processInstanceKey?: string): InstanceLocat
       return { by: 'job', key: command.jobKey };
     case 'incident.resolve':
       return { by: 'incident', key: command.incidentKey };
+    case 'variables.set':
+      return { by: 'element_instance', key: command.scopeKey };
     default:
       if (!processInstanceKey) throw new Error(`${command.type} needs a processInstanceKey`);
       return { by: 'instance', key: processInstanceKey };
@@ -221,6 +223,8 @@ function describe(command: Command, processInstanceKey?: string): string {
       return `job with key <${command.jobKey}>`;
     case 'incident.resolve':
       return `incident with key <${command.incidentKey}>`;
+    case 'variables.set':
+      return `element instance with key <${command.scopeKey}>`;
     default:
       return `process instance with key <${processInstanceKey}>`;
   }

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { registerReadRoutes } from '../search.js';
-import type { AppServices } from '../services.js';
+import { type AppServices, actorOf, BodyReader, pathKey } from '../services.js';
 import { elementInstanceView, variableView } from '../views.js';
 
 /** `USER_TASK` -> `bpmn:UserTask` */
@@ -46,6 +46,17 @@ export function elementInstanceRoutes(s: AppServices): Router {
       processInstanceKey: { column: 'process_instance_key', type: 'key' },
       tenantId: { column: 'tenant_id' },
     },
+  });
+  /** Camunda's variable update: set variables on an element instance's scope (or propagate them). */
+  router.put('/element-instances/:key/variables', async (req, res) => {
+    const key = pathKey(req.params.key, 'elementInstanceKey');
+    const b = new BodyReader(req.body ?? {});
+    const variables = b.object('variables');
+    const local = b.boolean('local') ?? false;
+    if (!req.body?.variables) b.errors.push({ field: 'variables', reason: 'is required' });
+    b.done();
+    await s.engine.execute({ type: 'variables.set', scopeKey: key, variables, local }, actorOf(req));
+    res.status(204).end();
   });
   return router;
 }
