@@ -5,6 +5,7 @@ import { JobService } from './jobs/job-service.js';
 import type { Database } from './persistence/db.js';
 import { DEFINITIONS_CHANNEL, DefinitionService } from './services/definitions.js';
 import { EngineService } from './services/engine-service.js';
+import { TaskService } from './services/task-service.js';
 
 export const VERSION = '0.1.0';
 
@@ -21,6 +22,7 @@ export function createRuntime(
   const definitions = new DefinitionService(knex, nextKey);
   const engine = new EngineService(knex, definitions, nextKey, clock);
   const jobs = new JobService(knex, clock);
+  const tasks = new TaskService(engine, definitions);
   const auth = new Authenticator(knex);
   engine.on('committed', ({ events }) => {
     for (const e of events) if (e.type === 'job.created') jobs.notifyAvailable(e.job.type);
@@ -29,7 +31,7 @@ export function createRuntime(
   const ready = listen
     ? listen(DEFINITIONS_CHANNEL, () => definitions.invalidateLatest())
     : Promise.resolve(undefined);
-  const services = { knex, definitions, engine, jobs, auth, nextKey, version: VERSION };
+  const services = { knex, definitions, engine, tasks, jobs, auth, nextKey, version: VERSION };
   const app = createApp(services);
   return { ...services, app, ready };
 }

@@ -43,10 +43,14 @@ describe('robustness of the API', () => {
     expect((await t.deploy([{ name: 'two.bpmn', content: TWO_TASKS }])).status).toBe(200);
     const start = await t.api('POST', '/v2/process-instances', { processDefinitionId: 'two-tasks' });
     const key = start.body.processInstanceKey;
-    const tasks = await t.api('POST', '/v2/user-tasks/search', { filter: { processInstanceKey: key, elementId: 'first' } });
+    const tasks = await t.api('POST', '/v2/user-tasks/search', {
+      filter: { processInstanceKey: key, elementId: 'first' },
+    });
     const task = tasks.body.items[0];
     const results = await Promise.all(
-      Array.from({ length: 5 }, () => t.api('POST', `/v2/user-tasks/${task.userTaskKey}/completion`, { variables: {} })),
+      Array.from({ length: 5 }, () =>
+        t.api('POST', `/v2/user-tasks/${task.userTaskKey}/completion`, { variables: {} }),
+      ),
     );
     expect(results.map((r) => r.status).sort()).toEqual([204, 409, 409, 409, 409]);
     for (const r of results.filter((x) => x.status === 409)) expect(r.body.detail).toContain('completed');
@@ -69,7 +73,9 @@ describe('robustness of the API', () => {
     }
     const tooBig = await t.api('GET', '/v2/process-instances/9999999999999999999');
     expect(tooBig.status).toBe(400);
-    const groups = await t.api('POST', '/v2/user-tasks/search', { filter: { candidateGroup: { $in: ['engineering', 'operations'] } } });
+    const groups = await t.api('POST', '/v2/user-tasks/search', {
+      filter: { candidateGroup: { $in: ['engineering', 'operations'] } },
+    });
     expect(groups.status).toBe(200);
   });
 
@@ -83,7 +89,9 @@ describe('robustness of the API', () => {
     const started = Date.now();
     expect((await t.deploy([{ name: 'heavy.bpmn', content: heavy }])).status).toBe(200);
     expect(Date.now() - started).toBeLessThan(5000);
-    const broken = heavy.replace('heavy-feel', 'broken-feel').replace('=count(for i in 1..100000000 return i)', '=count(');
+    const broken = heavy
+      .replace('heavy-feel', 'broken-feel')
+      .replace('=count(for i in 1..100000000 return i)', '=count(');
     const res = await t.deploy([{ name: 'broken.bpmn', content: broken }]);
     expect(res.status).toBe(400);
     expect(res.body.errors[0]).toMatchObject({ field: 'broken.bpmn#big' });
@@ -110,7 +118,9 @@ describe('robustness of the API', () => {
     });
     expect(start.status).toBe(200);
     expect(({} as any).polluted).toBeUndefined();
-    const vars = await t.api('POST', '/v2/variables/search', { filter: { processInstanceKey: start.body.processInstanceKey } });
+    const vars = await t.api('POST', '/v2/variables/search', {
+      filter: { processInstanceKey: start.body.processInstanceKey },
+    });
     expect(vars.body.items.map((v: any) => v.name).sort()).toEqual(['__proto__', 'plain']);
   });
 
@@ -120,8 +130,17 @@ describe('robustness of the API', () => {
     const poll = fetch(`${t.baseUrl}/v2/jobs/activation`, {
       method: 'POST',
       signal: gone.signal,
-      headers: { authorization: `Basic ${Buffer.from('admin:admin').toString('base64')}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ type: 'robustness-work', worker: 'gone', timeout: 60000, maxJobsToActivate: 1, requestTimeout: 20000 }),
+      headers: {
+        authorization: `Basic ${Buffer.from('admin:admin').toString('base64')}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        type: 'robustness-work',
+        worker: 'gone',
+        timeout: 60000,
+        maxJobsToActivate: 1,
+        requestTimeout: 20000,
+      }),
     }).catch((e) => e);
     await new Promise((r) => setTimeout(r, 100));
     gone.abort();
@@ -129,8 +148,17 @@ describe('robustness of the API', () => {
     await new Promise((r) => setTimeout(r, 100));
     const start = await t.api('POST', '/v2/process-instances', { processDefinitionId: 'one-job' });
     await new Promise((r) => setTimeout(r, 200));
-    const act = await t.api('POST', '/v2/jobs/activation', { type: 'robustness-work', worker: 'here', timeout: 60000, maxJobsToActivate: 1, requestTimeout: -1 });
+    const act = await t.api('POST', '/v2/jobs/activation', {
+      type: 'robustness-work',
+      worker: 'here',
+      timeout: 60000,
+      maxJobsToActivate: 1,
+      requestTimeout: -1,
+    });
     expect(act.body.jobs).toHaveLength(1);
-    expect(act.body.jobs[0]).toMatchObject({ worker: 'here', processInstanceKey: start.body.processInstanceKey });
+    expect(act.body.jobs[0]).toMatchObject({
+      worker: 'here',
+      processInstanceKey: start.body.processInstanceKey,
+    });
   });
 });

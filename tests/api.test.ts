@@ -268,7 +268,9 @@ describe('running the reference process', () => {
       assignee: 'nobody',
     });
     expect(unknown.status).toBe(400);
-    expect(unknown.body.errors).toEqual([{ field: 'assignee', reason: 'is not a known user' }]);
+    expect(unknown.body.errors).toEqual([
+      { field: 'assignee', reason: 'is not a user of the task’s tenant' },
+    ]);
     expect((await t.api('DELETE', `/v2/user-tasks/${task.userTaskKey}/assignee`)).status).toBe(204);
     expect((await t.api('GET', `/v2/user-tasks/${task.userTaskKey}`)).body.assignee).toBeNull();
     const byGroup = await t.api('POST', '/v2/user-tasks/search', {
@@ -509,7 +511,10 @@ describe('jobs, rule sets and incidents', () => {
     expect(fix.status).toBe(204);
     const active = after.body.items.find((i: any) => i.state === 'ACTIVE');
     expect((await t.api('POST', `/v2/incidents/${active.incidentKey}/resolution`)).status).toBe(204);
-    expect((await t.api('GET', `/v2/process-instances/${key}`)).body).toMatchObject({ state: 'COMPLETED', hasIncident: false });
+    expect((await t.api('GET', `/v2/process-instances/${key}`)).body).toMatchObject({
+      state: 'COMPLETED',
+      hasIncident: false,
+    });
     const history = await t.api('GET', `/v2/process-instances/${key}/history`);
     expect(history.body.items.find((h: any) => h.command === 'variables.set')).toMatchObject({
       eventType: 'variable.set',

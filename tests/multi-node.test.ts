@@ -12,7 +12,7 @@ const xml = (name: string) => `<?xml version="1.0"?>
   </bpmn:process>
 </bpmn:definitions>`;
 
-const actor = { username: 'admin', tenantIds: ['<default>'] };
+const actor = { username: 'admin', tenantIds: ['<default>'], groups: [], roles: ['admin'] };
 let test: TestDatabase;
 let nodeA: Runtime;
 let nodeB: Runtime;

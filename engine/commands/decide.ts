@@ -209,9 +209,14 @@ const handlers: Handlers = {
   'variables.set'(run, c) {
     const scope = run.state.elements.get(c.scopeKey);
     if (!scope || scope.state !== 'ACTIVE') {
-      return fail('NOT_FOUND', `expected to find an active element instance with key <${c.scopeKey}>, but none was found`);
+      return fail(
+        'NOT_FOUND',
+        `expected to find an active element instance with key <${c.scopeKey}>, but none was found`,
+      );
     }
-    if (c.local) for (const [name, value] of Object.entries(c.variables)) run.setLocalVariable(scope.elementInstanceKey, name, value);
+    if (c.local)
+      for (const [name, value] of Object.entries(c.variables))
+        run.setLocalVariable(scope.elementInstanceKey, name, value);
     else run.propagateVariables(scope.elementInstanceKey, c.variables);
     return undefined;
   },

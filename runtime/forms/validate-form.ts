@@ -164,7 +164,8 @@ function walk(
       continue;
     }
     if (!c.key || !INPUT_TYPES.has(c.type ?? '')) continue;
-    if (c.disabled || c.type === 'expression') continue;
+    // Read-only and disabled fields show data; a submission cannot change them.
+    if (c.disabled || c.readonly === true || c.type === 'expression') continue;
     const value = data[c.key];
     validateField(c, value, `${prefix}${c.key}`, errors);
     if (value !== undefined) out[c.key] = value;
@@ -178,10 +179,12 @@ function walk(
 export function validateForm(
   schema: { components?: Component[] },
   data: Record<string, unknown>,
+  /** The variables the task sees: conditions read them where the submission does not set a value. */
+  context: Record<string, unknown> = {},
 ): FormValidationResult {
   const errors: FieldError[] = [];
   const out: Record<string, unknown> = {};
-  walk(schema.components ?? [], data, data, out, '', errors);
+  walk(schema.components ?? [], data, { ...context, ...data }, out, '', errors);
   const known = new Set<string>();
   const collect = (cs: Component[]) =>
     cs.forEach((c) => {
@@ -190,7 +193,7 @@ export function validateForm(
       if (c.components) collect(c.components);
     });
   collect(schema.components ?? []);
-  const hiddenDropped: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(data)) if (!known.has(k)) hiddenDropped[k] = v;
-  return { data: { ...hiddenDropped, ...out }, errors };
+  // Values for keys the form does not know pass through (the process may set extra variables).
+  const extra = Object.fromEntries(Object.entries(data).filter(([k]) => !known.has(k)));
+  return { data: { ...extra, ...out }, errors };
 }

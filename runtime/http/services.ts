@@ -3,6 +3,7 @@ import type { Authenticator } from '../auth/authenticate.js';
 import type { JobService } from '../jobs/job-service.js';
 import type { DefinitionService } from '../services/definitions.js';
 import type { Actor, EngineService } from '../services/engine-service.js';
+import type { TaskService } from '../services/task-service.js';
 import type { Request } from 'express';
 import { badRequest, forbidden, type FieldError } from './problem.js';
 import { isKey } from './keys.js';
@@ -12,6 +13,7 @@ export interface AppServices {
   knex: Knex;
   definitions: DefinitionService;
   engine: EngineService;
+  tasks: TaskService;
   jobs: JobService;
   auth: Authenticator;
   nextKey: () => string;
@@ -20,7 +22,7 @@ export interface AppServices {
 
 export function actorOf(req: Request): Actor {
   const p = req.principal!;
-  return { username: p.username, tenantIds: p.tenantIds };
+  return { username: p.username, tenantIds: p.tenantIds, groups: p.groups, roles: p.roles };
 }
 
 /** The tenants a request may act in: the one it names (if the caller is a member) or all of the caller's. */

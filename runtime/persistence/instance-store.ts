@@ -114,7 +114,9 @@ const LOCATORS: Record<InstanceLocator['by'], { where: string; target?: [string,
     target: ['user_tasks', 'user_task_key'],
   },
   job: { where: '(select process_instance_key from jobs where job_key = ?)', target: ['jobs', 'job_key'] },
-  element_instance: { where: '(select process_instance_key from element_instances where element_instance_key = ?)' },
+  element_instance: {
+    where: '(select process_instance_key from element_instances where element_instance_key = ?)',
+  },
   incident: {
     where: '(select process_instance_key from incidents where incident_key = ?)',
     target: ['incidents', 'incident_key'],

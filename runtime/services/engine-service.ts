@@ -22,6 +22,8 @@ import type { DefinitionService } from './definitions.js';
 export interface Actor {
   username: string | null;
   tenantIds: string[];
+  groups: string[];
+  roles: string[];
 }
 
 export interface CommittedEvents {

@@ -1,3 +1,4 @@
+import { requireManager } from '../../auth/permissions.js';
 import { Router } from 'express';
 import multer from 'multer';
 import { badRequest } from '../problem.js';
@@ -27,6 +28,7 @@ export function deploymentRoutes(s: AppServices): Router {
             },
           ]);
         }
+        requireManager(req, 'deploy');
         const files = (req.files as Express.Multer.File[] | undefined) ?? [];
         const tenantId = (req.body?.tenantId as string | undefined) || '<default>';
         tenantScope(req, tenantId);

@@ -1,3 +1,4 @@
+import { requireManager } from '../../auth/permissions.js';
 import { Router } from 'express';
 import { registerReadRoutes } from '../search.js';
 import { type AppServices, actorOf, BodyReader, pathKey } from '../services.js';
@@ -50,6 +51,7 @@ export function elementInstanceRoutes(s: AppServices): Router {
   /** Camunda's variable update: set variables on an element instance's scope (or propagate them). */
   router.put('/element-instances/:key/variables', async (req, res) => {
     const key = pathKey(req.params.key, 'elementInstanceKey');
+    requireManager(req, 'change variables');
     const b = new BodyReader(req.body ?? {});
     const variables = b.object('variables');
     const local = b.boolean('local') ?? false;

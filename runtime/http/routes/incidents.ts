@@ -1,3 +1,4 @@
+import { requireManager } from '../../auth/permissions.js';
 import { Router } from 'express';
 import { registerReadRoutes } from '../search.js';
 import { type AppServices, actorOf, pathKey } from '../services.js';
@@ -29,6 +30,7 @@ export function incidentRoutes(s: AppServices): Router {
   });
   router.post('/incidents/:key/resolution', async (req, res) => {
     const key = pathKey(req.params.key, 'incidentKey');
+    requireManager(req, 'resolve incidents');
     await s.engine.execute({ type: 'incident.resolve', incidentKey: key }, actorOf(req));
     res.status(204).end();
   });

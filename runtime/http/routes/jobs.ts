@@ -1,3 +1,4 @@
+import { requireManager } from '../../auth/permissions.js';
 import { Router } from 'express';
 import { type AppServices, actorOf, BodyReader, pathKey, tenantScope } from '../services.js';
 
@@ -5,6 +6,11 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
 export function jobRoutes(s: AppServices): Router {
   const router = Router();
+  // Workers are technical users: an administrator's or process owner's credentials or token.
+  router.use('/jobs', (req, _res, next) => {
+    requireManager(req, 'work on jobs');
+    next();
+  });
 
   router.post('/jobs/activation', async (req, res) => {
     const b = new BodyReader(req.body ?? {});

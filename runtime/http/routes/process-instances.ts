@@ -1,3 +1,4 @@
+import { requireManager } from '../../auth/permissions.js';
 import { Router } from 'express';
 import { notFound } from '../problem.js';
 import { type FieldSpec, registerReadRoutes } from '../search.js';
@@ -76,6 +77,7 @@ export function processInstanceRoutes(s: AppServices): Router {
 
   router.post('/process-instances/:key/cancellation', async (req, res) => {
     const key = pathKey(req.params.key, 'processInstanceKey');
+    requireManager(req, 'cancel process instances');
     await s.engine.execute({ type: 'instance.cancel' }, actorOf(req), { processInstanceKey: key });
     res.status(204).end();
   });

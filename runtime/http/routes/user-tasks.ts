@@ -1,5 +1,4 @@
 import { Router } from 'express';
-import { validateForm } from '../../forms/validate-form.js';
 import { badRequest, notFound } from '../problem.js';
 import { type FieldSpec, registerReadRoutes } from '../search.js';
 import { type AppServices, actorOf, BodyReader, pathKey } from '../services.js';
@@ -79,21 +78,12 @@ export function userTaskRoutes(s: AppServices): Router {
     const assignee = b.string('assignee', { required: true });
     const allowOverride = b.boolean('allowOverride') ?? true;
     b.done();
-    const exists = await s.knex('users').where({ username: assignee }).first('username');
-    if (!exists)
-      throw badRequest(`expected assignee <${assignee}> to be a user`, [
-        { field: 'assignee', reason: 'is not a known user' },
-      ]);
-    await s.engine.execute(
-      { type: 'task.assign', userTaskKey: key, assignee: assignee!, allowOverride },
-      actorOf(req),
-    );
+    await s.tasks.assign(key, assignee!, allowOverride, actorOf(req));
     res.status(204).end();
   });
 
   router.delete('/user-tasks/:key/assignee', async (req, res) => {
-    const key = pathKey(req.params.key, 'userTaskKey');
-    await s.engine.execute({ type: 'task.unassign', userTaskKey: key }, actorOf(req));
+    await s.tasks.unassign(pathKey(req.params.key, 'userTaskKey'), actorOf(req));
     res.status(204).end();
   });
 
@@ -102,26 +92,7 @@ export function userTaskRoutes(s: AppServices): Router {
     const b = new BodyReader(req.body ?? {});
     const variables = b.object('variables');
     b.done();
-    const command = { type: 'task.complete' as const, userTaskKey: key, variables };
-    await s.engine.execute(command, actorOf(req), {
-      check: async (state, trx) => {
-        const task = state.userTasks.get(key);
-        if (!task || task.state !== 'CREATED' || state.instance.state !== 'ACTIVE') return; // decide says why
-        const schema = task.formKey
-          ? (await s.definitions.getForm(task.formKey, trx))?.schema
-          : task.embeddedForm;
-        if (!schema) return;
-        const result = validateForm(schema as any, variables);
-        if (result.errors.length) {
-          throw badRequest(
-            `the submitted data does not satisfy the form: ${result.errors.map((e) => `${e.field} ${e.reason}`).join('; ')}`,
-            result.errors.map((e) => ({ field: `variables.${e.field}`, reason: e.reason })),
-          );
-        }
-        // Hidden fields are dropped: only what the form shows is stored.
-        command.variables = result.data;
-      },
-    });
+    await s.tasks.complete(key, variables, actorOf(req));
     res.status(204).end();
   });
   return router;
