@@ -1,4 +1,5 @@
 import { loadConfig } from './config/config.js';
+import { log, setLogLevel } from './logging/logger.js';
 import { createRuntime } from './create-runtime.js';
 import { createKeyGenerator } from './persistence/keys.js';
 import { migrate, openDatabase } from './persistence/db.js';
@@ -8,6 +9,7 @@ import { templateModules, templateResources } from '../templates/index.js';
 /** The composition root: config -> database -> migrations -> seed -> HTTP server. */
 async function main() {
   const config = loadConfig();
+  setLogLevel(config.logLevel);
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   await migrate(db.knex);
   const nextKey = createKeyGenerator(config.nodeId);
@@ -15,7 +17,7 @@ async function main() {
     adminPassword: config.adminPassword,
     demo: config.demo,
     nextKey,
-    log: (m) => console.log(m),
+    log: (m) => log.info(m),
   });
   if (seeded.createdAdminPassword) {
     console.log(
@@ -26,7 +28,7 @@ async function main() {
   await runtime.ready;
   if (seeded.created && config.demo) {
     const deployed = await runtime.definitions.deploy('<default>', templateResources(), 'admin');
-    console.log(
+    log.info(
       `demo: deployed ${deployed.deployments.length} template resources (${templateModules().join(', ')})`,
     );
   }
@@ -36,7 +38,7 @@ async function main() {
     );
   });
   const shutdown = async (signal: string) => {
-    console.log(`${signal}: shutting down`);
+    log.info(`${signal}: shutting down`);
     server.close();
     await db.close();
     process.exit(0);
@@ -46,6 +48,7 @@ async function main() {
 }
 
 main().catch((err) => {
+  // Start-up failures (a locked data directory, a bad setting) are for a person to read.
   console.error(err instanceof Error ? err.message : err);
   process.exit(1);
 });

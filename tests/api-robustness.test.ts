@@ -161,4 +161,29 @@ describe('robustness of the API', () => {
       processInstanceKey: start.body.processInstanceKey,
     });
   });
+
+  it('serves stored models so a browser cannot run them, and limits uploads', async () => {
+    const defs = await t.api('POST', '/v2/process-definitions/search', {
+      filter: { processDefinitionId: 'two-tasks' },
+    });
+    const xml = await t.api('GET', `/v2/process-definitions/${defs.body.items[0].processDefinitionKey}/xml`);
+    expect(xml.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(xml.headers.get('content-security-policy')).toContain('sandbox');
+    const huge = await t.deploy([{ name: 'huge.bpmn', content: `<!--${'x'.repeat(2 * 1024 * 1024)}-->` }]);
+    expect(huge.status).toBe(400);
+    expect(huge.body.errors[0].reason).toContain('at most');
+    const many = await t.deploy(
+      Array.from({ length: 21 }, (_, i) => ({ name: `f${i}.bpmn`, content: TWO_TASKS })),
+    );
+    expect(many.status).toBe(400);
+  });
+
+  it('reads no request body before the caller is authenticated', async () => {
+    const res = await fetch(`${t.baseUrl}/v2/process-instances`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{broken',
+    });
+    expect(res.status).toBe(401);
+  });
 });

@@ -32,6 +32,8 @@ type Component = {
   disabled?: boolean;
 };
 
+/** Patterns come from form authors: input is capped so a bad pattern cannot backtrack for long. */
+const MAX_PATTERN_INPUT = 10_000;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const PHONE = /^\+?[0-9 ()-]{7,20}$/;
 const INPUT_TYPES = new Set([
@@ -109,7 +111,9 @@ function validateField(c: Component, value: unknown, field: string, errors: Fiel
         errors.push({ field, reason: `must have at least ${v.minLength} characters` });
       if (v.maxLength !== undefined && value.length > v.maxLength)
         errors.push({ field, reason: `must have at most ${v.maxLength} characters` });
-      if (v.pattern) {
+      if (v.pattern && value.length > MAX_PATTERN_INPUT) {
+        errors.push({ field, reason: `is too long (more than ${MAX_PATTERN_INPUT} characters)` });
+      } else if (v.pattern) {
         let re: RegExp | null = null;
         try {
           re = new RegExp(v.pattern);

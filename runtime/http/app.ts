@@ -1,4 +1,5 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { log } from '../logging/logger.js';
 import { Problem } from './problem.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { elementInstanceRoutes } from './routes/element-instances.js';
@@ -26,8 +27,19 @@ export function createApp(s: AppServices) {
   });
 
   const v2 = express.Router();
-  v2.use(express.json({ limit: '2mb' }));
+  // An API answers data, never pages: browsers must not sniff, frame or run anything from here
+  // (a stored BPMN file is served as text/xml and could otherwise carry script).
+  v2.use((_req, res, next) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'; sandbox");
+    res.setHeader('X-Frame-Options', 'DENY');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+  // Credentials are checked before any body is read.
   v2.use(s.auth.middleware());
+  v2.use(express.json({ limit: '2mb' }));
   for (const routes of [
     deploymentRoutes,
     processDefinitionRoutes,
@@ -58,7 +70,7 @@ export function createApp(s: AppServices) {
     } else if ((err as { type?: string })?.type === 'entity.too.large') {
       problem = new Problem(413, 'PAYLOAD_TOO_LARGE', 'the request body is too large');
     } else {
-      console.error('unexpected error', req.method, req.originalUrl, err);
+      log.error('unexpected error', { method: req.method, url: req.originalUrl, err });
       problem = new Problem(500, 'INTERNAL_ERROR', 'an unexpected error occurred; it was logged');
     }
     res

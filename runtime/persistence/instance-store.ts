@@ -255,8 +255,9 @@ export async function persistDecision(
   }
 
   // Everything goes to the database as ONE statement of data-modifying CTEs, the instance write
-  // first: its revision guard makes a concurrent command on the same instance wait on that row
-  // (and then match nothing), so the statement reports a conflict and the transaction rolls back.
+  // first: its revision guard makes a concurrent command on the same instance wait on that row and
+  // then match nothing. The other CTEs of that statement still run, but the statement reports the
+  // conflict and the caller's transaction rolls all of it back before the command is retried.
   const instanceWrite = meta.isNew
     ? trx('process_instances')
         .insert(instanceToRow({ ...i, revision: 1 }))

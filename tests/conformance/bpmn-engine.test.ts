@@ -36,6 +36,8 @@ const CONFORMANCE =
   fileURLToPath(new URL('../../../shared/conformance/', import.meta.url));
 const DIR = `${CONFORMANCE}/bpmn-engine`;
 const available = existsSync(`${DIR}/SOURCES.txt`);
+// In CI the material must be there: a silent skip would hide a broken checkout.
+if (!available && process.env.CI) throw new Error(`conformance material not found under ${CONFORMANCE}`);
 
 // ---- SOURCES.txt ------------------------------------------------------------------------------
 

@@ -13,6 +13,8 @@ const CONFORMANCE =
   process.env.LIFEFLOW_CONFORMANCE_DIR ??
   fileURLToPath(new URL('../../../shared/conformance/', import.meta.url));
 const available = existsSync(join(CONFORMANCE, 'camunda/SOURCES.txt'));
+// In CI the material must be there: a silent skip would hide a broken checkout.
+if (!available && process.env.CI) throw new Error(`conformance material not found under ${CONFORMANCE}`);
 
 function walk(dir: string): string[] {
   if (!existsSync(dir)) return [];

@@ -26,6 +26,8 @@ const CONFORMANCE =
   fileURLToPath(new URL('../../../shared/conformance/', import.meta.url));
 const ROOTS = ['miwg/reference', 'miwg/bpmn-io-roundtrip', 'bpmn-js/bpmn', 'camunda'];
 const available = existsSync(`${CONFORMANCE}/camunda/SOURCES.txt`);
+// In CI the material must be there: a silent skip would hide a broken checkout.
+if (!available && process.env.CI) throw new Error(`conformance material not found under ${CONFORMANCE}`);
 
 function walk(dir: string): string[] {
   if (!existsSync(dir)) return [];

@@ -4,14 +4,21 @@ import multer from 'multer';
 import { badRequest } from '../problem.js';
 import { type AppServices, actorOf, tenantScope } from '../services.js';
 
-const MAX_RESOURCE_BYTES = 4 * 1024 * 1024;
+const MAX_RESOURCE_BYTES = 2 * 1024 * 1024;
+const MAX_RESOURCES = 20;
 
 /** POST /v2/deployments: multipart `resources` (.bpmn, .form, rule-set .json) and optional tenantId. */
 export function deploymentRoutes(s: AppServices): Router {
   const router = Router();
   const upload = multer({
     storage: multer.memoryStorage(),
-    limits: { fileSize: MAX_RESOURCE_BYTES, files: 50 },
+    limits: {
+      fileSize: MAX_RESOURCE_BYTES,
+      files: MAX_RESOURCES,
+      fields: 5,
+      fieldSize: 1024,
+      parts: MAX_RESOURCES + 5,
+    },
   });
   router.post('/deployments', (req, res, next) => {
     upload.array('resources')(req, res, async (err: unknown) => {
