@@ -157,7 +157,7 @@ async function benchDatabase(label: string, open: () => Promise<{ knex: Knex; cl
 
 async function main() {
   console.log(
-    `Lifeflow bench: ${N} instances per run (2 engine commands each), baseline ${N * 2} transactions`,
+    `Lifeflow bench: ${N} instances per round (2 engine commands each), baseline ${N * 2} transactions per round, median of ${ROUNDS} rounds`,
   );
   if (process.env.BENCH_PGLITE !== '0') {
     const dir = mkdtempSync(join(tmpdir(), 'lifeflow-bench-'));

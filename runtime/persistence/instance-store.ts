@@ -383,8 +383,69 @@ async function runAsOneStatement(trx: Knex.Transaction, writes: Knex.QueryBuilde
   return Number(result.rows[0].n);
 }
 
-/** One event of the audit trail: its type, the element it concerns, and its payload. */
-function historyEntry(e: EngineEvent) {
-  const { processInstanceKey: _pik, ...rest } = e as EngineEvent & Record<string, unknown>;
-  return rest;
+/**
+ * One event of the audit trail: its type, the element it concerns, and what changed. Events that
+ * carry a whole new record (instance, element, task, job, incident) keep what the trail needs to
+ * say who and what; the full rows are in their own tables.
+ */
+function historyEntry(e: EngineEvent): Record<string, unknown> {
+  switch (e.type) {
+    case 'instance.created': {
+      const i = e.instance;
+      return {
+        type: e.type,
+        processDefinitionKey: i.processDefinitionKey,
+        version: i.processDefinitionVersion,
+        businessKey: i.businessKey,
+      };
+    }
+    case 'element.activated': {
+      const el = e.element;
+      return {
+        type: e.type,
+        elementId: e.elementId,
+        elementInstanceKey: el.elementInstanceKey,
+        elementType: el.elementType,
+        flowScopeKey: el.flowScopeKey,
+      };
+    }
+    case 'task.created': {
+      const t = e.task;
+      return {
+        type: e.type,
+        elementId: e.elementId,
+        userTaskKey: t.userTaskKey,
+        assignee: t.assignee,
+        candidateGroups: t.candidateGroups,
+        candidateUsers: t.candidateUsers,
+        dueDate: t.dueDate,
+        formKey: t.formKey,
+      };
+    }
+    case 'job.created':
+      return {
+        type: e.type,
+        elementId: e.elementId,
+        jobKey: e.job.jobKey,
+        jobType: e.job.type,
+        retries: e.job.retries,
+        dueAt: e.job.dueAt,
+      };
+    case 'incident.created': {
+      const inc = e.incident;
+      return {
+        type: e.type,
+        elementId: e.elementId,
+        incidentKey: inc.incidentKey,
+        errorType: inc.errorType,
+        errorMessage: inc.errorMessage,
+      };
+    }
+    case 'instance.runtime_updated':
+      return { type: e.type };
+    default: {
+      const { processInstanceKey: _pik, ...rest } = e as EngineEvent & Record<string, unknown>;
+      return rest;
+    }
+  }
 }

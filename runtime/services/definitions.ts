@@ -10,6 +10,14 @@ export interface Resource {
   content: Buffer;
 }
 
+export interface StoredForm {
+  formKey: string;
+  formId: string;
+  version: number;
+  schema: any;
+  tenantId: string;
+}
+
 export interface ProcessDefinitionView {
   processDefinitionKey: string;
   processDefinitionId: string;
@@ -85,6 +93,7 @@ function toView(r: any): ProcessDefinitionView {
  */
 export class DefinitionService {
   private readonly compiled = new Map<string, CompiledProcess>();
+  private readonly forms = new Map<string, StoredForm>();
   /**
    * Which version is the latest, per kind, tenant and id. Cleared by every deployment: here at
    * once, on other nodes when the deployment's NOTIFY arrives (see `invalidateLatest`). Only
@@ -359,20 +368,22 @@ export class DefinitionService {
     });
   }
 
-  async getForm(
-    formKey: string,
-    trx: Knex = this.knex,
-  ): Promise<{ formKey: string; formId: string; version: number; schema: any; tenantId: string } | null> {
+  async getForm(formKey: string, trx: Knex = this.knex): Promise<StoredForm | null> {
+    // A form version never changes, so a loaded one is kept (finished loads only, see getCompiled).
+    const cached = this.forms.get(formKey);
+    if (cached) return cached;
     const row = await trx('forms').where({ form_key: formKey }).first();
-    return row
-      ? {
-          formKey: String(row.form_key),
-          formId: row.form_id,
-          version: row.version,
-          schema: row.schema,
-          tenantId: row.tenant_id,
-        }
-      : null;
+    if (!row) return null;
+    const form: StoredForm = {
+      formKey: String(row.form_key),
+      formId: row.form_id,
+      version: row.version,
+      schema: row.schema,
+      tenantId: row.tenant_id,
+    };
+    if (this.forms.size > 10_000) this.forms.clear();
+    this.forms.set(formKey, form);
+    return form;
   }
 
   async evaluateRuleSet(
