@@ -1,7 +1,10 @@
 import type { Knex } from 'knex';
 import { Authenticator } from './auth/authenticate.js';
 import { createApp } from './http/app.js';
+import { hostname } from 'node:os';
 import { JobService } from './jobs/job-service.js';
+import { TimerExecutor } from './jobs/timer-executor.js';
+import { JOBS_CHANNEL, TIMERS_CHANNEL } from './persistence/instance-store.js';
 import type { Database } from './persistence/db.js';
 import { DEFINITIONS_CHANNEL, DefinitionService } from './services/definitions.js';
 import { EngineService } from './services/engine-service.js';
@@ -13,27 +16,51 @@ export const VERSION = '0.1.0';
  * Wires the services over one database. main.ts and the tests both build the runtime here, so
  * tests exercise exactly what the server runs.
  */
+export interface RuntimeOptions {
+  /** Name of this node in job and timer locks; default host:pid. */
+  node?: string;
+}
+
 export function createRuntime(
   knex: Knex,
   nextKey: () => string,
   clock: () => Date = () => new Date(),
   listen?: Database['listen'],
+  options: RuntimeOptions = {},
 ) {
-  const definitions = new DefinitionService(knex, nextKey);
+  const definitions = new DefinitionService(knex, nextKey, clock);
   const engine = new EngineService(knex, definitions, nextKey, clock);
   const jobs = new JobService(knex, clock);
   const tasks = new TaskService(engine, definitions);
   const auth = new Authenticator(knex);
+  const timers = new TimerExecutor(knex, engine, clock, options.node ?? `${hostname()}:${process.pid}`);
   engine.on('committed', ({ events }) => {
-    for (const e of events) if (e.type === 'job.created') jobs.notifyAvailable(e.job.type);
+    for (const e of events) {
+      if (e.type !== 'job.created') continue;
+      if (e.job.kind === 'TIMER') timers.wake();
+      else jobs.notifyAvailable(e.job.type);
+    }
   });
-  // Deployments on other nodes: forget which versions are the latest here too.
+  definitions.on('timers', () => timers.wake());
+  // Other nodes: deployments make us forget cached latest versions; new timers and jobs wake us.
   const ready = listen
-    ? listen(DEFINITIONS_CHANNEL, () => definitions.invalidateLatest())
-    : Promise.resolve(undefined);
+    ? Promise.all([
+        listen(DEFINITIONS_CHANNEL, () => definitions.invalidateLatest()),
+        listen(TIMERS_CHANNEL, () => timers.wake()),
+        listen(JOBS_CHANNEL, (type) => jobs.notifyAvailable(type)),
+      ])
+    : Promise.resolve([]);
   const services = { knex, definitions, engine, tasks, jobs, auth, nextKey, version: VERSION };
   const app = createApp(services);
-  return { ...services, app, ready };
+  return {
+    ...services,
+    app,
+    ready,
+    timers,
+    /** Starts background work (the timer executor). Tests with a fake clock drive it by hand. */
+    start: () => timers.start(),
+    stop: () => timers.stop(),
+  };
 }
 
 export type Runtime = ReturnType<typeof createRuntime>;

@@ -32,6 +32,7 @@ async function main() {
       `demo: deployed ${deployed.deployments.length} template resources (${templateModules().join(', ')})`,
     );
   }
+  runtime.start();
   const server = runtime.app.listen(config.port, config.host, () => {
     console.log(
       `Lifeflow listening on http://${config.host}:${config.port} (database: ${db.kind}${db.kind === 'pglite' ? ` in ${config.dataDir}` : ''}${config.demo ? ', demo data' : ''})`,
@@ -39,6 +40,7 @@ async function main() {
   });
   const shutdown = async (signal: string) => {
     log.info(`${signal}: shutting down`);
+    runtime.stop();
     server.close();
     await db.close();
     process.exit(0);

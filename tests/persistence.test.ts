@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,12 @@ import { migrate, openDatabase, toJsonb } from '../runtime/persistence/db.js';
 import { createKeyGenerator, KEY_EPOCH_MS } from '../runtime/persistence/keys.js';
 import { DEFAULT_TENANT_ID, seed } from '../runtime/persistence/seed.js';
 import { createTestDatabase, seedTestData, type TestDatabase } from './support/test-db.js';
+
+/** Every migration file, in order: a fresh database gets all of them. */
+const ALL_MIGRATIONS = readdirSync(new URL('../migrations/', import.meta.url))
+  .filter((f) => /^\d{4}_.*\.ts$/.test(f))
+  .sort()
+  .map((f) => f.replace(/\.ts$/, ''));
 
 const SCHEMA_TABLES = [
   'tenants',
@@ -43,7 +50,7 @@ describe('database', () => {
       expect(await t.knex.schema.hasTable(table), table).toBe(true);
     }
     const applied = await t.knex('knex_migrations').pluck('name');
-    expect(applied).toEqual(['0001_initial']);
+    expect(applied).toEqual(ALL_MIGRATIONS);
   });
 
   it('migrating an up-to-date database applies nothing', async () => {
@@ -256,7 +263,7 @@ describe('data directory lock (embedded PGlite)', () => {
     const db = await openDatabase({ dataDir });
     try {
       expect(readFileSync(path.join(dataDir, 'lifeflow.lock'), 'utf8').trim()).toBe(String(process.pid));
-      expect(await db.knex('knex_migrations').pluck('name')).toEqual(['0001_initial']);
+      expect(await db.knex('knex_migrations').pluck('name')).toEqual(ALL_MIGRATIONS);
     } finally {
       await db.close();
     }

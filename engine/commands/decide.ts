@@ -16,6 +16,8 @@ export type Command =
       businessKey?: string | null;
       parentProcessInstanceKey?: string | null;
       parentElementInstanceKey?: string | null;
+      /** Start at this start event instead of the none start event (timer, message starts). */
+      startElementId?: string;
     }
   | { type: 'instance.cancel' }
   | { type: 'task.complete'; userTaskKey: string; variables: Record<string, unknown> }
@@ -38,7 +40,8 @@ export type Command =
       variables: Record<string, unknown>;
     }
   | { type: 'incident.resolve'; incidentKey: string }
-  | { type: 'variables.set'; scopeKey: string; variables: Record<string, unknown>; local: boolean };
+  | { type: 'variables.set'; scopeKey: string; variables: Record<string, unknown>; local: boolean }
+  | { type: 'timer.trigger'; jobKey: string };
 
 export interface Decision {
   state: InstanceState;
@@ -87,7 +90,22 @@ const handlers: Handlers = {
     const root = run.createElementInstance(processNode, PROCESS_SCOPE, run.instanceKey);
     for (const [name, value] of Object.entries(c.variables))
       run.setLocalVariable(root.elementInstanceKey, name, value);
-    run.resumeActivation(root);
+    if (c.startElementId) {
+      const start = run.process.nodes.get(c.startElementId);
+      if (start?.type !== 'bpmn:StartEvent' || start.scopeId !== run.process.id) {
+        return fail(
+          'INVALID_ARGUMENT',
+          `expected <${c.startElementId}> to be a start event of process <${run.process.id}>`,
+        );
+      }
+      run.openEventSubProcesses(root, processNode);
+      run.activate(c.startElementId, root.elementInstanceKey);
+    } else if (!processNode.startId) {
+      return fail(
+        'INVALID_ARGUMENT',
+        `process <${run.process.id}> has no none start event; it is started by its timer start events`,
+      );
+    } else run.resumeActivation(root);
     return undefined;
   },
 
@@ -218,6 +236,28 @@ const handlers: Handlers = {
       for (const [name, value] of Object.entries(c.variables))
         run.setLocalVariable(scope.elementInstanceKey, name, value);
     else run.propagateVariables(scope.elementInstanceKey, c.variables);
+    return undefined;
+  },
+
+  'timer.trigger'(run, c) {
+    const job = run.state.jobs.get(c.jobKey);
+    if (!job || job.kind !== 'TIMER')
+      return fail('NOT_FOUND', `expected to find timer with key <${c.jobKey}>, but none was found`);
+    if (!['CREATED', 'ACTIVATED'].includes(job.state)) {
+      return fail(
+        'INVALID_STATE',
+        `expected timer <${c.jobKey}> to be waiting, but it is ${job.state.toLowerCase()}`,
+      );
+    }
+    const owner = elementOf(run, job.elementInstanceKey);
+    if ('failure' in owner) return owner;
+    run.emit('job.completed', { jobKey: job.jobKey, endDate: run.nowIso, variables: {} }, job.elementId);
+    const event = run.node(job.elementId);
+    const keepsListening =
+      (event.type === 'bpmn:BoundaryEvent' && event.cancelActivity === false) ||
+      (event.type === 'bpmn:StartEvent' && event.isInterrupting === false);
+    if (keepsListening) run.continueTimer(owner, job);
+    run.triggerEvent(owner, job.elementId, {});
     return undefined;
   },
 

@@ -1,10 +1,11 @@
 import { IncidentSignal, type IncidentType } from '../errors/engine-error.js';
 import { clockFunctions, evaluateFeel, isFeel } from '../expressions/feel.js';
+import { type CycleState, continueCycle, scheduleTimer, type TimerSchedule } from '../expressions/timers.js';
 import { behaviourFor } from '../elements/registry.js';
 import type { FlowNode, IoMapping } from '../model/types.js';
 import { apply } from '../state/apply.js';
 import type { EngineEvent, EngineEventMap, EngineEventType } from '../state/events.js';
-import type { ElementInstanceRecord, IncidentRecord, InstanceState } from '../state/types.js';
+import type { ElementInstanceRecord, IncidentRecord, InstanceState, JobRecord } from '../state/types.js';
 import type { CommandContext } from './context.js';
 
 type Step =
@@ -185,6 +186,8 @@ export class Runner {
       for (const [name, value] of Object.entries(vars))
         this.setLocalVariable(inst.elementInstanceKey, name, value);
     }
+    // Boundary events listen for as long as their activity runs.
+    if (node.boundaries?.length) this.openEventSubscriptions(inst, node.boundaries);
     await behaviourFor(node.type).activate(this, inst, node);
   }
 
@@ -202,6 +205,8 @@ export class Runner {
     const flows = behaviour.selectOutgoing
       ? behaviour.selectOutgoing(this, inst, node)
       : this.defaultOutgoing(inst, node);
+    // What the element still listened for (boundary timers, triggers of event sub-processes) ends.
+    this.cancelWaitsOf(inst);
     this.emit(
       'element.completed',
       { elementInstanceKey: inst.elementInstanceKey, elementId: inst.elementId, endDate: this.nowIso },
@@ -272,6 +277,129 @@ export class Runner {
     } else {
       this.activate(target.id, flowScopeKey);
     }
+  }
+
+  // ---- events: timers (and, with the next steps, messages and signals) ----------------------
+
+  /** Opens the triggers of a scope's event sub-processes that wait for something to happen. */
+  openEventSubProcesses(scope: ElementInstanceRecord, node: FlowNode): void {
+    const waiting = (node.eventSubProcessStarts ?? []).filter((id) => this.node(id).event?.kind === 'timer');
+    if (waiting.length) this.openEventSubscriptions(scope, waiting);
+  }
+
+  /**
+   * Starts listening for the triggers of events on behalf of an owner element instance: the event
+   * itself (a catch event), the activity of boundary events, or the scope of event sub-processes.
+   * Expressions are evaluated in the owner's scope.
+   */
+  openEventSubscriptions(owner: ElementInstanceRecord, eventIds: string[]): void {
+    for (const eventId of eventIds) {
+      const event = this.node(eventId).event;
+      if (event?.kind === 'timer') this.scheduleTimer(owner, eventId, event.timer);
+    }
+  }
+
+  private scheduleTimer(
+    owner: ElementInstanceRecord,
+    eventId: string,
+    timer: { type: 'date' | 'duration' | 'cycle'; expression: string },
+  ): void {
+    let value: unknown = timer.expression;
+    if (isFeel(timer.expression)) {
+      const result = evaluateFeel(timer.expression, this.feelContext(owner.elementInstanceKey));
+      if (!result.ok)
+        throw new IncidentSignal('EXTRACT_VALUE_ERROR', `timer of <${eventId}>: ${result.message}`);
+      value = result.value;
+    }
+    let schedule: TimerSchedule;
+    try {
+      schedule = scheduleTimer(timer.type, value, this.ctx.now);
+    } catch (err) {
+      throw new IncidentSignal('EXTRACT_VALUE_ERROR', `timer of <${eventId}>: ${(err as Error).message}`);
+    }
+    this.createTimerJob(owner, eventId, schedule.dueAt, schedule.next);
+  }
+
+  private createTimerJob(
+    owner: ElementInstanceRecord,
+    eventId: string,
+    dueAt: Date,
+    cycle: CycleState | null,
+  ): void {
+    const i = this.state.instance;
+    this.emit(
+      'job.created',
+      {
+        job: {
+          jobKey: this.ctx.nextKey(),
+          type: 'timer',
+          kind: 'TIMER',
+          state: 'CREATED',
+          tenantId: i.tenantId,
+          processInstanceKey: i.processInstanceKey,
+          elementInstanceKey: owner.elementInstanceKey,
+          elementId: eventId,
+          processDefinitionKey: i.processDefinitionKey,
+          processDefinitionId: i.processDefinitionId,
+          processDefinitionVersion: i.processDefinitionVersion,
+          retries: 1,
+          worker: null,
+          deadline: null,
+          dueAt: dueAt.toISOString(),
+          customHeaders: {},
+          errorMessage: null,
+          errorCode: null,
+          createdAt: this.nowIso,
+          timerCycle: cycle,
+        },
+      },
+      eventId,
+    );
+  }
+
+  /**
+   * A timer of a non-interrupting event fired: schedule its next occurrence. A cycle continues from
+   * its planned time, or from now when the engine was away for longer than one interval (timers
+   * due while it was down fire once, they do not catch up).
+   */
+  continueTimer(owner: ElementInstanceRecord, job: JobRecord): void {
+    if (!job.timerCycle) return;
+    let next = continueCycle(job.timerCycle, new Date(job.dueAt));
+    if (next && next.dueAt <= this.ctx.now) next = continueCycle(job.timerCycle, this.ctx.now);
+    if (next) this.createTimerJob(owner, job.elementId, next.dueAt, next.next);
+  }
+
+  /**
+   * An event's trigger happened (a timer fired): the owner reacts by the kind of event.
+   * - boundary event: an interrupting one terminates its activity; the event runs in the
+   *   activity's scope and continues on its outgoing flows;
+   * - start event of an event sub-process: an interrupting one terminates everything else in the
+   *   scope; the event sub-process starts in the scope;
+   * - otherwise the owner is the waiting event itself, which completes.
+   */
+  triggerEvent(owner: ElementInstanceRecord, eventId: string, variables: Record<string, unknown>): void {
+    const event = this.node(eventId);
+    if (event.type === 'bpmn:BoundaryEvent') {
+      if (event.cancelActivity !== false) this.terminate(owner);
+      const inst = this.createElementInstance(event, owner.flowScopeKey);
+      this.mergeCompletionVariables(inst, variables);
+      this.complete(inst);
+      return;
+    }
+    if (event.type === 'bpmn:StartEvent') {
+      if (event.isInterrupting !== false) {
+        for (const child of this.activeChildren(owner.elementInstanceKey)) this.terminate(child);
+        this.clearJoins(owner.elementInstanceKey);
+        this.cancelWaitsOf(owner);
+      }
+      const eventSubProcess = this.createElementInstance(this.node(event.scopeId), owner.elementInstanceKey);
+      const start = this.createElementInstance(event, eventSubProcess.elementInstanceKey);
+      this.mergeCompletionVariables(start, variables);
+      this.complete(start);
+      return;
+    }
+    this.mergeCompletionVariables(owner, variables);
+    this.complete(owner);
   }
 
   // ---- joins ----------------------------------------------------------------------------

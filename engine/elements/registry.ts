@@ -1,10 +1,11 @@
 import type { ElementBehaviour } from './behaviour.js';
 import { businessRuleTaskBehaviour } from './business-rule-task.js';
 import {
+  boundaryEventBehaviour,
   endEventBehaviour,
+  intermediateCatchEventBehaviour,
   intermediateThrowEventBehaviour,
   startEventBehaviour,
-  unsupportedCatchEventBehaviour,
 } from './events.js';
 import {
   exclusiveGatewayBehaviour,
@@ -25,7 +26,8 @@ const behaviours: ElementBehaviour[] = [
   startEventBehaviour,
   endEventBehaviour,
   intermediateThrowEventBehaviour,
-  unsupportedCatchEventBehaviour,
+  intermediateCatchEventBehaviour,
+  boundaryEventBehaviour,
   passThroughTaskBehaviour,
   userTaskBehaviour,
   jobTaskBehaviour,

@@ -4,10 +4,13 @@ import type { ElementBehaviour } from './behaviour.js';
 export const subProcessBehaviour: ElementBehaviour = {
   types: ['bpmn:SubProcess'],
   compile(el, _node, report) {
-    if (el.triggeredByEvent) report('event sub-processes are not supported yet');
     if (el.$type === 'bpmn:Transaction') report('transactions are not supported');
   },
   activate(run, inst, node) {
+    // Event sub-processes are started by their trigger (Runner.triggerEvent), never by a token.
+    if (node.triggeredByEvent) return;
+    run.openEventSubProcesses(inst, node);
     run.activate(node.startId!, inst.elementInstanceKey);
   },
+  selectOutgoing: (run, inst, node) => (node.triggeredByEvent ? [] : run.defaultOutgoing(inst, node)),
 };

@@ -141,14 +141,45 @@ function compileProcess(processEl: ModdleElement, errors: Problem[]): CompiledPr
     }
   }
 
-  const compileScope = (container: ModdleElement, scopeId: string): string | undefined => {
+  const compileScope = (
+    container: ModdleElement,
+    scopeId: string,
+    kind: 'process' | 'sub-process' | 'event-sub-process',
+  ): string | undefined => {
+    const allStarts: ModdleElement[] = (container.flowElements ?? []).filter(
+      (e: ModdleElement) => e.$type === 'bpmn:StartEvent',
+    );
     const starts = noneStartOf(container);
-    if (starts.length === 0) report(container.id, `expected <${container.id}> to have a none start event`);
-    if (starts.length > 1) {
+    const list = (xs: ModdleElement[]) => xs.map((x) => `<${x.id}>`).join(', ');
+    if (kind === 'event-sub-process' && (allStarts.length !== 1 || starts.length !== 0)) {
       report(
         container.id,
-        `expected <${container.id}> to have one none start event, but found ${starts.map((s: ModdleElement) => `<${s.id}>`).join(', ')}`,
+        `expected the event sub-process <${container.id}> to have exactly one start event with a trigger (timer, message, signal, error or escalation)`,
       );
+    } else if (kind === 'sub-process') {
+      if (starts.length !== 1 || allStarts.length !== 1) {
+        report(
+          container.id,
+          `expected <${container.id}> to have exactly one none start event, but found ${allStarts.length ? list(allStarts) : 'none'}`,
+        );
+      }
+    } else if (kind === 'process') {
+      if (allStarts.length === 0) report(container.id, `expected <${container.id}> to have a start event`);
+      if (starts.length > 1)
+        report(
+          container.id,
+          `expected <${container.id}> to have at most one none start event, but found ${list(starts)}`,
+        );
+    }
+    for (const sub of (container.flowElements ?? []).filter(
+      (e: ModdleElement) => e.$type === 'bpmn:SubProcess' && e.triggeredByEvent,
+    )) {
+      const start = (sub.flowElements ?? []).find((e: ModdleElement) => e.$type === 'bpmn:StartEvent');
+      if (start)
+        eventSubProcessStarts.set(container.id, [
+          ...(eventSubProcessStarts.get(container.id) ?? []),
+          start.id,
+        ]);
     }
     for (const el of container.flowElements ?? []) {
       if (el.$type === 'bpmn:SequenceFlow') {
@@ -195,12 +226,24 @@ function compileProcess(processEl: ModdleElement, errors: Problem[]): CompiledPr
         }
       }
       nodes.set(el.id, node);
-      if (el.$type === 'bpmn:SubProcess') node.startId = compileScope(el, el.id);
+      if (el.$type === 'bpmn:SubProcess') {
+        node.triggeredByEvent = !!el.triggeredByEvent;
+        node.startId = compileScope(el, el.id, el.triggeredByEvent ? 'event-sub-process' : 'sub-process');
+      }
+      if (el.$type === 'bpmn:BoundaryEvent') {
+        node.attachedTo = el.attachedToRef?.id;
+        node.cancelActivity = el.cancelActivity !== false;
+        if (!node.attachedTo) elReport('a boundary event must be attached to an activity');
+        else boundaryOf.push([node.attachedTo, el.id]);
+      }
+      if (el.$type === 'bpmn:StartEvent') node.isInterrupting = el.isInterrupting !== false;
     }
-    return starts[0]?.id;
+    return kind === 'event-sub-process' ? allStarts[0]?.id : starts[0]?.id;
   };
 
-  const startId = compileScope(processEl, processEl.id);
+  const eventSubProcessStarts = new Map<string, string[]>();
+  const boundaryOf: Array<[string, string]> = [];
+  const startId = compileScope(processEl, processEl.id, 'process');
   nodes.set(processEl.id, {
     id: processEl.id,
     name: processEl.name,
@@ -212,6 +255,15 @@ function compileProcess(processEl: ModdleElement, errors: Problem[]): CompiledPr
     outputs: [],
     startId,
   });
+  for (const [scopeId, startIds] of eventSubProcessStarts) {
+    const scope = nodes.get(scopeId);
+    if (scope) scope.eventSubProcessStarts = startIds;
+  }
+  for (const [activityId, boundaryId] of boundaryOf) {
+    const activity = nodes.get(activityId);
+    if (!activity) continue;
+    activity.boundaries = [...(activity.boundaries ?? []), boundaryId];
+  }
 
   // Outgoing flows in document order, so "first true condition" means the first in the file.
   const order = new Map([...flows.keys()].map((id, i) => [id, i]));

@@ -18,6 +18,16 @@ export interface UserTaskProps {
   embeddedForm?: unknown;
 }
 
+export type EventDefinitionSpec =
+  | { kind: 'timer'; timer: { type: 'date' | 'duration' | 'cycle'; expression: string } }
+  | { kind: 'message'; messageName: string; correlationKey?: string }
+  | { kind: 'signal'; signalName: string }
+  /** errorCode undefined: catches every error */
+  | { kind: 'error'; errorCode?: string; errorName?: string }
+  | { kind: 'escalation'; escalationCode?: string }
+  | { kind: 'link'; linkName: string }
+  | { kind: 'terminate' };
+
 export interface FlowNode {
   id: string;
   name?: string;
@@ -30,8 +40,19 @@ export interface FlowNode {
   defaultFlow?: string;
   inputs: IoMapping[];
   outputs: IoMapping[];
-  /** For end events: `terminate` when it carries a terminateEventDefinition. */
-  eventKind?: 'none' | 'terminate';
+  /** For events: the event definition (absent for none events). */
+  event?: EventDefinitionSpec;
+  /** For activities: the boundary events attached to it. */
+  boundaries?: string[];
+  /** For boundary events: the activity they are attached to, and whether they interrupt it. */
+  attachedTo?: string;
+  cancelActivity?: boolean;
+  /** For start events of event sub-processes: whether they interrupt the enclosing scope. */
+  isInterrupting?: boolean;
+  /** For scopes (process, sub-process): the start events of their event sub-processes. */
+  eventSubProcessStarts?: string[];
+  /** For event sub-processes. */
+  triggeredByEvent?: boolean;
   userTask?: UserTaskProps;
   taskDefinition?: { type: string; retries: string };
   taskHeaders?: Record<string, string>;

@@ -1,3 +1,5 @@
+import type { CycleState } from '../expressions/timers.js';
+
 /**
  * Runtime records of one process instance, as the engine sees them. The runtime loads the active
  * ones for a command, the engine emits events, and `apply` folds each event into this state.
@@ -83,11 +85,13 @@ export type JobState = 'CREATED' | 'ACTIVATED' | 'FAILED' | 'COMPLETED' | 'ERROR
 export interface JobRecord {
   jobKey: string;
   type: string;
-  kind: 'BPMN_ELEMENT';
+  /** BPMN_ELEMENT: work for a worker; TIMER: a timer the job executor fires when due. */
+  kind: 'BPMN_ELEMENT' | 'TIMER';
   state: JobState;
   tenantId: string;
   processInstanceKey: string;
   elementInstanceKey: string;
+  /** For timers: the event element that fires (a boundary, catch or start event). */
   elementId: string;
   processDefinitionKey: string;
   processDefinitionId: string;
@@ -100,6 +104,8 @@ export interface JobRecord {
   errorMessage: string | null;
   errorCode: string | null;
   createdAt: string;
+  /** For cycle timers: how the cycle continues after this one fired (null: it was the last). */
+  timerCycle?: CycleState | null;
 }
 
 export type IncidentState = 'ACTIVE' | 'RESOLVED';

@@ -61,11 +61,18 @@ export class JobService {
     if (jobs.length > 0 || !req.requestTimeout || req.requestTimeout <= 0) return jobs;
     const until = Date.now() + req.requestTimeout;
     while (Date.now() < until && !signal?.aborted) {
+      // Sleep until a job of this type is created (local signal or NOTIFY from another node), or
+      // until the nearest moment one becomes claimable by time (back-off over, lock expired).
+      const nextByTime = await this.nextClaimableAt(req);
+      const wait = Math.min(
+        until - Date.now(),
+        nextByTime === null ? Number.POSITIVE_INFINITY : nextByTime - this.clock().getTime(),
+      );
       await new Promise<void>((resolve) => {
         const listener = (type: string) => {
           if (type === req.type || type === '') done();
         };
-        const timer = setTimeout(done, Math.min(until - Date.now(), 1000));
+        const timer = setTimeout(done, Math.max(0, wait));
         const signals = this.signals;
         function done() {
           clearTimeout(timer);
@@ -83,6 +90,22 @@ export class JobService {
     return [];
   }
 
+  /** When the next job of this type becomes claimable by the passing of time, or null. */
+  private async nextClaimableAt(req: ActivationRequest): Promise<number | null> {
+    const now = this.clock();
+    const row = await this.knex('jobs')
+      .where({ type: req.type, kind: 'BPMN_ELEMENT' })
+      .whereIn('tenant_id', req.tenantIds)
+      .where((q) =>
+        q
+          .where((a) => a.where('state', 'CREATED').andWhere('due_at', '>', now))
+          .orWhere((b) => b.where('state', 'ACTIVATED').andWhere('deadline', '>=', now)),
+      )
+      .select(this.knex.raw("min(case when state = 'CREATED' then due_at else deadline end) as t"))
+      .first();
+    return row?.t ? new Date(row.t).getTime() : null;
+  }
+
   private async claim(req: ActivationRequest): Promise<ActivatedJob[]> {
     const now = this.clock();
     const deadline = new Date(now.getTime() + req.timeout);
@@ -90,6 +113,7 @@ export class JobService {
       const claimable = trx('jobs')
         .select('job_key')
         .where('type', req.type)
+        .where('kind', 'BPMN_ELEMENT')
         .whereIn('tenant_id', req.tenantIds)
         .where((q) =>
           q

@@ -13,6 +13,10 @@ import {
   taskToRow,
 } from './rows.js';
 
+/** NOTIFY channels: a timer was created (payload empty); a job of a type was created (payload: type). */
+export const TIMERS_CHANNEL = 'lifeflow_timers';
+export const JOBS_CHANNEL = 'lifeflow_jobs';
+
 /** Thrown when another command changed the instance since it was loaded. */
 export class RevisionConflict extends Error {
   constructor(readonly processInstanceKey: string) {
@@ -72,6 +76,7 @@ const COLUMNS: Record<string, { keys: string[]; other: string[] }> = {
       'error_message',
       'error_code',
       'created_at',
+      'timer_cycle',
     ],
   },
   incidents: {
@@ -359,7 +364,14 @@ export async function persistDecision(
     );
   }
 
-  const written = await runAsOneStatement(trx, writes);
+  const notify: Array<[string, string]> = [];
+  const createdJobs = events
+    .filter((e) => e.type === 'job.created')
+    .map((e) => (e as Extract<EngineEvent, { type: 'job.created' }>).job);
+  if (createdJobs.some((j) => j.kind === 'TIMER')) notify.push([TIMERS_CHANNEL, '']);
+  for (const type of new Set(createdJobs.filter((j) => j.kind === 'BPMN_ELEMENT').map((j) => j.type)))
+    notify.push([JOBS_CHANNEL, type]);
+  const written = await runAsOneStatement(trx, writes, notify);
   if (written !== 1) throw new RevisionConflict(i.processInstanceKey);
   i.revision = meta.isNew ? 1 : i.revision + 1;
 }
@@ -368,7 +380,11 @@ export async function persistDecision(
  * Runs several writes as one statement of data-modifying CTEs and returns how many rows the first
  * one (which must return rows) wrote. The outer query reads the first CTE, so it runs first.
  */
-async function runAsOneStatement(trx: Knex.Transaction, writes: Knex.QueryBuilder[]): Promise<number> {
+async function runAsOneStatement(
+  trx: Knex.Transaction,
+  writes: Knex.QueryBuilder[],
+  notify: Array<[string, string]>,
+): Promise<number> {
   const parts: string[] = [];
   const bindings: unknown[] = [];
   writes.forEach((w, n) => {
@@ -376,8 +392,11 @@ async function runAsOneStatement(trx: Knex.Transaction, writes: Knex.QueryBuilde
     parts.push(`w${n} as (${q.sql})`);
     bindings.push(...q.bindings);
   });
+  // NOTIFYs go out with the commit, telling other nodes about new timers and jobs.
+  const notes = notify.map(() => ', pg_notify(?, ?)').join('');
+  for (const [channel, payload] of notify) bindings.push(channel, payload);
   const result = await trx.raw(
-    `with ${parts.join(', ')} select count(*)::int as n from w0`,
+    `with ${parts.join(', ')} select (select count(*)::int from w0) as n${notes}`,
     bindings as Knex.RawBinding[],
   );
   return Number(result.rows[0].n);

@@ -147,8 +147,8 @@ export function jobFromRow(r: any): JobRecord {
     kind: r.kind,
     state: r.state,
     tenantId: r.tenant_id,
-    processInstanceKey: String(r.process_instance_key),
-    elementInstanceKey: String(r.element_instance_key),
+    processInstanceKey: str(r.process_instance_key)!,
+    elementInstanceKey: str(r.element_instance_key)!,
     elementId: r.element_id,
     processDefinitionKey: String(r.process_definition_key),
     processDefinitionId: r.process_definition_id,
@@ -161,6 +161,7 @@ export function jobFromRow(r: any): JobRecord {
     errorMessage: r.error_message,
     errorCode: r.error_code,
     createdAt: iso(r.created_at)!,
+    timerCycle: r.timer_cycle ?? null,
   };
 }
 
@@ -186,6 +187,7 @@ export function jobToRow(j: JobRecord, endedAt: string | null) {
     error_code: j.errorCode,
     created_at: j.createdAt,
     ended_at: endedAt,
+    timer_cycle: j.timerCycle ? JSON.stringify(j.timerCycle) : null,
   };
 }
 

@@ -1,3 +1,6 @@
+import { EventEmitter } from 'node:events';
+import { planStartTimers, replaceStartTimers } from '../jobs/start-timers.js';
+import { TIMERS_CHANNEL } from '../persistence/instance-store.js';
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { type CompiledProcess, compileBpmn, type Problem as ModelProblem } from '../../engine/index.js';
@@ -91,7 +94,7 @@ function toView(r: any): ProcessDefinitionView {
  * Deploys and versions processes, forms and rule sets per tenant, and keeps compiled models in
  * memory per definition key (versions are immutable, so the cache never goes stale).
  */
-export class DefinitionService {
+export class DefinitionService extends EventEmitter<{ timers: [] }> {
   private readonly compiled = new Map<string, CompiledProcess>();
   private readonly forms = new Map<string, StoredForm>();
   /**
@@ -121,7 +124,10 @@ export class DefinitionService {
   constructor(
     private readonly knex: Knex,
     private readonly nextKey: () => string,
-  ) {}
+    private readonly clock: () => Date = () => new Date(),
+  ) {
+    super();
+  }
 
   private async prepare(resource: Resource): Promise<{ prepared?: Prepared; errors: FieldError[] }> {
     const name = resource.name;
@@ -206,12 +212,22 @@ export class DefinitionService {
     if (errors.length > 0)
       throw badRequest(`the deployment was rejected: ${errors.length} problem(s)`, errors);
 
+    // Timer start events: their first occurrence must be computable now, or the deployment fails.
+    for (const p of prepared) {
+      if (p.kind === 'process')
+        for (const proc of p.processes)
+          errors.push(...planStartTimers(proc, this.clock(), p.resource.name).errors);
+    }
+    if (errors.length > 0)
+      throw badRequest(`the deployment was rejected: ${errors.length} problem(s)`, errors);
+    let timersCreated = false;
     const deploymentKey = this.nextKey();
     const deployments: unknown[] = [];
     const warnings: Array<{ resourceName: string; elementId: string; message: string; rule: string }> = [];
     await this.knex.transaction(async (trx) => {
       // Other nodes forget their "latest version" caches when this commits.
       await trx.raw('select pg_notify(?, ?)', [DEFINITIONS_CHANNEL, deploymentKey]);
+      await trx.raw('select pg_notify(?, ?)', [TIMERS_CHANNEL, '']);
       await trx('deployments').insert({
         deployment_key: deploymentKey,
         tenant_id: tenantId,
@@ -236,6 +252,22 @@ export class DefinitionService {
               name: proc.name ?? null,
               bpmn_xml: p.xml,
             }));
+            if (row.deployment_key === deploymentKey) {
+              const { plans } = planStartTimers(proc, this.clock(), p.resource.name);
+              await replaceStartTimers(
+                trx,
+                {
+                  tenantId,
+                  processDefinitionId: proc.id,
+                  processDefinitionKey: String(row.process_definition_key),
+                  version: row.version,
+                },
+                plans,
+                this.clock(),
+                this.nextKey,
+              );
+              if (plans.length) timersCreated = true;
+            }
             deployments.push({
               processDefinition: {
                 processDefinitionId: proc.id,
@@ -285,6 +317,7 @@ export class DefinitionService {
       }
     });
     this.invalidateLatest();
+    if (timersCreated) this.emit('timers');
     return { deploymentKey, tenantId, deployments, warnings };
   }
 

@@ -44,7 +44,7 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
   constructor(
     readonly knex: Knex,
     private readonly definitions: DefinitionService,
-    private readonly nextKey: () => string,
+    readonly nextKey: () => string,
     private readonly clock: () => Date = () => new Date(),
   ) {
     super();
@@ -72,8 +72,11 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
       tenantId?: string;
       variables?: Record<string, unknown>;
       businessKey?: string | null;
+      startElementId?: string;
     },
     actor: Actor,
+    /** Run inside this transaction (e.g. a timer start), instead of a new one. */
+    outer?: Knex.Transaction,
   ): Promise<InstanceState> {
     if (!req.processDefinitionKey && !req.processDefinitionId) {
       throw badRequest('expected processDefinitionKey or processDefinitionId', [
@@ -84,12 +87,15 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
       ]);
     }
     const tenantIds = req.tenantId ? actor.tenantIds.filter((t) => t === req.tenantId) : actor.tenantIds;
-    const def = await this.definitions.findDefinition({
-      processDefinitionKey: req.processDefinitionKey,
-      processDefinitionId: req.processDefinitionId,
-      version: req.version,
-      tenantIds,
-    });
+    const def = await this.definitions.findDefinition(
+      {
+        processDefinitionKey: req.processDefinitionKey,
+        processDefinitionId: req.processDefinitionId,
+        version: req.version,
+        tenantIds,
+      },
+      outer,
+    );
     if (!def) {
       throw notFound(
         req.processDefinitionKey
@@ -97,7 +103,13 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
           : `expected to find process definition with id <${req.processDefinitionId}>${req.version && req.version !== -1 ? ` and version ${req.version}` : ''}, but none was found`,
       );
     }
-    const process = await this.definitions.getCompiled(def.processDefinitionKey);
+    const process = await this.definitions.getCompiled(def.processDefinitionKey, outer);
+    if (!req.startElementId && !process.startId) {
+      throw badRequest(
+        `process <${process.id}> has no none start event; it is started by its timer start events`,
+        [{ field: 'processDefinitionId', reason: 'has no none start event' }],
+      );
+    }
     const command: Extract<Command, { type: 'instance.create' }> = {
       type: 'instance.create',
       tenantId: def.tenantId,
@@ -106,29 +118,31 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
       processDefinitionVersion: def.version,
       variables: req.variables ?? {},
       businessKey: req.businessKey ?? null,
+      startElementId: req.startElementId,
     };
-    return this.knex
-      .transaction(async (trx) => {
-        const ctx = this.context(trx, process, actor);
-        const state = newInstanceState(command, ctx);
-        const decision = await decide(state, command, ctx);
-        if (isFailure(decision)) throw problemFromFailure(decision);
-        await persistDecision(trx, decision.state, decision.events, {
-          isNew: true,
-          command: command.type,
-          actor: actor.username,
-          now: ctx.now.toISOString(),
-        });
-        return decision;
-      })
-      .then(({ state, events }) => {
-        this.emit('committed', {
-          tenantId: state.instance.tenantId,
-          processInstanceKey: state.instance.processInstanceKey,
-          events,
-        });
-        return state;
+    const run = async (trx: Knex.Transaction) => {
+      const ctx = this.context(trx, process, actor);
+      const state = newInstanceState(command, ctx);
+      const decision = await decide(state, command, ctx);
+      if (isFailure(decision)) throw problemFromFailure(decision);
+      await persistDecision(trx, decision.state, decision.events, {
+        isNew: true,
+        command: command.type,
+        actor: actor.username,
+        now: ctx.now.toISOString(),
       });
+      return decision;
+    };
+    const { state, events } = outer ? await run(outer) : await this.knex.transaction(run);
+    const announce = () =>
+      this.emit('committed', {
+        tenantId: state.instance.tenantId,
+        processInstanceKey: state.instance.processInstanceKey,
+        events,
+      });
+    if (outer) outer.executionPromise.then(announce, () => {});
+    else announce();
+    return state;
   }
 
   /**
@@ -197,6 +211,7 @@ function locatorOf(command: Command, processInstanceKey?: string): InstanceLocat
     case 'job.complete':
     case 'job.fail':
     case 'job.throw_error':
+    case 'timer.trigger':
       return { by: 'job', key: command.jobKey };
     case 'incident.resolve':
       return { by: 'incident', key: command.incidentKey };
@@ -223,6 +238,8 @@ function describe(command: Command, processInstanceKey?: string): string {
     case 'job.fail':
     case 'job.throw_error':
       return `job with key <${command.jobKey}>`;
+    case 'timer.trigger':
+      return `timer with key <${command.jobKey}>`;
     case 'incident.resolve':
       return `incident with key <${command.incidentKey}>`;
     case 'variables.set':

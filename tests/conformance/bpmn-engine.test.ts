@@ -6,14 +6,19 @@
  *   - NEG files must fail to import (XML-level error);
  *   - files without an executable process must be rejected naming the definitions;
  *   - files that use JavaScript (scripts, `language="javascript"` conditions, `next(`), expressions
- *     we cannot translate (`${environment.services.fn()}`, ...), elements out of today's scope
- *     (timers, messages, signals, errors, escalation, boundary events, event sub-processes, call
- *     activities, loops, compensation, links, event-based gateways, conditional events, ...),
- *     service tasks without a job type, or processes/sub-processes without exactly one none start
- *     event must be rejected with an error naming each offending element id;
+ *     we cannot translate (`${environment.services.fn()}`, JUEL timers, Camunda 7 extensions and
+ *     behaviour attributes, ...), elements out of today's scope (messages, signals, errors,
+ *     escalation, conditional and link events, event-based gateways, call activities, loops,
+ *     compensation, ...), service tasks without a job type, or scopes with the wrong start events
+ *     (a process needs a start event and at most one none start event; an embedded sub-process
+ *     exactly one none start event; an event sub-process exactly one start event with a trigger)
+ *     must be rejected with an error naming each offending element id. Timers are in scope on
+ *     intermediate catch events, boundary events (interrupting or not), start events of event
+ *     sub-processes and process start events;
  *   - everything else must compile and is run against the peer's expectation. Parallel joins the
  *     peer only passes with "discard propagation" (DPE flag) must deadlock here: the instance stays
  *     ACTIVE with the token waiting at the join (strict BPMN 2.0 / Camunda semantics).
+ *   - fixtures listed in KNOWN_ENGINE_BUGS run as `it.fails` until the named bug is fixed.
  *
  * Harness adaptations (the only changes made to the XML before compiling):
  *   - conditions `${environment.variables.x}`, `${environment.output.x}`, `${variables.x}` become
@@ -21,7 +26,11 @@
  *     variable as false, the harness passes an explicit `false` (FEEL conditions must be booleans);
  *   - `isExecutable="true"` is set on the non-executable processes the peer ran (called processes,
  *     processes started by a message flow or a signal);
- *   - a peer `signal` of a user task is our `task.complete`; manual tasks pass through.
+ *   - timer expressions `${environment.variables.x}` (and the other variable paths above) become
+ *     `=x`; timer durations are not scaled: the driver's clock jumps to each timer's due time;
+ *   - a peer `signal` of a user task is our `task.complete`; manual tasks pass through, except the
+ *     ones the peer waits at to let boundary timers fire (PEER_WAITS_AT_MANUAL_TASK): those become
+ *     user tasks.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -93,6 +102,18 @@ const CONDITION =
 const VARIABLE_PATH =
   /^(?:environment\.(?:variables|output)\.|variables\.)([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)$/;
 
+const TIMER_EXPRESSION =
+  /(<(?:[\w-]+:)?time(?:Date|Duration|Cycle)\b[^>]*>)\s*\$\{\s*([^}]*?)\s*\}\s*(<\/(?:[\w-]+:)?time(?:Date|Duration|Cycle)>)/g;
+
+/**
+ * Manual tasks the peer treats as wait states (it resumes them with `signal`) and that carry timer
+ * boundary events: here a manual task passes straight through (Camunda 8), which would cancel the
+ * boundary timers at once, so the harness makes them user tasks to keep the peer's scenario.
+ */
+const PEER_WAITS_AT_MANUAL_TASK: Record<string, string[]> = {
+  'inline/timers-L468-noninterrupting-timer-cycle-boundary.bpmn': ['task'],
+};
+
 function prepare(key: string, xml: string): string {
   let out = xml.replace(CONDITION, (whole, open: string, inner: string, close: string) => {
     if (/\blanguage=/.test(open)) return whole;
@@ -100,6 +121,18 @@ function prepare(key: string, xml: string): string {
     const m = VARIABLE_PATH.exec(inner);
     return m ? `${open}=${m[1]}${close}` : whole;
   });
+  out = out.replace(TIMER_EXPRESSION, (whole, open: string, inner: string, close: string) => {
+    const m = VARIABLE_PATH.exec(inner);
+    return m ? `${open}=${m[1]}${close}` : whole;
+  });
+  for (const id of PEER_WAITS_AT_MANUAL_TASK[key] ?? []) {
+    const open = new RegExp(`<((?:[\\w-]+:)?)manualTask\\b([^>]*?\\sid="${id}"[^>]*?)(/?)>`).exec(out);
+    if (!open) throw new Error(`harness: no manual task <${id}> in ${key}`);
+    const [whole, prefix, attrs, selfClosing] = open;
+    let rest = out.slice(open.index + whole.length);
+    if (!selfClosing) rest = rest.replace(`</${prefix}manualTask>`, `</${prefix}userTask>`);
+    out = `${out.slice(0, open.index)}<${prefix}userTask${attrs}${selfClosing}>${rest}`;
+  }
   for (const id of PEER_RAN_NON_EXECUTABLE[key] ?? []) {
     const tag = new RegExp(`<((?:[\\w-]+:)?process)\\b([^>]*?)\\sid="${id}"([^>]*)>`);
     out = out.replace(tag, (_w, name: string, before: string, after: string) => {
@@ -130,6 +163,8 @@ const IN_SCOPE = new Set([
   'bpmn:StartEvent',
   'bpmn:EndEvent',
   'bpmn:IntermediateThrowEvent',
+  'bpmn:IntermediateCatchEvent',
+  'bpmn:BoundaryEvent',
   'bpmn:UserTask',
   'bpmn:ServiceTask',
   'bpmn:SendTask',
@@ -147,20 +182,72 @@ const IN_SCOPE = new Set([
   'bpmn:DataStoreReference',
 ]);
 
+/**
+ * The triggers each kind of event may carry today: timers on catch, boundary and start events
+ * (start events of the process or of an event sub-process), terminate on end events. Messages,
+ * signals, errors, escalations, links, conditions and compensation stay out of scope.
+ */
+const TIMER = 'bpmn:TimerEventDefinition';
+const ALLOWED_TRIGGERS: Record<string, string[]> = {
+  'bpmn:StartEvent': [TIMER],
+  'bpmn:IntermediateCatchEvent': [TIMER],
+  'bpmn:BoundaryEvent': [TIMER],
+  'bpmn:EndEvent': ['bpmn:TerminateEventDefinition'],
+};
+/** Catch events without a trigger never fire. */
+const NEEDS_TRIGGER = new Set(['bpmn:IntermediateCatchEvent', 'bpmn:BoundaryEvent']);
+
+/** Camunda 7 attributes that change behaviour (ignoring them would run another process). */
+const CAMUNDA_BEHAVIOUR_ATTRIBUTES =
+  /^camunda:(class|expression|delegateExpression|resultVariable|assignee|candidateUsers|candidateGroups|dueDate|followUpDate|priority|formKey|type|topic|calledElement|decisionRef|collection|elementVariable)$/;
+
+const ISO_DURATION =
+  /^P(?!$)(\d+(?:[.,]\d+)?Y)?(\d+(?:[.,]\d+)?M)?(\d+(?:[.,]\d+)?W)?(\d+(?:[.,]\d+)?D)?(T(?=\d)(\d+(?:[.,]\d+)?H)?(\d+(?:[.,]\d+)?M)?(\d+(?:[.,]\d+)?S)?)?$/;
+
+/** Problems of one timer definition that a deployment must report (static values are checked). */
+function timerProblem(def: El): { reason: Reason; detail: string } | undefined {
+  const parts = (['timeDate', 'timeDuration', 'timeCycle'] as const).filter((k) => def[k]?.body?.trim());
+  if (parts.length !== 1)
+    return { reason: 'structural', detail: 'timer without exactly one time expression' };
+  const body: string = def[parts[0]].body.trim();
+  if (/^[$#]\{/.test(body)) return { reason: 'expression-dialect', detail: `timer '${body}' is JUEL` };
+  if (body.startsWith('=')) return undefined;
+  if (parts[0] === 'timeDuration' && !ISO_DURATION.test(body))
+    return { reason: 'structural', detail: `timeDuration '${body}' is not ISO 8601` };
+  if (parts[0] === 'timeDate' && Number.isNaN(Date.parse(body)))
+    return { reason: 'structural', detail: `timeDate '${body}' is not ISO 8601` };
+  return undefined;
+}
+
 type El = any;
 const hasExtension = (el: El, type: string) =>
   (el.extensionElements?.values ?? []).some((v: El) => v.$type === type);
 const isJs = (s: string | undefined) => !!s && /^(java)?script$|^js$/i.test(s.trim());
 
-function scanScope(container: El, offenses: Offense[]): void {
+/**
+ * Start events by scope kind (Camunda 8): a process has at least one start event and at most one
+ * none start event (the others have triggers); an embedded sub-process has exactly one start event,
+ * a none one; an event sub-process has exactly one start event, with a trigger.
+ */
+function scanScope(
+  container: El,
+  kind: 'process' | 'sub-process' | 'event-sub-process',
+  offenses: Offense[],
+): void {
   const add = (id: string, reason: Reason, detail: string) => offenses.push({ id, reason, detail });
   const elements: El[] = container.flowElements ?? [];
-  const noneStarts = elements.filter(
-    (e) => e.$type === 'bpmn:StartEvent' && !(e.eventDefinitions?.length > 0),
-  );
-  if (!container.triggeredByEvent && noneStarts.length !== 1) {
-    add(container.id, 'structural', `${noneStarts.length} none start events (exactly one is required)`);
-  }
+  const starts = elements.filter((e) => e.$type === 'bpmn:StartEvent');
+  const noneStarts = starts.filter((e) => !(e.eventDefinitions?.length > 0));
+  if (kind === 'process' && (starts.length === 0 || noneStarts.length > 1))
+    add(container.id, 'structural', `${starts.length} start events, ${noneStarts.length} of them none`);
+  if (kind === 'sub-process' && (starts.length !== 1 || noneStarts.length !== 1))
+    add(
+      container.id,
+      'structural',
+      `${starts.length} start events (exactly one none start event is required)`,
+    );
+  if (kind === 'event-sub-process' && (starts.length !== 1 || noneStarts.length !== 0))
+    add(container.id, 'structural', `${starts.length} start events (exactly one with a trigger is required)`);
   for (const el of elements) {
     const type: string = el.$type;
     if (type === 'bpmn:SequenceFlow') {
@@ -182,11 +269,21 @@ function scanScope(container: El, offenses: Offense[]): void {
       if (/^camunda:/.test(ext.$type) && !/:properties$/i.test(ext.$type))
         add(el.id, 'expression-dialect', `Camunda 7 extension ${ext.$type}`);
     }
+    for (const attr of Object.keys(el.$attrs ?? {}))
+      if (CAMUNDA_BEHAVIOUR_ATTRIBUTES.test(attr))
+        add(el.id, 'expression-dialect', `Camunda 7 attribute ${attr}`);
     if (el.isForCompensation) add(el.id, 'out-of-scope', 'compensation');
-    if (el.triggeredByEvent) add(el.id, 'out-of-scope', 'event sub-process');
     const definitions: El[] = el.eventDefinitions ?? [];
-    const allowed = type === 'bpmn:EndEvent' ? ['bpmn:TerminateEventDefinition'] : [];
-    for (const def of definitions) if (!allowed.includes(def.$type)) add(el.id, 'out-of-scope', def.$type);
+    const allowed = ALLOWED_TRIGGERS[type] ?? [];
+    for (const def of definitions) {
+      if (!allowed.includes(def.$type)) add(el.id, 'out-of-scope', def.$type);
+      else if (def.$type === TIMER) {
+        const problem = timerProblem(def);
+        if (problem) add(el.id, problem.reason, problem.detail);
+      }
+    }
+    if (NEEDS_TRIGGER.has(type) && definitions.length === 0)
+      add(el.id, 'out-of-scope', `${type} without a trigger`);
     if (type === 'bpmn:ScriptTask') {
       if (el.script || el.scriptFormat) {
         add(
@@ -208,7 +305,8 @@ function scanScope(container: El, offenses: Offense[]): void {
         `${type} without zeebe:taskDefinition (implementation: ${el.implementation ?? 'none'})`,
       );
     }
-    if (type === 'bpmn:SubProcess') scanScope(el, offenses);
+    if (type === 'bpmn:SubProcess')
+      scanScope(el, el.triggeredByEvent ? 'event-sub-process' : 'sub-process', offenses);
   }
 }
 
@@ -227,7 +325,7 @@ async function analyse(xml: string): Promise<Analysis> {
   );
   if (executable.length === 0) return { kind: 'no-executable', definitionsId: definitions.id ?? '' };
   const offenses: Offense[] = [];
-  for (const p of executable) scanScope(p, offenses);
+  for (const p of executable) scanScope(p, 'process', offenses);
   return { kind: 'model', offenses };
 }
 
@@ -257,6 +355,7 @@ function expectDeadlockAtJoins(inst: InstanceDriver, arrivals: Record<string, Re
   expect(inst.activeElementIds()).toEqual([]);
   expect(inst.openTasks()).toEqual([]);
   expect(inst.openJobs()).toEqual([]);
+  expect(inst.openTimers()).toEqual([]);
   expect(inst.activeIncidents()).toEqual([]);
   for (const [joinId, arrived] of Object.entries(arrivals)) {
     expect(inst.joinArrivals(joinId)).toEqual(arrived);
@@ -358,6 +457,108 @@ const SCENARIOS: Record<string, Scenario> = {
     },
   },
 
+  // ---- timers (durations are not scaled: the driver's clock jumps to each timer's due time) ----
+
+  // LEGACY: start -> task1 -> timer catch PT0.05S -> task2 -> end; completes after the duration.
+  'resources/timer-event.bpmn': {
+    kind: 'executed',
+    run: async (ps) => {
+      const inst = await InstanceDriver.start(ps[0]);
+      expect(inst.status).toBe('ACTIVE');
+      expect(inst.activeElementIds()).toEqual(['duration']);
+      const timer = inst.openTimer('duration');
+      expect(Date.parse(timer.dueAt) - Date.parse(timer.createdAt)).toBe(50);
+      expect(await inst.advanceAndFire(49)).toEqual([]);
+      expect(inst.count('element.activated', 'task2')).toBe(0);
+      expect((await inst.advanceAndFire(1)).map((t) => t.elementId)).toEqual(['duration']);
+      expect(inst.status).toBe('COMPLETED');
+      expect(inst.completedElements()).toEqual([
+        'start',
+        'task1',
+        'duration',
+        'task2',
+        'end',
+        'timerProcess',
+      ]);
+      expect(inst.timers().map((t) => t.state)).toEqual(['COMPLETED']);
+    },
+  },
+  // TESTED: fork to a PT1S timer catch and a terminate end -> the process ends at once; the timer
+  // is cancelled and end2 is never reached (terminate end completes the instance, as in Camunda 8).
+  'inline/Process-L772-terminate-end-event.bpmn': {
+    kind: 'executed',
+    run: async (ps) => {
+      const inst = await InstanceDriver.start(ps[0]);
+      expect(inst.status).toBe('COMPLETED');
+      expect(inst.count('element.terminated', 'timer')).toBe(1);
+      expect(inst.timers('timer').map((t) => t.state)).toEqual(['CANCELED']);
+      expect(inst.openTimers()).toEqual([]);
+      expect(inst.count('element.activated', 'end2')).toBe(0);
+      expect(inst.count('element.completed', 'end1')).toBe(1);
+    },
+  },
+  // TESTED: implicit fork to a PT0.01S timer catch and a task -> the parallel join waits for the
+  // timer -> end; completes after the timeout.
+  'inline/Process-L868-timer-and-task-parallel-join.bpmn': {
+    kind: 'executed',
+    run: async (ps) => {
+      const inst = await InstanceDriver.start(ps[0]);
+      expect(inst.status).toBe('ACTIVE');
+      expect(inst.count('element.completed', 'immediate')).toBe(1);
+      expect(inst.joinArrivals('join')).toEqual({ flow4: 1 });
+      expect(inst.activeElementIds()).toEqual(['postponed']);
+      await inst.fireTimer('postponed');
+      expect(inst.status).toBe('COMPLETED');
+      expect(inst.count('element.completed', 'join')).toBe(1);
+      expect(inst.count('element.completed', 'end')).toBe(1);
+      expect(inst.clock.toISOString()).toBe('2025-01-01T08:00:00.010Z');
+    },
+  },
+  // TESTED: user task with a non-interrupting R/PT1M boundary -> timer-end: the peer fires it 100
+  // times while the task waits; completing the task completes the run (boundary taken 100 times).
+  'inline/BoundaryEvent-L823-noninterrupting-repeated-timer-boundary.bpmn': {
+    kind: 'executed',
+    run: async (ps) => {
+      const inst = await InstanceDriver.start(ps[0]);
+      const fired = await inst.advanceAndFire(100 * 60_000);
+      expect(fired).toHaveLength(100);
+      expect(fired.map((t) => t.elementId)).toEqual(Array(100).fill('bound'));
+      expect(Date.parse(fired[99].dueAt) - Date.parse(fired[0].dueAt)).toBe(99 * 60_000);
+      expect(inst.count('element.completed', 'bound')).toBe(100);
+      expect(inst.count('element.completed', 'timer-end')).toBe(100);
+      expect(inst.openTasks().map((t) => t.elementId)).toEqual(['task']);
+      expect(inst.openTimers('bound')).toHaveLength(1);
+      expect(inst.status).toBe('ACTIVE');
+      await inst.completeTask('task');
+      expect(inst.status).toBe('COMPLETED');
+      expect(inst.count('element.completed', 'end')).toBe(1);
+      expect(inst.openTimers()).toEqual([]);
+      expect(inst.timers('bound').map((t) => t.state)).toEqual([...Array(100).fill('COMPLETED'), 'CANCELED']);
+    },
+  },
+  // TESTED: non-interrupting R3/PT1M boundary: each expiry takes cycle-end (1, 2, 3) while the
+  // task keeps waiting; after the third the cycle is done; completing the task completes the run.
+  // (The peer's manual task is a wait state there; the harness makes it a user task, see above.)
+  'inline/timers-L468-noninterrupting-timer-cycle-boundary.bpmn': {
+    kind: 'executed',
+    run: async (ps) => {
+      const inst = await InstanceDriver.start(ps[0]);
+      const started = Date.parse(inst.clock.toISOString());
+      for (let i = 1; i <= 3; i++) {
+        const fired = await inst.advanceAndFire(60_000);
+        expect(fired.map((t) => Date.parse(t.dueAt) - started)).toEqual([i * 60_000]);
+        expect(inst.count('element.completed', 'cycle-end')).toBe(i);
+        expect(inst.openTasks().map((t) => t.elementId)).toEqual(['task']);
+      }
+      expect(inst.openTimers()).toEqual([]);
+      expect(await inst.advanceAndFire(60 * 60_000)).toEqual([]);
+      expect(inst.timers('bound-cycle')).toHaveLength(3);
+      await inst.completeTask('task');
+      expect(inst.status).toBe('COMPLETED');
+      expect(inst.count('element.completed', 'end')).toBe(1);
+    },
+  },
+
   // ---- DPE: the peer completes only by counting the untaken XOR branch as arrived ----
   'inline/Process-L561-decision-into-parallel-join.bpmn': {
     kind: 'dpe',
@@ -373,6 +574,27 @@ const SCENARIOS: Record<string, Scenario> = {
       const inst = await InstanceDriver.start(ps[0]);
       expect(inst.count('element.completed', 'task')).toBe(1);
       expectDeadlockAtJoins(inst, { join: { toJoin1: 1 } });
+    },
+  },
+  // LEGACY DPE: user task with a non-interrupting PT0.01S boundary; the task and the boundary both
+  // feed a parallel join. When the timer fires first, both tokens really arrive and the run
+  // completes (the peer's scenario, no DPE needed). When the task completes first its boundary
+  // timer is cancelled, the boundary branch is never taken, and strict semantics deadlock.
+  'resources/boundary-non-interupting-timer.bpmn': {
+    kind: 'dpe',
+    run: async (ps) => {
+      const timerFirst = await InstanceDriver.start(ps[0]);
+      await timerFirst.fireTimer('boundaryEvent');
+      expect(timerFirst.openTasks().map((t) => t.elementId)).toEqual(['userTask']);
+      expect(timerFirst.joinArrivals('join')).toEqual({ SequenceFlow_1muatwf: 1 });
+      await timerFirst.completeTask('userTask');
+      expect(timerFirst.status).toBe('COMPLETED');
+      expect(timerFirst.count('element.completed', 'EndEvent_04z4jtj')).toBe(1);
+
+      const taskFirst = await InstanceDriver.start(ps[0]);
+      await taskFirst.completeTask('userTask');
+      expect(taskFirst.timers('boundaryEvent').map((t) => t.state)).toEqual(['CANCELED']);
+      expectDeadlockAtJoins(taskFirst, { join: { SequenceFlow_0ipd9l9: 1 } });
     },
   },
   'resources/succeeding-joins.bpmn': {
@@ -398,6 +620,10 @@ const SCENARIOS: Record<string, Scenario> = {
     run: (ps) => runsStraightThrough(ps[0], ['StartEvent_1']),
   },
 };
+
+// ---- known engine bugs: fixtures listed here run as it.fails until the engine is fixed ---------
+
+const KNOWN_ENGINE_BUGS: Record<string, string> = {};
 
 // ---- the tests ------------------------------------------------------------------------------
 
@@ -431,7 +657,7 @@ describe.skipIf(!available)('bpmn-engine conformance (paed01/bpmn-elements + bpm
     expect(Object.keys(SCENARIOS).filter((k) => !files.includes(k))).toEqual([]);
   });
 
-  it.each(files)('%s', async (key) => {
+  async function checkFixture(key: string) {
     const entry = sources.get(key)!;
     const xml = prepare(key, readFileSync(`${DIR}/${key}`, 'utf8'));
     const analysis = await analyse(xml);
@@ -489,7 +715,13 @@ describe.skipIf(!available)('bpmn-engine conformance (paed01/bpmn-elements + bpm
     if (scenario.kind === 'executed') tally.executed++;
     else if (scenario.kind === 'dpe') tally.dpe++;
     else tally.skipped.push(`${key.split('/')[1]}: ${scenario.reason}`);
-  });
+  }
+
+  for (const key of files) {
+    const bug = KNOWN_ENGINE_BUGS[key];
+    if (bug) it.fails(`${key} [fails on engine bug: ${bug}]`, () => checkFixture(key));
+    else it(key, () => checkFixture(key));
+  }
 
   afterAll(() => {
     if (files.length === 0) return;
@@ -499,7 +731,8 @@ describe.skipIf(!available)('bpmn-engine conformance (paed01/bpmn-elements + bpm
       `bpmn-engine conformance: ${tally.executed} executed and passing, ${tally.rejected} rejected as expected, ` +
         `${tally.dpe} DPE deadlocks, ${skipped} skipped (${tally.skipped.join('; ') || 'none'})\n` +
         `  rejections by reason (a file may have several): ${reasons}\n` +
-        `  of the rejected, ${tally.rejectedDpe} carry the DPE flag but are rejected for other elements first`,
+        `  of the rejected, ${tally.rejectedDpe} carry the DPE flag but are rejected for other elements first\n` +
+        `  ${Object.keys(KNOWN_ENGINE_BUGS).length} fail on known engine bugs (it.fails, not counted above)`,
     );
   });
 });

@@ -63,6 +63,8 @@ export interface DriverOptions {
   actor?: string | null;
   businessKey?: string | null;
   services?: Partial<EngineServices>;
+  /** Start at this start event (a timer start, as the runtime does) instead of the none start event. */
+  startElementId?: string;
 }
 
 const DEFAULT_NOW = new Date('2025-01-01T08:00:00.000Z');
@@ -113,6 +115,18 @@ export class InstanceDriver {
     variables: Record<string, unknown> = {},
     options: DriverOptions = {},
   ): Promise<InstanceDriver> {
+    const { driver, result } = await InstanceDriver.tryStart(process, variables, options);
+    if (!result.ok)
+      throw new Error(`instance.create failed: ${result.failure.code} ${result.failure.message}`);
+    return driver;
+  }
+
+  /** Like `start`, but hands back the result of `instance.create` instead of throwing on a failure. */
+  static async tryStart(
+    process: CompiledProcess,
+    variables: Record<string, unknown> = {},
+    options: DriverOptions = {},
+  ): Promise<{ driver: InstanceDriver; result: CommandResult }> {
     const command: Extract<Command, { type: 'instance.create' }> = {
       type: 'instance.create',
       tenantId: options.tenantId ?? '<default>',
@@ -121,13 +135,12 @@ export class InstanceDriver {
       processDefinitionVersion: 1,
       variables,
       businessKey: options.businessKey ?? null,
+      ...(options.startElementId ? { startElementId: options.startElementId } : {}),
     };
     const driver = new InstanceDriver(process, options);
     driver.state = newInstanceState(command, driver.context());
     const result = await driver.send(command);
-    if (!result.ok)
-      throw new Error(`instance.create failed: ${result.failure.code} ${result.failure.message}`);
-    return driver;
+    return { driver, result };
   }
 
   context(): CommandContext {
@@ -142,6 +155,16 @@ export class InstanceDriver {
 
   advance(ms: number): void {
     this.now = new Date(this.now.getTime() + ms);
+  }
+
+  /** The driver's clock: the `now` of the next command. */
+  get clock(): Date {
+    return new Date(this.now.getTime());
+  }
+
+  /** Sets the clock; it never goes back (a timer due in the past fires at the current time). */
+  private moveClockTo(at: Date): void {
+    if (at.getTime() > this.now.getTime()) this.now = new Date(at.getTime());
   }
 
   /**
@@ -206,6 +229,42 @@ export class InstanceDriver {
     });
   }
 
+  /**
+   * Fires the one waiting timer of an event element as the job executor would: the clock moves to
+   * the timer's due time (never backwards), then `timer.trigger` runs. Returns its events.
+   */
+  fireTimer(elementId: string) {
+    return this.fireTimerJob(this.openTimer(elementId));
+  }
+
+  /** Fires one timer job (see `fireTimer`). */
+  fireTimerJob(job: JobRecord) {
+    this.moveClockTo(new Date(job.dueAt));
+    return this.must({ type: 'timer.trigger', jobKey: job.jobKey });
+  }
+
+  /**
+   * Advances the clock by `ms`, firing every timer that falls due on the way in due order (earliest
+   * first; timers created by a firing, such as the next occurrence of a cycle, take part), each at
+   * its own due time. Returns the fired timers in order.
+   */
+  async advanceAndFire(ms: number): Promise<JobRecord[]> {
+    const until = this.now.getTime() + ms;
+    const fired: JobRecord[] = [];
+    for (;;) {
+      const due = this.openTimers()
+        .filter((j) => Date.parse(j.dueAt) <= until)
+        .sort((a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt) || compareKeys(a.jobKey, b.jobKey));
+      if (due.length === 0 || this.status !== 'ACTIVE') break;
+      fired.push({ ...due[0] });
+      await this.fireTimerJob(due[0]);
+      if (fired.length > 10_000)
+        throw new Error('advanceAndFire: more than 10000 timers fired; a runaway cycle?');
+    }
+    this.moveClockTo(new Date(until));
+    return fired;
+  }
+
   resolveIncident(incidentKey: string) {
     return this.must({ type: 'incident.resolve', incidentKey });
   }
@@ -246,8 +305,39 @@ export class InstanceDriver {
     return [...this.state.userTasks.values()].filter((t) => !elementId || t.elementId === elementId);
   }
 
+  /** Open jobs for workers (timers are listed by `openTimers`). */
   openJobs(): JobRecord[] {
-    return [...this.state.jobs.values()].filter((j) => j.state === 'CREATED' || j.state === 'ACTIVATED');
+    return [...this.state.jobs.values()].filter(
+      (j) => j.kind !== 'TIMER' && (j.state === 'CREATED' || j.state === 'ACTIVATED'),
+    );
+  }
+
+  /** Timers waiting to fire (of one event element, or all), in due order. */
+  openTimers(elementId?: string): JobRecord[] {
+    return [...this.state.jobs.values()]
+      .filter((j) => j.kind === 'TIMER' && j.state === 'CREATED' && (!elementId || j.elementId === elementId))
+      .sort((a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt) || compareKeys(a.jobKey, b.jobKey));
+  }
+
+  openTimer(elementId: string): JobRecord {
+    const timers = this.openTimers(elementId);
+    if (timers.length !== 1) {
+      throw new Error(
+        `expected one waiting timer <${elementId}>, found ${timers.length}; waiting: ${
+          this.openTimers()
+            .map((j) => `<${j.elementId}> at ${j.dueAt}`)
+            .join(', ') || 'none'
+        }`,
+      );
+    }
+    return timers[0];
+  }
+
+  /** Every timer ever created (of one event element, or all), in creation order. */
+  timers(elementId?: string): JobRecord[] {
+    return [...this.state.jobs.values()]
+      .filter((j) => j.kind === 'TIMER' && (!elementId || j.elementId === elementId))
+      .sort((a, b) => compareKeys(a.jobKey, b.jobKey));
   }
 
   openJob(elementId: string): JobRecord {
@@ -324,6 +414,12 @@ export class InstanceDriver {
     }
     return out;
   }
+}
+
+/** Keys are decimal strings of 64-bit integers: compare them as numbers. */
+function compareKeys(a: string, b: string): number {
+  const d = BigInt(a) - BigInt(b);
+  return d < 0n ? -1 : d > 0n ? 1 : 0;
 }
 
 function sameState(a: InstanceState, b: InstanceState): boolean {
@@ -451,7 +547,56 @@ export const node = {
     scope,
     ext: ext || undefined,
   }),
+  /** An event sub-process (`triggeredByEvent`); its start event carries the trigger. */
+  eventSubProcess: (id: string, scope: ScopeSpec): NodeSpec => ({
+    tag: 'subProcess',
+    id,
+    attrs: { triggeredByEvent: 'true' },
+    scope,
+  }),
+  /** An intermediate timer catch event. */
+  timerCatch: (id: string, kind: TimerKind, expression: string): NodeSpec => ({
+    tag: 'intermediateCatchEvent',
+    id,
+    body: timerDefinition(kind, expression),
+  }),
+  /** A timer boundary event on `attachedTo`; `interrupting: false` sets cancelActivity="false". */
+  timerBoundary: (
+    id: string,
+    attachedTo: string,
+    kind: TimerKind,
+    expression: string,
+    { interrupting = true }: { interrupting?: boolean } = {},
+  ): NodeSpec => ({
+    tag: 'boundaryEvent',
+    id,
+    attrs: { attachedToRef: attachedTo, ...(interrupting ? {} : { cancelActivity: 'false' }) },
+    body: timerDefinition(kind, expression),
+  }),
+  /**
+   * A timer start event: of the process, or of an event sub-process (where `interrupting: false`
+   * sets isInterrupting="false").
+   */
+  timerStart: (
+    id: string,
+    kind: TimerKind,
+    expression: string,
+    { interrupting = true }: { interrupting?: boolean } = {},
+  ): NodeSpec => ({
+    tag: 'startEvent',
+    id,
+    attrs: interrupting ? {} : { isInterrupting: 'false' },
+    body: timerDefinition(kind, expression),
+  }),
 };
+
+export type TimerKind = 'date' | 'duration' | 'cycle';
+
+/** A <bpmn:timerEventDefinition> with one timeDate, timeDuration or timeCycle. */
+export function timerDefinition(kind: TimerKind, expression: string): string {
+  const tag = { date: 'timeDate', duration: 'timeDuration', cycle: 'timeCycle' }[kind];
+  return `<bpmn:timerEventDefinition><bpmn:${tag} xsi:type="bpmn:tFormalExpression">${escapeXml(expression)}</bpmn:${tag}></bpmn:timerEventDefinition>`;
+}
 
 /** A zeebe:ioMapping with [source, target] pairs. */
 export function ioMapping(inputs: Array<[string, string]>, outputs: Array<[string, string]> = []): string {
