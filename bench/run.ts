@@ -12,12 +12,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { createRuntime } from '../runtime/create-runtime.js';
+import { benchEvents } from './events.js';
 import { createKeyGenerator } from '../runtime/persistence/keys.js';
 import { migrate, openDatabase } from '../runtime/persistence/db.js';
 
 const N = Number(process.env.BENCH_INSTANCES ?? 400);
 const CONCURRENCY = [1, 16];
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** Timers due within one minute for the timer-lag figure (BENCH_EVENTS=0 skips the issue-3 figures). */
+const TIMERS = Number(process.env.BENCH_TIMERS ?? 10_000);
 const fixture = (name: string) => readFileSync(new URL(`../tests/fixtures/${name}`, import.meta.url));
 
 function percentile(sorted: number[], p: number): number {
@@ -130,6 +133,7 @@ async function benchDatabase(label: string, open: () => Promise<{ knex: Knex; cl
       'bench',
     );
     await engineRun(runtime, 4, Math.min(50, N)); // warm-up: compile cache, JIT, connections
+    let baselineAtOne = 0;
     for (const c of CONCURRENCY) {
       // Alternate engine and baseline rounds and take the median of each, so a hiccup of the
       // machine in one round does not decide the ratio.
@@ -144,12 +148,15 @@ async function benchDatabase(label: string, open: () => Promise<{ knex: Knex; cl
       const engine = median(engineRounds);
       const base = median(baseRounds);
       const ratio = engine.txPerSecond / base.txPerSecond;
+      if (c === 1) baselineAtOne = base.txPerSecond;
       console.log(
         `${label.padEnd(10)} c=${String(c).padStart(2)}  engine: ${engine.instancesPerSecond.toFixed(1)} instances/s, ` +
           `${engine.txPerSecond.toFixed(1)} tx/s, p50 ${engine.p50.toFixed(2)} ms, p99 ${engine.p99.toFixed(2)} ms | ` +
           `baseline: ${base.txPerSecond.toFixed(1)} tx/s, p50 ${base.p50.toFixed(2)} ms, p99 ${base.p99.toFixed(2)} ms | ratio ${ratio.toFixed(2)}`,
       );
     }
+    if (process.env.BENCH_EVENTS !== '0')
+      await benchEvents(label, db.knex, runtime, baselineAtOne, N, TIMERS);
   } finally {
     await db.close();
   }

@@ -2,12 +2,14 @@ import type { Knex } from 'knex';
 import { Authenticator } from './auth/authenticate.js';
 import { createApp } from './http/app.js';
 import { hostname } from 'node:os';
+import { BuiltinWorkers } from './jobs/builtin-workers.js';
 import { JobService } from './jobs/job-service.js';
 import { TimerExecutor } from './jobs/timer-executor.js';
 import { JOBS_CHANNEL, TIMERS_CHANNEL } from './persistence/instance-store.js';
 import type { Database } from './persistence/db.js';
 import { DEFINITIONS_CHANNEL, DefinitionService } from './services/definitions.js';
 import { EngineService } from './services/engine-service.js';
+import { EventService } from './services/event-service.js';
 import { TaskService } from './services/task-service.js';
 
 export const VERSION = '0.1.0';
@@ -19,6 +21,8 @@ export const VERSION = '0.1.0';
 export interface RuntimeOptions {
   /** Name of this node in job and timer locks; default host:pid. */
   node?: string;
+  /** Hosts the built-in http job type may call. */
+  httpAllowedHosts?: string[];
 }
 
 export function createRuntime(
@@ -33,11 +37,19 @@ export function createRuntime(
   const jobs = new JobService(knex, clock);
   const tasks = new TaskService(engine, definitions);
   const auth = new Authenticator(knex);
-  const timers = new TimerExecutor(knex, engine, clock, options.node ?? `${hostname()}:${process.pid}`);
+  const events = new EventService(knex, engine, clock);
+  const timers = new TimerExecutor(
+    knex,
+    engine,
+    clock,
+    options.node ?? `${hostname()}:${process.pid}`,
+    (signalName, variables, actor, thrownBefore) =>
+      events.broadcast({ signalName, variables, tenantId: actor.tenantIds[0], thrownBefore }, actor),
+  );
   engine.on('committed', ({ events }) => {
     for (const e of events) {
       if (e.type !== 'job.created') continue;
-      if (e.job.kind === 'TIMER') timers.wake();
+      if (e.job.kind === 'TIMER' || e.job.kind === 'SIGNAL') timers.wake();
       else jobs.notifyAvailable(e.job.type);
     }
   });
@@ -50,16 +62,29 @@ export function createRuntime(
         listen(JOBS_CHANNEL, (type) => jobs.notifyAvailable(type)),
       ])
     : Promise.resolve([]);
-  const services = { knex, definitions, engine, tasks, jobs, auth, nextKey, version: VERSION };
+  const builtins = new BuiltinWorkers(
+    jobs,
+    engine,
+    options.httpAllowedHosts ?? [],
+    async () => (await knex('tenants').pluck('tenant_id')) as string[],
+  );
+  const services = { knex, definitions, engine, tasks, jobs, events, auth, nextKey, version: VERSION };
   const app = createApp(services);
   return {
     ...services,
     app,
     ready,
     timers,
-    /** Starts background work (the timer executor). Tests with a fake clock drive it by hand. */
-    start: () => timers.start(),
-    stop: () => timers.stop(),
+    builtins,
+    /** Starts background work (timer executor, built-in workers). Tests may drive them by hand. */
+    start: () => {
+      timers.start();
+      builtins.start();
+    },
+    stop: () => {
+      timers.stop();
+      builtins.stop();
+    },
   };
 }
 

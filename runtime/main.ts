@@ -24,7 +24,9 @@ async function main() {
       `created user admin with password: ${seeded.createdAdminPassword} (shown once; set ADMIN_PASSWORD to choose it)`,
     );
   }
-  const runtime = createRuntime(db.knex, nextKey, undefined, db.listen?.bind(db));
+  const runtime = createRuntime(db.knex, nextKey, undefined, db.listen?.bind(db), {
+    httpAllowedHosts: config.httpAllowedHosts,
+  });
   await runtime.ready;
   if (seeded.created && config.demo) {
     const deployed = await runtime.definitions.deploy('<default>', templateResources(), 'admin');

@@ -41,7 +41,13 @@ export type Command =
     }
   | { type: 'incident.resolve'; incidentKey: string }
   | { type: 'variables.set'; scopeKey: string; variables: Record<string, unknown>; local: boolean }
-  | { type: 'timer.trigger'; jobKey: string };
+  | { type: 'timer.trigger'; jobKey: string }
+  /** A message was correlated to, or a signal broadcast to, one waiting subscription. */
+  | { type: 'subscription.trigger'; subscriptionKey: string; variables: Record<string, unknown> }
+  /** The child of a call activity completed; its variables come back. */
+  | { type: 'call.complete'; elementInstanceKey: string; variables: Record<string, unknown> }
+  /** The child of a call activity could not be created. */
+  | { type: 'call.fail'; elementInstanceKey: string; message: string };
 
 export interface Decision {
   state: InstanceState;
@@ -103,7 +109,7 @@ const handlers: Handlers = {
     } else if (!processNode.startId) {
       return fail(
         'INVALID_ARGUMENT',
-        `process <${run.process.id}> has no none start event; it is started by its timer start events`,
+        `process <${run.process.id}> has no none start event; it is started by its timer, message or signal start events`,
       );
     } else run.resumeActivation(root);
     return undefined;
@@ -212,12 +218,11 @@ const handlers: Handlers = {
       { jobKey: job.jobKey, errorCode: c.errorCode, errorMessage: c.errorMessage, endDate: run.nowIso },
       job.elementId,
     );
-    // Error boundary events and error event sub-processes come with the events issue; until then
-    // every thrown error is uncaught.
+    if (run.throwError(el, c.errorCode, c.variables)) return undefined;
     run.createIncident(
       el,
       'UNHANDLED_ERROR_EVENT',
-      `expected to throw an error event with the code '${c.errorCode}'${c.errorMessage ? ` and message '${c.errorMessage}'` : ''}, but it was not caught`,
+      `expected to catch an error event with the code '${c.errorCode}'${c.errorMessage ? ` and message '${c.errorMessage}'` : ''}, but no boundary or event sub-process catches it`,
       'JOB',
       job.jobKey,
     );
@@ -226,7 +231,7 @@ const handlers: Handlers = {
 
   'variables.set'(run, c) {
     const scope = run.state.elements.get(c.scopeKey);
-    if (!scope || scope.state !== 'ACTIVE') {
+    if (scope?.state !== 'ACTIVE') {
       return fail(
         'NOT_FOUND',
         `expected to find an active element instance with key <${c.scopeKey}>, but none was found`,
@@ -241,7 +246,7 @@ const handlers: Handlers = {
 
   'timer.trigger'(run, c) {
     const job = run.state.jobs.get(c.jobKey);
-    if (!job || job.kind !== 'TIMER')
+    if (job?.kind !== 'TIMER')
       return fail('NOT_FOUND', `expected to find timer with key <${c.jobKey}>, but none was found`);
     if (!['CREATED', 'ACTIVATED'].includes(job.state)) {
       return fail(
@@ -258,6 +263,46 @@ const handlers: Handlers = {
       (event.type === 'bpmn:StartEvent' && event.isInterrupting === false);
     if (keepsListening) run.continueTimer(owner, job);
     run.triggerEvent(owner, job.elementId, {});
+    return undefined;
+  },
+
+  'subscription.trigger'(run, c) {
+    const sub = run.state.subscriptions.get(c.subscriptionKey);
+    if (!sub)
+      return fail(
+        'NOT_FOUND',
+        `expected to find subscription with key <${c.subscriptionKey}>, but none was found`,
+      );
+    if (sub.state !== 'ACTIVE')
+      return fail(
+        'INVALID_STATE',
+        `expected subscription <${c.subscriptionKey}> to be open, but it is closed`,
+      );
+    const owner = elementOf(run, sub.elementInstanceKey);
+    if ('failure' in owner) return owner;
+    if (sub.interrupting)
+      run.emit('subscription.closed', { subscriptionKey: sub.subscriptionKey }, sub.elementId);
+    run.triggerEvent(owner, sub.elementId, c.variables);
+    return undefined;
+  },
+
+  'call.complete'(run, c) {
+    const el = elementOf(run, c.elementInstanceKey);
+    if ('failure' in el) return el;
+    const call = run.node(el.elementId).callActivity;
+    const variables =
+      call?.propagateAllChildVariables === false && run.node(el.elementId).outputs.length === 0
+        ? {}
+        : c.variables;
+    run.mergeCompletionVariables(el, variables);
+    run.complete(el);
+    return undefined;
+  },
+
+  'call.fail'(run, c) {
+    const el = elementOf(run, c.elementInstanceKey);
+    if ('failure' in el) return el;
+    run.createIncident(el, 'CALLED_ELEMENT_ERROR', c.message, 'ACTIVATE');
     return undefined;
   },
 

@@ -14,6 +14,8 @@ type Step =
   | { op: 'complete'; key: string };
 
 const PROCESS_SCOPE = '-1';
+/** Element type of the body that holds the instances of a multi-instance activity. */
+const MI_BODY = 'bpmn:MultiInstanceBody';
 
 function deepEqual(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
@@ -181,18 +183,21 @@ export class Runner {
 
   private async runActivation(inst: ElementInstanceRecord): Promise<void> {
     const node = this.node(inst.elementId);
+    if (inst.elementType === MI_BODY) return this.activateBody(inst, node);
     if (node.inputs.length > 0) {
       const vars = this.evaluateMappings(node.inputs, this.feelContext(inst.flowScopeKey), 'input mapping');
       for (const [name, value] of Object.entries(vars))
         this.setLocalVariable(inst.elementInstanceKey, name, value);
     }
-    // Boundary events listen for as long as their activity runs.
-    if (node.boundaries?.length) this.openEventSubscriptions(inst, node.boundaries);
+    // Boundary events listen for as long as their activity runs (on the body of a multi-instance).
+    if (node.boundaries?.length && !node.multiInstance) this.openEventSubscriptions(inst, node.boundaries);
     await behaviourFor(node.type).activate(this, inst, node);
   }
 
   private async runCompletion(inst: ElementInstanceRecord): Promise<void> {
     const node = this.node(inst.elementId);
+    if (inst.elementType === MI_BODY) return this.completeBody(inst, node);
+    if (node.multiInstance) return this.completeInner(inst, node);
     if (node.outputs.length > 0) {
       const vars = this.evaluateMappings(
         node.outputs,
@@ -283,7 +288,9 @@ export class Runner {
 
   /** Opens the triggers of a scope's event sub-processes that wait for something to happen. */
   openEventSubProcesses(scope: ElementInstanceRecord, node: FlowNode): void {
-    const waiting = (node.eventSubProcessStarts ?? []).filter((id) => this.node(id).event?.kind === 'timer');
+    const waiting = (node.eventSubProcessStarts ?? []).filter((id) =>
+      ['timer', 'message', 'signal'].includes(this.node(id).event?.kind ?? ''),
+    );
     if (waiting.length) this.openEventSubscriptions(scope, waiting);
   }
 
@@ -294,9 +301,127 @@ export class Runner {
    */
   openEventSubscriptions(owner: ElementInstanceRecord, eventIds: string[]): void {
     for (const eventId of eventIds) {
-      const event = this.node(eventId).event;
+      const node = this.node(eventId);
+      const event = node.event;
       if (event?.kind === 'timer') this.scheduleTimer(owner, eventId, event.timer);
+      else if (event?.kind === 'message' || event?.kind === 'signal') {
+        const interrupting =
+          !(node.type === 'bpmn:BoundaryEvent' && node.cancelActivity === false) &&
+          !(node.type === 'bpmn:StartEvent' && node.isInterrupting === false);
+        this.subscribe(owner, node, event, interrupting);
+      }
     }
+  }
+
+  /** Evaluates a static-or-FEEL property in an element's scope, as text (names, ids, keys). */
+  eventTextOf(
+    owner: ElementInstanceRecord,
+    eventId: string,
+    what: string,
+    expression: string | undefined,
+  ): string | null {
+    return this.eventText(owner, eventId, what, expression);
+  }
+
+  /** Evaluates a static-or-FEEL property of an event in the owner's scope, as text. */
+  private eventText(
+    owner: ElementInstanceRecord,
+    eventId: string,
+    what: string,
+    expression: string | undefined,
+  ): string | null {
+    if (expression === undefined) return null;
+    let value: unknown = expression;
+    if (isFeel(expression)) {
+      const result = evaluateFeel(expression, this.feelContext(owner.elementInstanceKey));
+      if (!result.ok)
+        throw new IncidentSignal('EXTRACT_VALUE_ERROR', `${what} of <${eventId}>: ${result.message}`);
+      value = result.value;
+    }
+    if (typeof value === 'number') return String(value);
+    if (typeof value !== 'string' || value === '') {
+      throw new IncidentSignal(
+        'EXTRACT_VALUE_ERROR',
+        `expected the ${what} of <${eventId}> to be a text or a number, but it was ${JSON.stringify(value)}`,
+      );
+    }
+    return value;
+  }
+
+  private subscribe(
+    owner: ElementInstanceRecord,
+    node: FlowNode,
+    event: Extract<NonNullable<FlowNode['event']>, { kind: 'message' | 'signal' }>,
+    interrupting: boolean,
+  ): void {
+    const i = this.state.instance;
+    const name =
+      event.kind === 'message'
+        ? this.eventText(owner, node.id, 'message name', event.messageName)!
+        : this.eventText(owner, node.id, 'signal name', event.signalName)!;
+    const correlationKey =
+      event.kind === 'message'
+        ? this.eventText(owner, node.id, 'correlation key', event.correlationKey)
+        : null;
+    this.emit(
+      'subscription.opened',
+      {
+        subscription: {
+          subscriptionKey: this.ctx.nextKey(),
+          kind: event.kind === 'message' ? 'MESSAGE' : 'SIGNAL',
+          tenantId: i.tenantId,
+          name,
+          correlationKey,
+          processInstanceKey: i.processInstanceKey,
+          processDefinitionKey: i.processDefinitionKey,
+          processDefinitionId: i.processDefinitionId,
+          elementInstanceKey: owner.elementInstanceKey,
+          elementId: node.id,
+          interrupting,
+          state: 'ACTIVE',
+          createdAt: this.nowIso,
+        },
+      },
+      node.id,
+    );
+  }
+
+  /** Writes a signal broadcast as a SIGNAL job; the job executor delivers it after commit. */
+  requestSignalBroadcast(
+    inst: ElementInstanceRecord,
+    node: FlowNode,
+    variables: Record<string, unknown>,
+  ): void {
+    if (node.event?.kind !== 'signal') return;
+    const name = this.eventText(inst, node.id, 'signal name', node.event.signalName)!;
+    const i = this.state.instance;
+    this.emit(
+      'job.created',
+      {
+        job: {
+          jobKey: this.ctx.nextKey(),
+          type: name,
+          kind: 'SIGNAL',
+          state: 'CREATED',
+          tenantId: i.tenantId,
+          processInstanceKey: i.processInstanceKey,
+          elementInstanceKey: inst.elementInstanceKey,
+          elementId: node.id,
+          processDefinitionKey: i.processDefinitionKey,
+          processDefinitionId: i.processDefinitionId,
+          processDefinitionVersion: i.processDefinitionVersion,
+          retries: 3,
+          worker: null,
+          deadline: null,
+          dueAt: this.nowIso,
+          customHeaders: { variables: JSON.stringify(variables) },
+          errorMessage: null,
+          errorCode: null,
+          createdAt: this.nowIso,
+        },
+      },
+      node.id,
+    );
   }
 
   private scheduleTimer(
@@ -398,8 +523,269 @@ export class Runner {
       this.complete(start);
       return;
     }
+    if (owner.elementType === 'bpmn:EventBasedGateway') {
+      // The first event wins: the gateway stops listening for the others and moves on to it.
+      this.cancelWaitsOf(owner);
+      const flowId = this.node(owner.elementId).outgoing.find(
+        (f) => this.process.flows.get(f)?.targetId === eventId,
+      )!;
+      this.emit(
+        'element.completed',
+        { elementInstanceKey: owner.elementInstanceKey, elementId: owner.elementId, endDate: this.nowIso },
+        owner.elementId,
+      );
+      this.emit(
+        'flow.taken',
+        { flowId, sourceId: owner.elementId, targetId: eventId, scopeKey: owner.flowScopeKey },
+        owner.elementId,
+      );
+      const caught = this.createElementInstance(event, owner.flowScopeKey);
+      this.mergeCompletionVariables(caught, variables);
+      this.complete(caught);
+      return;
+    }
     this.mergeCompletionVariables(owner, variables);
     this.complete(owner);
+  }
+
+  // ---- multi-instance ---------------------------------------------------------------------
+
+  private miNumber(body: ElementInstanceRecord, name: string): number {
+    return Number(this.state.variables.get(body.elementInstanceKey)?.get(name)?.value ?? 0);
+  }
+
+  /**
+   * The body of a multi-instance activity: evaluates the collection (or cardinality), keeps the
+   * counters as its local variables (numberOfInstances, numberOfActiveInstances,
+   * numberOfCompletedInstances, numberOfTerminatedInstances) and starts the instances: all at once
+   * (parallel) or one after the other (sequential). Each instance has loopCounter and the input
+   * element as local variables.
+   */
+  private activateBody(body: ElementInstanceRecord, node: FlowNode): void {
+    const mi = node.multiInstance!;
+    if (node.boundaries?.length) this.openEventSubscriptions(body, node.boundaries);
+    const items = this.miItems(body, node);
+    this.setLocalVariable(body.elementInstanceKey, 'numberOfInstances', items.length);
+    this.setLocalVariable(body.elementInstanceKey, 'numberOfActiveInstances', 0);
+    this.setLocalVariable(body.elementInstanceKey, 'numberOfCompletedInstances', 0);
+    this.setLocalVariable(body.elementInstanceKey, 'numberOfTerminatedInstances', 0);
+    if (mi.outputCollection)
+      this.setLocalVariable(
+        body.elementInstanceKey,
+        mi.outputCollection,
+        items.map(() => null),
+      );
+    this.setLocalVariable(body.elementInstanceKey, '_miItems', items);
+    if (items.length === 0) {
+      this.complete(body);
+      return;
+    }
+    const first = mi.sequential ? 1 : items.length;
+    for (let i = 0; i < first; i++) this.spawnInner(body, node, i);
+  }
+
+  private miItems(body: ElementInstanceRecord, node: FlowNode): unknown[] {
+    const mi = node.multiInstance!;
+    const context = this.feelContext(body.flowScopeKey);
+    if (mi.inputCollection) {
+      const r = isFeel(mi.inputCollection)
+        ? evaluateFeel(mi.inputCollection, context)
+        : { ok: true as const, value: mi.inputCollection };
+      if (!r.ok)
+        throw new IncidentSignal('EXTRACT_VALUE_ERROR', `inputCollection of <${node.id}>: ${r.message}`);
+      if (!Array.isArray(r.value)) {
+        throw new IncidentSignal(
+          'EXTRACT_VALUE_ERROR',
+          `expected the inputCollection of <${node.id}> to be a list, but it was ${JSON.stringify(r.value)}`,
+        );
+      }
+      return r.value;
+    }
+    const r = isFeel(mi.cardinality!)
+      ? evaluateFeel(mi.cardinality!, context)
+      : { ok: true as const, value: Number(mi.cardinality) };
+    const n = r.ok ? r.value : Number.NaN;
+    if (!r.ok || typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
+      throw new IncidentSignal(
+        'EXTRACT_VALUE_ERROR',
+        `expected the loopCardinality of <${node.id}> to be a whole number, but it was ${r.ok ? JSON.stringify(r.value) : r.message}`,
+      );
+    }
+    return Array.from({ length: n }, (_, i) => i + 1);
+  }
+
+  private spawnInner(body: ElementInstanceRecord, node: FlowNode, index: number): void {
+    const inner = this.createElementInstance(node, body.elementInstanceKey);
+    const items = this.state.variables.get(body.elementInstanceKey)?.get('_miItems')?.value as unknown[];
+    this.setLocalVariable(inner.elementInstanceKey, 'loopCounter', index + 1);
+    if (node.multiInstance!.inputElement)
+      this.setLocalVariable(inner.elementInstanceKey, node.multiInstance!.inputElement, items[index]);
+    this.setLocalVariable(
+      body.elementInstanceKey,
+      'numberOfActiveInstances',
+      this.miNumber(body, 'numberOfActiveInstances') + 1,
+    );
+    this.resumeActivation(inner);
+  }
+
+  /** One instance completed: collect its output, count it, and decide whether the body is done. */
+  private completeInner(inner: ElementInstanceRecord, node: FlowNode): void {
+    const mi = node.multiInstance!;
+    const body = this.state.elements.get(inner.flowScopeKey)!;
+    if (node.outputs.length > 0) {
+      const vars = this.evaluateMappings(
+        node.outputs,
+        this.feelContext(inner.elementInstanceKey),
+        'output mapping',
+      );
+      this.propagateVariables(body.elementInstanceKey, vars);
+    }
+    if (mi.outputCollection && mi.outputElement) {
+      const r = isFeel(mi.outputElement)
+        ? evaluateFeel(mi.outputElement, this.feelContext(inner.elementInstanceKey))
+        : { ok: true as const, value: mi.outputElement };
+      if (!r.ok)
+        throw new IncidentSignal('EXTRACT_VALUE_ERROR', `outputElement of <${node.id}>: ${r.message}`);
+      const loopCounter = Number(
+        this.state.variables.get(inner.elementInstanceKey)?.get('loopCounter')?.value,
+      );
+      const collected = [
+        ...((this.state.variables.get(body.elementInstanceKey)?.get(mi.outputCollection)
+          ?.value as unknown[]) ?? []),
+      ];
+      collected[loopCounter - 1] = r.value;
+      this.setLocalVariable(body.elementInstanceKey, mi.outputCollection, collected);
+    }
+    this.cancelWaitsOf(inner);
+    this.emit(
+      'element.completed',
+      { elementInstanceKey: inner.elementInstanceKey, elementId: inner.elementId, endDate: this.nowIso },
+      inner.elementId,
+    );
+    const completed = this.miNumber(body, 'numberOfCompletedInstances') + 1;
+    this.setLocalVariable(body.elementInstanceKey, 'numberOfCompletedInstances', completed);
+    this.setLocalVariable(
+      body.elementInstanceKey,
+      'numberOfActiveInstances',
+      this.miNumber(body, 'numberOfActiveInstances') - 1,
+    );
+    if (mi.completionCondition) {
+      const r = evaluateFeel(mi.completionCondition, this.feelContext(inner.elementInstanceKey));
+      if (!r.ok || typeof r.value !== 'boolean') {
+        throw new IncidentSignal(
+          'CONDITION_ERROR',
+          `expected the completionCondition of <${node.id}> to be a boolean, but it was ${r.ok ? JSON.stringify(r.value) : r.message}`,
+        );
+      }
+      if (r.value) {
+        // Done early (或签, 票签): the others are no longer needed.
+        for (const other of this.activeChildren(body.elementInstanceKey)) {
+          this.terminate(other);
+          this.setLocalVariable(
+            body.elementInstanceKey,
+            'numberOfTerminatedInstances',
+            this.miNumber(body, 'numberOfTerminatedInstances') + 1,
+          );
+          this.setLocalVariable(
+            body.elementInstanceKey,
+            'numberOfActiveInstances',
+            this.miNumber(body, 'numberOfActiveInstances') - 1,
+          );
+        }
+        this.complete(body);
+        return;
+      }
+    }
+    const total = this.miNumber(body, 'numberOfInstances');
+    if (mi.sequential && completed < total) this.spawnInner(body, node, completed);
+    else if (completed + this.miNumber(body, 'numberOfTerminatedInstances') >= total) this.complete(body);
+  }
+
+  /** The body completes: the output collection goes to the enclosing scope; the activity moves on. */
+  private completeBody(body: ElementInstanceRecord, node: FlowNode): void {
+    const mi = node.multiInstance!;
+    if (mi.outputCollection) {
+      const value = this.state.variables.get(body.elementInstanceKey)?.get(mi.outputCollection)?.value ?? [];
+      this.propagateVariables(body.flowScopeKey, { [mi.outputCollection]: value });
+    }
+    const flows = this.defaultOutgoing(body, node);
+    this.cancelWaitsOf(body);
+    this.emit(
+      'element.completed',
+      { elementInstanceKey: body.elementInstanceKey, elementId: body.elementId, endDate: this.nowIso },
+      body.elementId,
+    );
+    this.dirtyScopes.add(body.flowScopeKey);
+    for (const flowId of flows) this.takeFlow(flowId, body.flowScopeKey);
+  }
+
+  // ---- errors and escalations --------------------------------------------------------------
+
+  /**
+   * Finds the catch event for a thrown error or escalation, from the thrower outwards: the
+   * thrower's own boundary events, then at each enclosing scope its event sub-processes, then the
+   * boundary events of the scope element, and so on up to the process. An event with the same
+   * code wins over one that catches every code.
+   */
+  private findCatch(
+    from: ElementInstanceRecord,
+    kind: 'error' | 'escalation',
+    code: string | undefined,
+  ): { owner: ElementInstanceRecord; eventId: string } | null {
+    const matches = (id: string) => {
+      const ev = this.node(id).event;
+      if (ev?.kind !== kind) return 0;
+      const wanted =
+        ev.kind === 'error' ? ev.errorCode : ev.kind === 'escalation' ? ev.escalationCode : undefined;
+      if (wanted === undefined) return 1;
+      return wanted === code ? 2 : 0;
+    };
+    const best = (ids: string[] | undefined) => {
+      let found: string | undefined;
+      let score = 0;
+      for (const id of ids ?? []) {
+        const m = matches(id);
+        if (m > score) {
+          score = m;
+          found = id;
+        }
+      }
+      return found;
+    };
+    let current: ElementInstanceRecord | undefined = from;
+    while (current) {
+      const currentNode = this.process.nodes.get(current.elementId);
+      // The boundary events of a multi-instance activity belong to its body, not to each instance.
+      const ownsBoundaries = !currentNode?.multiInstance || current.elementType === MI_BODY;
+      const boundary = ownsBoundaries ? best(currentNode?.boundaries) : undefined;
+      if (boundary) return { owner: current, eventId: boundary };
+      const scope: ElementInstanceRecord | undefined = this.state.elements.get(current.flowScopeKey);
+      if (!scope || scope.state !== 'ACTIVE') return null;
+      const start = best(this.process.nodes.get(scope.elementId)?.eventSubProcessStarts);
+      if (start) return { owner: scope, eventId: start };
+      current = scope;
+    }
+    return null;
+  }
+
+  /** Throws a BPMN error; returns false when nothing catches it (the caller raises an incident). */
+  throwError(
+    from: ElementInstanceRecord,
+    code: string | undefined,
+    variables: Record<string, unknown> = {},
+  ): boolean {
+    const target = this.findCatch(from, 'error', code);
+    if (!target) return false;
+    this.triggerEvent(target.owner, target.eventId, variables);
+    return true;
+  }
+
+  /** Throws an escalation; returns whether it was caught (uncaught escalations change nothing). */
+  throwEscalation(from: ElementInstanceRecord, code: string | undefined): boolean {
+    const target = this.findCatch(from, 'escalation', code);
+    if (!target) return false;
+    this.triggerEvent(target.owner, target.eventId, {});
+    return true;
   }
 
   // ---- joins ----------------------------------------------------------------------------
@@ -519,6 +905,11 @@ export class Runner {
 
   /** Cancels the user tasks and jobs an element instance waits on. */
   cancelWaitsOf(inst: ElementInstanceRecord): void {
+    for (const sub of this.state.subscriptions.values()) {
+      if (sub.elementInstanceKey === inst.elementInstanceKey && sub.state === 'ACTIVE') {
+        this.emit('subscription.closed', { subscriptionKey: sub.subscriptionKey }, sub.elementId);
+      }
+    }
     for (const task of this.state.userTasks.values()) {
       if (task.elementInstanceKey === inst.elementInstanceKey && task.state === 'CREATED') {
         this.emit(
@@ -530,6 +921,7 @@ export class Runner {
     }
     for (const job of this.state.jobs.values()) {
       if (
+        job.kind !== 'SIGNAL' &&
         job.elementInstanceKey === inst.elementInstanceKey &&
         ['CREATED', 'ACTIVATED', 'FAILED'].includes(job.state)
       ) {
@@ -571,7 +963,12 @@ export class Runner {
   private async runStep(step: Step): Promise<void> {
     let inst: ElementInstanceRecord;
     if (step.op === 'activate') {
-      inst = this.createElementInstance(this.node(step.nodeId), step.flowScopeKey);
+      const node = this.node(step.nodeId);
+      // A multi-instance activity is entered through its body, which spawns the instances.
+      inst = this.createElementInstance(
+        node.multiInstance ? { ...node, type: MI_BODY } : node,
+        step.flowScopeKey,
+      );
     } else {
       const found = this.state.elements.get(step.key);
       if (found?.state !== 'ACTIVE') return;
@@ -620,7 +1017,7 @@ export class Runner {
     }
     for (const scopeKey of scopes) {
       const scope = this.state.elements.get(scopeKey);
-      if (scope?.state !== 'ACTIVE') continue;
+      if (scope?.state !== 'ACTIVE' || scope.elementType === MI_BODY) continue;
       if (this.activeChildren(scopeKey).length > 0 || this.hasPendingJoins(scopeKey)) continue;
       if (scope.incidentKey) continue;
       this.complete(scope);

@@ -16,7 +16,12 @@ export interface ElementBehaviour {
   /** Reads extension elements into the compiled node and reports what cannot run. */
   compile?(el: ModdleElement, node: FlowNode, report: Report): void;
   /** Checks the compiled node once all sequence flows are known. */
-  validate?(node: FlowNode, flows: Map<string, SequenceFlow>, report: Report): void;
+  validate?(
+    node: FlowNode,
+    flows: Map<string, SequenceFlow>,
+    report: Report,
+    nodes: Map<string, FlowNode>,
+  ): void;
   /** Called once the element instance exists and its input mappings are applied. */
   activate(run: Runner, inst: ElementInstanceRecord, node: FlowNode): void | Promise<void>;
   /** The flows to take on completion; default: unconditional flows plus true conditional ones. */

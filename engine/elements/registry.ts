@@ -1,8 +1,11 @@
 import type { ElementBehaviour } from './behaviour.js';
 import { businessRuleTaskBehaviour } from './business-rule-task.js';
+import { callActivityBehaviour } from './call-activity.js';
 import {
   boundaryEventBehaviour,
   endEventBehaviour,
+  eventBasedGatewayBehaviour,
+  receiveTaskBehaviour,
   intermediateCatchEventBehaviour,
   intermediateThrowEventBehaviour,
   startEventBehaviour,
@@ -28,7 +31,10 @@ const behaviours: ElementBehaviour[] = [
   intermediateThrowEventBehaviour,
   intermediateCatchEventBehaviour,
   boundaryEventBehaviour,
+  receiveTaskBehaviour,
+  eventBasedGatewayBehaviour,
   passThroughTaskBehaviour,
+  callActivityBehaviour,
   userTaskBehaviour,
   jobTaskBehaviour,
   scriptTaskBehaviour,

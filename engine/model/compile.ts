@@ -3,7 +3,15 @@ import { extension } from '../elements/behaviour.js';
 import { checkFeelSyntax, isFeel } from '../expressions/feel.js';
 import { lint } from './lint.js';
 import { type ModdleElement, parseXml } from './moddle.js';
-import type { CompileResult, CompiledProcess, FlowNode, IoMapping, Problem, SequenceFlow } from './types.js';
+import type {
+  CompileResult,
+  CompiledProcess,
+  FlowNode,
+  IoMapping,
+  MultiInstanceSpec,
+  Problem,
+  SequenceFlow,
+} from './types.js';
 
 const IGNORED_FLOW_ELEMENTS = new Set([
   'bpmn:DataObject',
@@ -47,6 +55,47 @@ function readMappings(
     out.push({ source, target: p.target });
   }
   return out;
+}
+
+/** Reads multi-instance characteristics; standard loops are not part of Camunda 8's model. */
+function readMultiInstance(el: ModdleElement, report: (m: string) => void): MultiInstanceSpec | undefined {
+  const lc = el.loopCharacteristics;
+  if (lc.$type !== 'bpmn:MultiInstanceLoopCharacteristics') {
+    report('standard loops are not supported; use a multi-instance activity');
+    return undefined;
+  }
+  if (el.$type === 'bpmn:SubProcess' && el.triggeredByEvent)
+    report('an event sub-process cannot be multi-instance');
+  const z = extension(lc, 'zeebe:LoopCharacteristics');
+  const spec: MultiInstanceSpec = {
+    sequential: !!lc.isSequential,
+    inputCollection: z?.inputCollection,
+    inputElement: z?.inputElement,
+    outputCollection: z?.outputCollection,
+    outputElement: z?.outputElement,
+    completionCondition: lc.completionCondition?.body?.trim() || undefined,
+    cardinality: lc.loopCardinality?.body?.trim() || undefined,
+  };
+  if (!spec.inputCollection && !spec.cardinality)
+    report('a multi-instance activity needs an inputCollection (or a loopCardinality)');
+  if (spec.outputCollection && !spec.outputElement) report('an outputCollection needs an outputElement');
+  for (const [what, expr] of [
+    ['inputCollection', spec.inputCollection],
+    ['outputElement', spec.outputElement],
+    ['completionCondition', spec.completionCondition],
+    ['loopCardinality', spec.cardinality],
+  ] as const) {
+    if (!expr) continue;
+    if (/^[$#]\{/.test(expr)) report(`${what} '${expr}' is a JUEL expression; use FEEL (=...)`);
+    else if (isFeel(expr) || what === 'completionCondition') {
+      const err = checkFeelSyntax(expr);
+      if (err) report(`${what} is not a valid FEEL expression: ${err}`);
+    }
+  }
+  for (const name of [spec.inputElement, spec.outputCollection]) {
+    if (name && !SAFE_TARGET.test(name)) report(`'${name}' is not a valid variable name`);
+  }
+  return spec;
 }
 
 /** Extensions of other engines that change behaviour: ignoring them would run a different process. */
@@ -213,7 +262,7 @@ function compileProcess(processEl: ModdleElement, errors: Problem[]): CompiledPr
         inputs: readMappings(el, 'inputParameters', elReport),
         outputs: readMappings(el, 'outputParameters', elReport),
       };
-      if (el.loopCharacteristics) elReport('multi-instance and loops are not supported yet');
+      if (el.loopCharacteristics) node.multiInstance = readMultiInstance(el, elReport);
       checkForeignDialect(el, elReport);
       if (el.isForCompensation) elReport('compensation is not supported');
       behaviourFor(el.$type).compile?.(el, node, elReport);
@@ -280,8 +329,11 @@ function compileProcess(processEl: ModdleElement, errors: Problem[]): CompiledPr
 
   for (const node of nodes.values()) {
     if (node.type === 'bpmn:Process') continue;
-    behaviourFor(node.type).validate?.(node, flows, (m) =>
-      report(node.id, m.includes(`<${node.id}>`) ? m : `<${node.id}>: ${m}`),
+    behaviourFor(node.type).validate?.(
+      node,
+      flows,
+      (m) => report(node.id, m.includes(`<${node.id}>`) ? m : `<${node.id}>: ${m}`),
+      nodes,
     );
   }
 

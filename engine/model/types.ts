@@ -28,6 +28,21 @@ export type EventDefinitionSpec =
   | { kind: 'link'; linkName: string }
   | { kind: 'terminate' };
 
+export interface MultiInstanceSpec {
+  sequential: boolean;
+  /** FEEL giving the list to iterate (zeebe:loopCharacteristics inputCollection). */
+  inputCollection?: string;
+  /** Variable holding the current item, local to each instance. */
+  inputElement?: string;
+  /** Variable that collects each instance's outputElement, in order. */
+  outputCollection?: string;
+  outputElement?: string;
+  /** FEEL evaluated after each instance completes; true ends the activity early. */
+  completionCondition?: string;
+  /** FEEL or number of instances when there is no input collection (bpmn loopCardinality). */
+  cardinality?: string;
+}
+
 export interface FlowNode {
   id: string;
   name?: string;
@@ -53,6 +68,18 @@ export interface FlowNode {
   eventSubProcessStarts?: string[];
   /** For event sub-processes. */
   triggeredByEvent?: boolean;
+  /** For link throw events: the catch link event of the same name in the same scope. */
+  linkTarget?: string;
+  /** Call activities: which process to call and which variables cross. */
+  callActivity?: {
+    processId: string;
+    bindingType: 'latest' | 'versionTag';
+    versionTag?: string;
+    propagateAllChildVariables: boolean;
+    propagateAllParentVariables: boolean;
+  };
+  /** Multi-instance activities: how many instances, over what, collecting what, until when. */
+  multiInstance?: MultiInstanceSpec;
   userTask?: UserTaskProps;
   taskDefinition?: { type: string; retries: string };
   taskHeaders?: Record<string, string>;

@@ -38,6 +38,8 @@ const appliers: Appliers = {
     }
   },
   'flow.taken': () => {},
+  'call.requested': () => {},
+  'call.terminated': () => {},
   'variable.set': (s, e) => {
     let scope = s.variables.get(e.scopeKey);
     if (!scope) {
@@ -109,6 +111,13 @@ const appliers: Appliers = {
     s.instance.hasIncident = true;
     const el = s.elements.get(e.incident.elementInstanceKey);
     if (el) el.incidentKey = e.incident.incidentKey;
+  },
+  'subscription.opened': (s, e) => {
+    s.subscriptions.set(e.subscription.subscriptionKey, { ...e.subscription });
+  },
+  'subscription.closed': (s, e) => {
+    const sub = s.subscriptions.get(e.subscriptionKey);
+    if (sub) sub.state = 'CLOSED';
   },
   'incident.resolved': (s, e) => {
     const inc = s.incidents.get(e.incidentKey);

@@ -1,5 +1,6 @@
 import type {
   ElementInstanceRecord,
+  EventSubscriptionRecord,
   IncidentRecord,
   InstanceRuntime,
   JobRecord,
@@ -40,6 +41,18 @@ export interface EngineEventMap {
   'job.canceled': { jobKey: string; endDate: string };
   'job.retries_updated': { jobKey: string; retries: number };
   'incident.created': { incident: IncidentRecord };
+  'subscription.opened': { subscription: EventSubscriptionRecord };
+  /** A call activity asks the runtime for a child instance. */
+  'call.requested': {
+    elementInstanceKey: string;
+    processId: string;
+    bindingType: 'latest' | 'versionTag';
+    versionTag: string | null;
+    variables: Record<string, unknown>;
+  };
+  /** A call activity ended early: its child instance must be cancelled. */
+  'call.terminated': { elementInstanceKey: string };
+  'subscription.closed': { subscriptionKey: string };
   'incident.resolved': { incidentKey: string; resolvedAt: string };
 }
 

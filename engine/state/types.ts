@@ -85,8 +85,11 @@ export type JobState = 'CREATED' | 'ACTIVATED' | 'FAILED' | 'COMPLETED' | 'ERROR
 export interface JobRecord {
   jobKey: string;
   type: string;
-  /** BPMN_ELEMENT: work for a worker; TIMER: a timer the job executor fires when due. */
-  kind: 'BPMN_ELEMENT' | 'TIMER';
+  /**
+   * BPMN_ELEMENT: work for a worker; TIMER: a timer the job executor fires when due; SIGNAL: a
+   * signal broadcast the executor delivers (type = signal name, variables in customHeaders).
+   */
+  kind: 'BPMN_ELEMENT' | 'TIMER' | 'SIGNAL';
   state: JobState;
   tenantId: string;
   processInstanceKey: string;
@@ -127,6 +130,28 @@ export interface IncidentRecord {
   creationTime: string;
 }
 
+/**
+ * A waiting message or signal trigger: the event element it triggers, on behalf of an owner
+ * element instance (the catch event or receive task itself, the activity of a boundary event, the
+ * scope of an event sub-process, or an event-based gateway).
+ */
+export interface EventSubscriptionRecord {
+  subscriptionKey: string;
+  kind: 'MESSAGE' | 'SIGNAL';
+  tenantId: string;
+  name: string;
+  correlationKey: string | null;
+  processInstanceKey: string;
+  processDefinitionKey: string;
+  processDefinitionId: string;
+  elementInstanceKey: string;
+  elementId: string;
+  /** false for non-interrupting boundary events and event sub-process starts: they stay open. */
+  interrupting: boolean;
+  state: 'ACTIVE' | 'CLOSED';
+  createdAt: string;
+}
+
 /** Everything the engine needs of one instance to run a command. */
 export interface InstanceState {
   instance: ProcessInstanceRecord;
@@ -137,6 +162,7 @@ export interface InstanceState {
   userTasks: Map<string, UserTaskRecord>;
   jobs: Map<string, JobRecord>;
   incidents: Map<string, IncidentRecord>;
+  subscriptions: Map<string, EventSubscriptionRecord>;
 }
 
 export function emptyState(instance: ProcessInstanceRecord): InstanceState {
@@ -147,5 +173,6 @@ export function emptyState(instance: ProcessInstanceRecord): InstanceState {
     userTasks: new Map(),
     jobs: new Map(),
     incidents: new Map(),
+    subscriptions: new Map(),
   };
 }

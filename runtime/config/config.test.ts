@@ -14,7 +14,15 @@ describe('loadConfig', () => {
       logLevel: 'info',
       nodeId: undefined,
       nodeEnv: undefined,
+      httpAllowedHosts: [],
     });
+  });
+
+  it('reads the allowlist of the http job type', () => {
+    expect(loadConfig({ HTTP_ALLOWED_HOSTS: 'api.example.cn, 127.0.0.1:8080,' }).httpAllowedHosts).toEqual([
+      'api.example.cn',
+      '127.0.0.1:8080',
+    ]);
   });
 
   it('turns demo data off by default when DATABASE_URL is set, and on again with DEMO=1', () => {

@@ -32,6 +32,8 @@ export interface Config {
    * used; set distinct ids on runtime nodes that share one PostgreSQL to rule out key collisions.
    */
   nodeId?: number;
+  /** Hosts (host or host:port) the built-in `http` job may call; empty: none. */
+  httpAllowedHosts: string[];
   /** Value of `NODE_ENV`, if any. */
   nodeEnv?: string;
 }
@@ -96,5 +98,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: logLevel as LogLevel,
     nodeId: readInteger(env, 'NODE_ID', 0, 1023),
     nodeEnv,
+    httpAllowedHosts: (read(env, 'HTTP_ALLOWED_HOSTS') ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
   };
 }

@@ -3,6 +3,7 @@ import { log } from '../logging/logger.js';
 import { Problem } from './problem.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { elementInstanceRoutes } from './routes/element-instances.js';
+import { eventRoutes } from './routes/events.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { jobRoutes } from './routes/jobs.js';
 import { processDefinitionRoutes } from './routes/process-definitions.js';
@@ -48,6 +49,7 @@ export function createApp(s: AppServices) {
     jobRoutes,
     incidentRoutes,
     elementInstanceRoutes,
+    eventRoutes,
     systemRoutes,
   ]) {
     v2.use(routes(s));

@@ -3,6 +3,7 @@ import type { Authenticator } from '../auth/authenticate.js';
 import type { JobService } from '../jobs/job-service.js';
 import type { DefinitionService } from '../services/definitions.js';
 import type { Actor, EngineService } from '../services/engine-service.js';
+import type { EventService } from '../services/event-service.js';
 import type { TaskService } from '../services/task-service.js';
 import type { Request } from 'express';
 import { badRequest, forbidden, type FieldError } from './problem.js';
@@ -14,6 +15,7 @@ export interface AppServices {
   definitions: DefinitionService;
   engine: EngineService;
   tasks: TaskService;
+  events: EventService;
   jobs: JobService;
   auth: Authenticator;
   nextKey: () => string;

@@ -77,3 +77,56 @@ export async function replaceStartTimers(
     })),
   );
 }
+
+/**
+ * Message and signal start events of a new version: their subscriptions replace the old version's.
+ * Names may be FEEL without variables (there is no instance yet).
+ */
+export async function replaceStartSubscriptions(
+  trx: Knex.Transaction,
+  process: CompiledProcess,
+  def: { tenantId: string; processDefinitionId: string; processDefinitionKey: string },
+  now: Date,
+  nextKey: () => string,
+): Promise<FieldError[]> {
+  await trx('event_subscriptions')
+    .where({ tenant_id: def.tenantId, process_definition_id: def.processDefinitionId, state: 'ACTIVE' })
+    .whereNull('process_instance_key')
+    .update({ state: 'CLOSED' });
+  const errors: FieldError[] = [];
+  const rows = [];
+  for (const node of process.nodes.values()) {
+    if (node.type !== 'bpmn:StartEvent' || node.scopeId !== process.id) continue;
+    const event = node.event;
+    if (event?.kind !== 'message' && event?.kind !== 'signal') continue;
+    let name: unknown = event.kind === 'message' ? event.messageName : event.signalName;
+    if (isFeel(name as string)) {
+      const r = evaluateFeel(name as string, {});
+      name = r.ok ? r.value : null;
+    }
+    if (typeof name !== 'string' || name === '') {
+      errors.push({
+        field: node.id,
+        reason: `the ${event.kind} name of a start event must be a text without variables`,
+      });
+      continue;
+    }
+    rows.push({
+      subscription_key: nextKey(),
+      kind: event.kind === 'message' ? 'MESSAGE' : 'SIGNAL',
+      tenant_id: def.tenantId,
+      name,
+      correlation_key: null,
+      process_instance_key: null,
+      process_definition_key: def.processDefinitionKey,
+      process_definition_id: def.processDefinitionId,
+      element_instance_key: null,
+      element_id: node.id,
+      interrupting: true,
+      state: 'ACTIVE',
+      created_at: now,
+    });
+  }
+  if (rows.length) await trx('event_subscriptions').insert(rows);
+  return errors;
+}

@@ -5,7 +5,7 @@ import { log } from '../logging/logger.js';
 import { iso } from '../persistence/rows.js';
 import type { Actor, EngineService } from '../services/engine-service.js';
 
-/** Who fires timers, for the audit trail. */
+/** Who fires timers and delivers thrown signals, for the audit trail. */
 export const TIMER_ACTOR = 'system:timer';
 
 const systemActor = (tenantId: string): Actor => ({
@@ -17,6 +17,9 @@ const systemActor = (tenantId: string): Actor => ({
 
 interface ClaimedTimer {
   job_key: string;
+  kind: 'TIMER' | 'SIGNAL';
+  type: string;
+  custom_headers: Record<string, string> | null;
   process_instance_key: string | null;
   process_definition_key: string;
   tenant_id: string;
@@ -42,6 +45,13 @@ export class TimerExecutor {
     private readonly engine: EngineService,
     private readonly clock: () => Date,
     private readonly node: string,
+    /** Delivers a signal broadcast written by a signal throw event. */
+    private readonly broadcast: (
+      signalName: string,
+      variables: Record<string, unknown>,
+      actor: Actor,
+      thrownBefore: string,
+    ) => Promise<unknown>,
     private readonly lockMs = 30_000,
   ) {}
 
@@ -90,8 +100,8 @@ export class TimerExecutor {
   private async sleepUntilNextDue(): Promise<void> {
     const row = await this.knex.raw(
       `select min(t) as t from (
-         select min(due_at) as t from jobs where kind = 'TIMER' and state = 'CREATED'
-         union all select min(deadline) from jobs where kind = 'TIMER' and state = 'ACTIVATED') x`,
+         select min(due_at) as t from jobs where kind in ('TIMER', 'SIGNAL') and state = 'CREATED'
+         union all select min(deadline) from jobs where kind in ('TIMER', 'SIGNAL') and state = 'ACTIVATED') x`,
     );
     const next = row.rows[0]?.t;
     if (next) this.schedule(new Date(next).getTime() - this.clock().getTime());
@@ -113,9 +123,9 @@ export class TimerExecutor {
       `update jobs set state = 'ACTIVATED', worker = ?, deadline = ?
        where job_key in (
          select job_key from jobs
-         where kind = 'TIMER' and ((state = 'CREATED' and due_at <= ?) or (state = 'ACTIVATED' and deadline < ?))
+         where kind in ('TIMER', 'SIGNAL') and ((state = 'CREATED' and due_at <= ?) or (state = 'ACTIVATED' and deadline < ?))
          order by due_at limit ? for update skip locked)
-       returning job_key::text as job_key, process_instance_key::text as process_instance_key,
+       returning job_key::text as job_key, kind, type, custom_headers, process_instance_key::text as process_instance_key,
          process_definition_key::text as process_definition_key, tenant_id, element_id, due_at, timer_cycle`,
       [this.node, new Date(now.getTime() + this.lockMs), now, now, batch],
     );
@@ -124,7 +134,13 @@ export class TimerExecutor {
 
   private async fire(timer: ClaimedTimer): Promise<boolean> {
     try {
-      if (timer.process_instance_key) {
+      if (timer.kind === 'SIGNAL') {
+        const variables = JSON.parse(timer.custom_headers?.variables ?? '{}');
+        await this.broadcast(timer.type, variables, systemActor(timer.tenant_id), timer.job_key);
+        await this.knex('jobs')
+          .where({ job_key: timer.job_key })
+          .update({ state: 'COMPLETED', ended_at: this.clock() });
+      } else if (timer.process_instance_key) {
         await this.engine.execute(
           { type: 'timer.trigger', jobKey: timer.job_key },
           systemActor(timer.tenant_id),

@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import type { EngineEvent, InstanceState, VariableRecord } from '../../engine/index.js';
 import {
+  subscriptionFromRow,
+  subscriptionToRow,
   elementFromRow,
   elementToRow,
   incidentFromRow,
@@ -99,6 +101,20 @@ const COLUMNS: Record<string, { keys: string[]; other: string[] }> = {
     ],
   },
   variables: { keys: ['variable_key', 'scope_key'], other: ['name', 'value'] },
+  event_subscriptions: {
+    keys: ['subscription_key', 'process_instance_key', 'process_definition_key', 'element_instance_key'],
+    other: [
+      'kind',
+      'tenant_id',
+      'name',
+      'correlation_key',
+      'process_definition_id',
+      'element_id',
+      'interrupting',
+      'state',
+      'created_at',
+    ],
+  },
 };
 
 function aggregate(table: string, where: string): string {
@@ -110,7 +126,7 @@ function aggregate(table: string, where: string): string {
 /** Where to find the instance a command is about: the instance itself, or a row that names it. */
 export type InstanceLocator =
   | { by: 'instance'; key: string }
-  | { by: 'user_task' | 'job' | 'incident' | 'element_instance'; key: string };
+  | { by: 'user_task' | 'job' | 'incident' | 'element_instance' | 'subscription'; key: string };
 
 const LOCATORS: Record<InstanceLocator['by'], { where: string; target?: [string, string] }> = {
   instance: { where: '?' },
@@ -119,6 +135,10 @@ const LOCATORS: Record<InstanceLocator['by'], { where: string; target?: [string,
     target: ['user_tasks', 'user_task_key'],
   },
   job: { where: '(select process_instance_key from jobs where job_key = ?)', target: ['jobs', 'job_key'] },
+  subscription: {
+    where: '(select process_instance_key from event_subscriptions where subscription_key = ?)',
+    target: ['event_subscriptions', 'subscription_key'],
+  },
   element_instance: {
     where: '(select process_instance_key from element_instances where element_instance_key = ?)',
   },
@@ -144,6 +164,7 @@ function loadSql(by: InstanceLocator['by']): string {
   ${active('user_tasks', "state = 'CREATED'")},
   ${active('jobs', "state in ('CREATED', 'ACTIVATED', 'FAILED', 'ERROR_THROWN')")},
   ${active('incidents', "state = 'ACTIVE'")},
+  ${active('event_subscriptions', "state = 'ACTIVE'")},
   ${aggregate(
     'variables',
     "process_instance_key = pi.process_instance_key and scope_key in (select element_instance_key from element_instances e where e.process_instance_key = pi.process_instance_key and e.state = 'ACTIVE')",
@@ -175,6 +196,9 @@ export async function loadInstanceState(
     userTasks: new Map(row.user_tasks.map((r: any) => [r.user_task_key, taskFromRow(r)])),
     jobs: new Map(row.jobs.map((r: any) => [r.job_key, jobFromRow(r)])),
     incidents: new Map(row.incidents.map((r: any) => [r.incident_key, incidentFromRow(r)])),
+    subscriptions: new Map(
+      row.event_subscriptions.map((r: any) => [r.subscription_key, subscriptionFromRow(r)]),
+    ),
   };
   for (const v of row.variables) {
     const rec: VariableRecord = {
@@ -210,6 +234,7 @@ export async function persistDecision(
     tasks: new Set<string>(),
     jobs: new Set<string>(),
     incidents: new Set<string>(),
+    subscriptions: new Set<string>(),
   };
   const resolved = new Map<string, string>();
   for (const e of events) {
@@ -245,6 +270,12 @@ export async function persistDecision(
       case 'incident.created':
         touched.incidents.add(e.incident.incidentKey);
         touched.elements.add(e.incident.elementInstanceKey);
+        break;
+      case 'subscription.opened':
+        touched.subscriptions.add(e.subscription.subscriptionKey);
+        break;
+      case 'subscription.closed':
+        touched.subscriptions.add(e.subscriptionKey);
         break;
       case 'incident.resolved':
         touched.incidents.add(e.incidentKey);
@@ -351,6 +382,14 @@ export async function persistDecision(
       trx('incidents').insert(incidentRows).onConflict('incident_key').merge(['state', 'resolved_at']),
     );
 
+  const subscriptionRows = [...touched.subscriptions].map((k) =>
+    subscriptionToRow(state.subscriptions.get(k)!),
+  );
+  if (subscriptionRows.length)
+    writes.push(
+      trx('event_subscriptions').insert(subscriptionRows).onConflict('subscription_key').merge(['state']),
+    );
+
   if (events.length) {
     writes.push(
       trx('history_events').insert({
@@ -368,7 +407,7 @@ export async function persistDecision(
   const createdJobs = events
     .filter((e) => e.type === 'job.created')
     .map((e) => (e as Extract<EngineEvent, { type: 'job.created' }>).job);
-  if (createdJobs.some((j) => j.kind === 'TIMER')) notify.push([TIMERS_CHANNEL, '']);
+  if (createdJobs.some((j) => j.kind === 'TIMER' || j.kind === 'SIGNAL')) notify.push([TIMERS_CHANNEL, '']);
   for (const type of new Set(createdJobs.filter((j) => j.kind === 'BPMN_ELEMENT').map((j) => j.type)))
     notify.push([JOBS_CHANNEL, type]);
   const written = await runAsOneStatement(trx, writes, notify);

@@ -1,5 +1,6 @@
 import type {
   ElementInstanceRecord,
+  EventSubscriptionRecord,
   IncidentRecord,
   JobRecord,
   ProcessInstanceRecord,
@@ -225,5 +226,41 @@ export function incidentToRow(i: IncidentRecord, resolvedAt: string | null) {
     retry_phase: i.retryPhase,
     creation_time: i.creationTime,
     resolved_at: resolvedAt,
+  };
+}
+
+export function subscriptionFromRow(r: any): EventSubscriptionRecord {
+  return {
+    subscriptionKey: String(r.subscription_key),
+    kind: r.kind,
+    tenantId: r.tenant_id,
+    name: r.name,
+    correlationKey: r.correlation_key ?? null,
+    processInstanceKey: str(r.process_instance_key)!,
+    processDefinitionKey: String(r.process_definition_key),
+    processDefinitionId: r.process_definition_id,
+    elementInstanceKey: str(r.element_instance_key)!,
+    elementId: r.element_id,
+    interrupting: r.interrupting,
+    state: r.state,
+    createdAt: iso(r.created_at)!,
+  };
+}
+
+export function subscriptionToRow(s: EventSubscriptionRecord) {
+  return {
+    subscription_key: s.subscriptionKey,
+    kind: s.kind,
+    tenant_id: s.tenantId,
+    name: s.name,
+    correlation_key: s.correlationKey,
+    process_instance_key: s.processInstanceKey,
+    process_definition_key: s.processDefinitionKey,
+    process_definition_id: s.processDefinitionId,
+    element_instance_key: s.elementInstanceKey,
+    element_id: s.elementId,
+    interrupting: s.interrupting,
+    state: s.state,
+    created_at: s.createdAt,
   };
 }

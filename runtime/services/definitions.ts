@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { planStartTimers, replaceStartTimers } from '../jobs/start-timers.js';
+import { planStartTimers, replaceStartSubscriptions, replaceStartTimers } from '../jobs/start-timers.js';
 import { TIMERS_CHANNEL } from '../persistence/instance-store.js';
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
@@ -267,6 +267,23 @@ export class DefinitionService extends EventEmitter<{ timers: [] }> {
                 this.nextKey,
               );
               if (plans.length) timersCreated = true;
+              const problems = await replaceStartSubscriptions(
+                trx,
+                proc,
+                {
+                  tenantId,
+                  processDefinitionId: proc.id,
+                  processDefinitionKey: String(row.process_definition_key),
+                },
+                this.clock(),
+                this.nextKey,
+              );
+              if (problems.length) {
+                throw badRequest(
+                  'the deployment was rejected: start events need fixed names',
+                  problems.map((e) => ({ field: `${p.resource.name}#${e.field}`, reason: e.reason })),
+                );
+              }
             }
             deployments.push({
               processDefinition: {
@@ -348,10 +365,16 @@ export class DefinitionService extends EventEmitter<{ timers: [] }> {
 
   /** Finds a definition by key, or by id and version (-1 or absent = latest), within the tenants. */
   async findDefinition(
-    q: { processDefinitionKey?: string; processDefinitionId?: string; version?: number; tenantIds: string[] },
+    q: {
+      processDefinitionKey?: string;
+      processDefinitionId?: string;
+      version?: number;
+      versionTag?: string;
+      tenantIds: string[];
+    },
     trx: Knex = this.knex,
   ): Promise<ProcessDefinitionView | null> {
-    if (!q.processDefinitionKey && (q.version === undefined || q.version === -1)) {
+    if (!q.processDefinitionKey && !q.versionTag && (q.version === undefined || q.version === -1)) {
       const key = `process\u0000${q.tenantIds.join(',')}\u0000${q.processDefinitionId}`;
       return this.cachedLatest(key, () => this.queryDefinition(q, trx));
     }
@@ -359,7 +382,13 @@ export class DefinitionService extends EventEmitter<{ timers: [] }> {
   }
 
   private async queryDefinition(
-    q: { processDefinitionKey?: string; processDefinitionId?: string; version?: number; tenantIds: string[] },
+    q: {
+      processDefinitionKey?: string;
+      processDefinitionId?: string;
+      version?: number;
+      versionTag?: string;
+      tenantIds: string[];
+    },
     trx: Knex,
   ): Promise<ProcessDefinitionView | null> {
     const query = trx('process_definitions')
@@ -377,6 +406,7 @@ export class DefinitionService extends EventEmitter<{ timers: [] }> {
     else {
       query.where({ process_definition_id: q.processDefinitionId });
       if (q.version !== undefined && q.version !== -1) query.where({ version: q.version });
+      if (q.versionTag) query.where({ version_tag: q.versionTag });
       query.orderBy('version', 'desc');
     }
     const row = await query.first();

@@ -17,6 +17,7 @@ import {
   RevisionConflict,
 } from '../persistence/instance-store.js';
 import type { DefinitionService } from './definitions.js';
+import { takeBufferedMessage } from './event-service.js';
 
 /** Who is acting, and in which tenants they may act. */
 export interface Actor {
@@ -64,6 +65,155 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
     };
   }
 
+  /** Load, check, decide, write and follow up one command, inside the caller's transaction. */
+  private async applyCommand(
+    trx: Knex.Transaction,
+    locator: InstanceLocator,
+    command: Command,
+    actor: Actor,
+    check?: (state: InstanceState, trx: Knex) => Promise<void> | void,
+  ): Promise<{ state: InstanceState; events: EngineEvent[] } | null> {
+    const state = await loadInstanceState(trx, locator);
+    if (!state || !actor.tenantIds.includes(state.instance.tenantId)) return null;
+    await check?.(state, trx);
+    const process = await this.definitions.getCompiled(state.instance.processDefinitionKey, trx);
+    const ctx = this.context(trx, process, actor);
+    const decision = await decide(state, command, ctx);
+    if (isFailure(decision)) throw problemFromFailure(decision);
+    await persistDecision(trx, decision.state, decision.events, {
+      isNew: false,
+      command: command.type,
+      actor: actor.username,
+      now: ctx.now.toISOString(),
+    });
+    return {
+      state: decision.state,
+      events: [
+        ...decision.events,
+        ...(await this.followUps(trx, decision.state, decision.events, ctx, actor)),
+      ],
+    };
+  }
+
+  /**
+   * Work a command causes in the same transaction: a message subscription it opened consumes a
+   * buffered message at once (each consumption is its own command in the audit trail).
+   */
+  private async followUps(
+    trx: Knex.Transaction,
+    state: InstanceState,
+    events: EngineEvent[],
+    ctx: CommandContext,
+    actor: Actor,
+  ): Promise<EngineEvent[]> {
+    const all: EngineEvent[] = [];
+    let pending = events;
+    for (let round = 0; round < 20 && pending.length; round++) {
+      const next: EngineEvent[] = [];
+      await this.followCalls(trx, state, pending, actor);
+      for (const e of pending) {
+        if (e.type !== 'subscription.opened' || e.subscription.kind !== 'MESSAGE') continue;
+        const sub = state.subscriptions.get(e.subscription.subscriptionKey);
+        if (sub?.state !== 'ACTIVE') continue;
+        const variables = await takeBufferedMessage(trx, sub, state.instance.processInstanceKey, ctx.now);
+        if (!variables) continue;
+        const command: Command = {
+          type: 'subscription.trigger',
+          subscriptionKey: sub.subscriptionKey,
+          variables,
+        };
+        const decision = await decide(state, command, ctx);
+        if (isFailure(decision)) continue;
+        await persistDecision(trx, decision.state, decision.events, {
+          isNew: false,
+          command: 'message.correlate',
+          actor: actor.username,
+          now: ctx.now.toISOString(),
+        });
+        next.push(...decision.events);
+      }
+      all.push(...next);
+      pending = next;
+    }
+    return all;
+  }
+
+  /**
+   * Call activities across instances, in the same transaction: a requested child is created, a
+   * terminated call activity cancels its child, and a completed child completes its call activity
+   * in the parent with the child's variables.
+   */
+  private async followCalls(
+    trx: Knex.Transaction,
+    state: InstanceState,
+    events: EngineEvent[],
+    actor: Actor,
+  ): Promise<void> {
+    const i = state.instance;
+    const sameTenant: Actor = { ...actor, tenantIds: [i.tenantId] };
+    for (const e of events) {
+      if (e.type === 'call.requested') {
+        const def = await this.definitions.findDefinition(
+          {
+            processDefinitionId: e.processId,
+            tenantIds: [i.tenantId],
+            versionTag: e.bindingType === 'versionTag' ? (e.versionTag ?? undefined) : undefined,
+          },
+          trx,
+        );
+        if (!def) {
+          const what = e.bindingType === 'versionTag' ? ` with version tag '${e.versionTag}'` : '';
+          await this.applyCommand(
+            trx,
+            { by: 'instance', key: i.processInstanceKey },
+            {
+              type: 'call.fail',
+              elementInstanceKey: e.elementInstanceKey,
+              message: `expected a deployed process <${e.processId}>${what} to call, but found none`,
+            },
+            sameTenant,
+          );
+          continue;
+        }
+        await this.createInstance(
+          {
+            processDefinitionKey: def.processDefinitionKey,
+            variables: e.variables,
+            parentProcessInstanceKey: i.processInstanceKey,
+            parentElementInstanceKey: e.elementInstanceKey,
+          },
+          sameTenant,
+          trx,
+        );
+      } else if (e.type === 'call.terminated') {
+        const child = await trx('process_instances')
+          .where({ parent_element_instance_key: e.elementInstanceKey, state: 'ACTIVE' })
+          .first('process_instance_key');
+        if (child) {
+          await this.applyCommand(
+            trx,
+            { by: 'instance', key: String(child.process_instance_key) },
+            { type: 'instance.cancel' },
+            sameTenant,
+          );
+        }
+      } else if (
+        e.type === 'instance.completed' &&
+        i.parentElementInstanceKey &&
+        e.processInstanceKey === i.processInstanceKey
+      ) {
+        const root = state.variables.get(i.processInstanceKey);
+        const variables = Object.fromEntries([...(root?.values() ?? [])].map((v) => [v.name, v.value]));
+        await this.applyCommand(
+          trx,
+          { by: 'element_instance', key: i.parentElementInstanceKey },
+          { type: 'call.complete', elementInstanceKey: i.parentElementInstanceKey, variables },
+          sameTenant,
+        );
+      }
+    }
+  }
+
   async createInstance(
     req: {
       processDefinitionKey?: string;
@@ -73,6 +223,8 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
       variables?: Record<string, unknown>;
       businessKey?: string | null;
       startElementId?: string;
+      parentProcessInstanceKey?: string;
+      parentElementInstanceKey?: string;
     },
     actor: Actor,
     /** Run inside this transaction (e.g. a timer start), instead of a new one. */
@@ -106,7 +258,7 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
     const process = await this.definitions.getCompiled(def.processDefinitionKey, outer);
     if (!req.startElementId && !process.startId) {
       throw badRequest(
-        `process <${process.id}> has no none start event; it is started by its timer start events`,
+        `process <${process.id}> has no none start event; it is started by its timer, message or signal start events`,
         [{ field: 'processDefinitionId', reason: 'has no none start event' }],
       );
     }
@@ -119,6 +271,8 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
       variables: req.variables ?? {},
       businessKey: req.businessKey ?? null,
       startElementId: req.startElementId,
+      parentProcessInstanceKey: req.parentProcessInstanceKey ?? null,
+      parentElementInstanceKey: req.parentElementInstanceKey ?? null,
     };
     const run = async (trx: Knex.Transaction) => {
       const ctx = this.context(trx, process, actor);
@@ -131,7 +285,13 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
         actor: actor.username,
         now: ctx.now.toISOString(),
       });
-      return decision;
+      return {
+        state: decision.state,
+        events: [
+          ...decision.events,
+          ...(await this.followUps(trx, decision.state, decision.events, ctx, actor)),
+        ],
+      };
     };
     const { state, events } = outer ? await run(outer) : await this.knex.transaction(run);
     const announce = () =>
@@ -161,22 +321,9 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
     const locator = locatorOf(command, opts.processInstanceKey);
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await this.knex.transaction(async (trx) => {
-          const state = await loadInstanceState(trx, locator);
-          if (!state || !actor.tenantIds.includes(state.instance.tenantId)) return null;
-          await opts.check?.(state, trx);
-          const process = await this.definitions.getCompiled(state.instance.processDefinitionKey, trx);
-          const ctx = this.context(trx, process, actor);
-          const decision = await decide(state, command, ctx);
-          if (isFailure(decision)) throw problemFromFailure(decision);
-          await persistDecision(trx, decision.state, decision.events, {
-            isNew: false,
-            command: command.type,
-            actor: actor.username,
-            now: ctx.now.toISOString(),
-          });
-          return decision;
-        });
+        const result = await this.knex.transaction((trx) =>
+          this.applyCommand(trx, locator, command, actor, opts.check),
+        );
         if (!result)
           throw notFound(
             `expected to find ${describe(command, opts.processInstanceKey)}, but none was found`,
@@ -217,6 +364,8 @@ function locatorOf(command: Command, processInstanceKey?: string): InstanceLocat
       return { by: 'incident', key: command.incidentKey };
     case 'variables.set':
       return { by: 'element_instance', key: command.scopeKey };
+    case 'subscription.trigger':
+      return { by: 'subscription', key: command.subscriptionKey };
     default:
       if (!processInstanceKey) throw new Error(`${command.type} needs a processInstanceKey`);
       return { by: 'instance', key: processInstanceKey };
@@ -244,6 +393,8 @@ function describe(command: Command, processInstanceKey?: string): string {
       return `incident with key <${command.incidentKey}>`;
     case 'variables.set':
       return `element instance with key <${command.scopeKey}>`;
+    case 'subscription.trigger':
+      return `subscription with key <${command.subscriptionKey}>`;
     default:
       return `process instance with key <${processInstanceKey}>`;
   }

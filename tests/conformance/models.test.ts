@@ -240,11 +240,25 @@ describe.skipIf(!available)('specific expectations from the fixtures', () => {
     expect(namesElement(result, 'Task_1')).toBe(true);
   });
 
-  it('call activities and DMN business rule tasks are rejected naming each', async () => {
+  it('a DMN business rule task is rejected naming it; the call activity beside it is not blamed', async () => {
     const result = await deploy(read('camunda/camunda-modeler/process-application__bar__bar.bpmn'));
     expect(result.processes).toEqual([]);
-    expect(namesElement(result, 'CallActivity_1')).toBe(true);
     expect(namesElement(result, 'BusinessRuleTask_1')).toBe(true);
+    expect(result.errors.find((e) => e.elementId === 'BusinessRuleTask_1')?.message).toMatch(/DMN/);
+    expect(namesElement(result, 'CallActivity_1')).toBe(false);
+  });
+
+  it('a Camunda 8 call activity compiles and requests its called process with the binding', async () => {
+    const process = await deployProcess(read('camunda/camunda-modeler/process-application__foo.bpmn'));
+    const inst = await InstanceDriver.start(process, { a: 1 });
+    expect(inst.activeElementIds()).toEqual(['CallActivity_1']);
+    expect(inst.eventsOfType('call.requested')).toEqual([
+      expect.objectContaining({
+        elementInstanceKey: inst.elementInstanceKey('CallActivity_1'),
+        processId: 'BarProcess',
+        bindingType: 'latest',
+      }),
+    ]);
   });
 
   it.each([

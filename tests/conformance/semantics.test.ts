@@ -8,11 +8,16 @@ import {
   bpmnProcess,
   deploy,
   deployProcess,
+  errorElement,
+  escalationElement,
   type FlowSpec,
   InstanceDriver,
   ioMapping,
+  messageElement,
+  multiInstance,
   namesElement,
   node,
+  signalElement,
   startInstance,
   type TimerKind,
 } from '../support/engine-driver.js';
@@ -1397,7 +1402,7 @@ describe('timers', () => {
       expect(namesElement(result, 'wait')).toBe(true);
     });
 
-    it('still rejects message boundary events, naming them', async () => {
+    it('rejects an anonymous message boundary event (no message name), naming it', async () => {
       const xml = boundaryTimer('duration', 'PT1H').replace(
         /<bpmn:timerEventDefinition>.*?<\/bpmn:timerEventDefinition>/,
         '<bpmn:messageEventDefinition />',
@@ -1406,5 +1411,1462 @@ describe('timers', () => {
       expect(result.processes).toEqual([]);
       expect(namesElement(result, 'sla')).toBe(true);
     });
+  });
+});
+
+// ---- messages and signals -------------------------------------------------------------------------
+
+/** The bpmn:message most models below wait for: `order-paid`, correlated by the variable orderId. */
+const PAID = messageElement('m_paid', 'order-paid', '=orderId');
+
+/** start -> message catch `wait` (order-paid by orderId) -> user task `after` -> end. */
+const messageCatch = (catchExt = '', message = PAID) =>
+  bpmnProcess(
+    'messageCatch',
+    {
+      nodes: [
+        node.start('start'),
+        { ...node.messageCatch('wait', 'm_paid'), ext: catchExt || undefined },
+        node.userTask('after'),
+        node.end('end'),
+      ],
+      flows: [
+        ['f0', 'start', 'wait'],
+        ['f1', 'wait', 'after'],
+        ['f2', 'after', 'end'],
+      ],
+    },
+    [message],
+  );
+
+/**
+ * start -> user task `review` -> `done`; message boundary `cancelled` (order-cancelled by orderId,
+ * interrupting or not) on review -> `aborted`.
+ */
+const messageBoundary = (interrupting: boolean) =>
+  bpmnProcess(
+    'messageBoundary',
+    {
+      nodes: [
+        node.start('start'),
+        node.userTask('review'),
+        node.messageBoundary('cancelled', 'review', 'm_cancel', { interrupting }),
+        node.end('done'),
+        node.end('aborted'),
+      ],
+      flows: [
+        ['f0', 'start', 'review'],
+        ['f1', 'review', 'done'],
+        ['b1', 'cancelled', 'aborted'],
+      ],
+    },
+    [messageElement('m_cancel', 'order-cancelled', '=orderId')],
+  );
+
+/** start -> event-based gateway `gw` -> message catch `paid` -> `ok` | PT1H timer catch `timeout` -> `late`. */
+const EVENT_BASED = bpmnProcess(
+  'eventBased',
+  {
+    nodes: [
+      node.start('start'),
+      node.eventBased('gw'),
+      node.messageCatch('paid', 'm_paid'),
+      node.timerCatch('timeout', 'duration', 'PT1H'),
+      node.end('ok'),
+      node.end('late'),
+    ],
+    flows: [
+      ['f0', 'start', 'gw'],
+      ['g1', 'gw', 'paid'],
+      ['g2', 'gw', 'timeout'],
+      ['f1', 'paid', 'ok'],
+      ['f2', 'timeout', 'late'],
+    ],
+  },
+  [PAID],
+);
+
+/**
+ * start -> user task `work` -> `done`; event sub-process `onCancel` whose message start `cancelStart`
+ * (order-cancelled by orderId, interrupting or not) leads to user task `handle` -> `handled`.
+ */
+const messageEventSubProcess = (
+  interrupting: boolean,
+  message = messageElement('m_cancel', 'order-cancelled', '=orderId'),
+) =>
+  bpmnProcess(
+    'espMessage',
+    {
+      nodes: [
+        node.start('start'),
+        node.userTask('work'),
+        node.end('done'),
+        node.eventSubProcess('onCancel', {
+          nodes: [
+            node.messageStart('cancelStart', 'm_cancel', { interrupting }),
+            node.userTask('handle'),
+            node.end('handled'),
+          ],
+          flows: [
+            ['e1', 'cancelStart', 'handle'],
+            ['e2', 'handle', 'handled'],
+          ],
+        }),
+      ],
+      flows: [
+        ['f0', 'start', 'work'],
+        ['f1', 'work', 'done'],
+      ],
+    },
+    [message],
+  );
+
+describe('messages', () => {
+  describe('intermediate message catch event', () => {
+    it('opens a subscription for its message name and the correlation key evaluated at activation', async () => {
+      // given an instance for order A-1 reaching the catch event
+      const inst = await startInstance(messageCatch(), { orderId: 'A-1' });
+      // then it waits with one open MESSAGE subscription owned by the catch event
+      expect(inst.activeElementIds()).toEqual(['wait']);
+      expect(inst.openSubscription('wait')).toMatchObject({
+        kind: 'MESSAGE',
+        name: 'order-paid',
+        correlationKey: 'A-1',
+        elementId: 'wait',
+        elementInstanceKey: inst.elementInstanceKey('wait'),
+        processInstanceKey: inst.processInstanceKey,
+        interrupting: true,
+        state: 'ACTIVE',
+      });
+      expect(inst.eventsOfType('subscription.opened')).toHaveLength(1);
+    });
+
+    it('is triggered by a message with its name and correlation key, and by no other', async () => {
+      const inst = await startInstance(messageCatch(), { orderId: 'A-1' });
+      // when a message for another order, or with another name, arrives, nobody is waiting for it
+      expect(await inst.tryCorrelate('order-paid', 'B-2')).toBeUndefined();
+      expect(await inst.tryCorrelate('order-shipped', 'A-1')).toBeUndefined();
+      expect(inst.activeElementIds()).toEqual(['wait']);
+      // when the matching message arrives, the catch event completes and its subscription closes
+      const events = await inst.correlate('order-paid', 'A-1');
+      expect(events.map((e) => e.type)).toContain('subscription.closed');
+      expect(inst.subscriptions('wait').map((s) => s.state)).toEqual(['CLOSED']);
+      expect(inst.count('element.completed', 'wait')).toBe(1);
+      expect(inst.openTasks().map((t) => t.elementId)).toEqual(['after']);
+      expect(inst.takenFlows()).toEqual(['f0', 'f1']);
+    });
+
+    it('takes a number as correlation key as its text', async () => {
+      const inst = await startInstance(messageCatch(), { orderId: 42 });
+      expect(inst.openSubscription('wait').correlationKey).toBe('42');
+    });
+
+    it('takes its message name from FEEL', async () => {
+      const xml = messageCatch('', messageElement('m_paid', '="order-" + step', '=orderId'));
+      const inst = await startInstance(xml, { orderId: 'A-1', step: 'paid' });
+      expect(inst.openSubscription('wait').name).toBe('order-paid');
+    });
+
+    it('creates an EXTRACT_VALUE_ERROR incident naming the event when the correlation key is missing', async () => {
+      const inst = await startInstance(messageCatch(), {});
+      const [incident] = inst.activeIncidents();
+      expect(incident).toMatchObject({ errorType: 'EXTRACT_VALUE_ERROR' });
+      expect(incident.errorMessage).toContain('<wait>');
+      expect(inst.openSubscriptions()).toEqual([]);
+    });
+
+    it('propagates the variables of the correlated message to the root scope', async () => {
+      const inst = await startInstance(messageCatch(), { orderId: 'A-1' });
+      await inst.correlate('order-paid', 'A-1', { amount: 120, payer: { name: 'Li' } });
+      expect(inst.variables()).toEqual({ orderId: 'A-1', amount: 120, payer: { name: 'Li' } });
+    });
+
+    it('with output mappings, only the mapped message variables reach the root scope', async () => {
+      const inst = await startInstance(messageCatch(ioMapping([], [['=amount * 2', 'doubled']])), {
+        orderId: 'A-1',
+      });
+      await inst.correlate('order-paid', 'A-1', { amount: 120 });
+      expect(inst.variables()).toEqual({ orderId: 'A-1', doubled: 240 });
+    });
+
+    it('refuses to trigger a closed subscription with INVALID_STATE, and an unknown one with NOT_FOUND, changing nothing', async () => {
+      const inst = await startInstance(messageCatch(), { orderId: 'A-1' });
+      const { subscriptionKey } = inst.openSubscription('wait');
+      await inst.correlate('order-paid', 'A-1');
+      const again = await inst.send({ type: 'subscription.trigger', subscriptionKey, variables: {} });
+      expect(again).toMatchObject({ ok: false, stateUnchanged: true, failure: { code: 'INVALID_STATE' } });
+      const unknown = await inst.send({ type: 'subscription.trigger', subscriptionKey: '1', variables: {} });
+      expect(unknown).toMatchObject({ ok: false, stateUnchanged: true, failure: { code: 'NOT_FOUND' } });
+      expect(inst.count('element.completed', 'wait')).toBe(1);
+    });
+
+    it('closes its subscription when the instance is cancelled', async () => {
+      const inst = await startInstance(messageCatch(), { orderId: 'A-1' });
+      await inst.cancel();
+      expect(inst.subscriptions().map((s) => s.state)).toEqual(['CLOSED']);
+    });
+  });
+
+  describe('message boundary event', () => {
+    it('interrupting: terminates the user task (task CANCELED) and takes the boundary path', async () => {
+      // given order A-1 under review, with an interrupting order-cancelled boundary event
+      const inst = await startInstance(messageBoundary(true), { orderId: 'A-1' });
+      const sub = inst.openSubscription('cancelled');
+      expect(sub).toMatchObject({ name: 'order-cancelled', correlationKey: 'A-1', interrupting: true });
+      expect(sub.elementInstanceKey).toBe(inst.elementInstanceKey('review'));
+      // when the cancellation message arrives
+      await inst.correlate('order-cancelled', 'A-1', { reason: 'customer' });
+      // then the review is terminated and the instance ends through `aborted`
+      expect(inst.tasks('review').map((t) => t.state)).toEqual(['CANCELED']);
+      expect(inst.count('element.terminated', 'review')).toBe(1);
+      expect(inst.count('element.completed', 'aborted')).toBe(1);
+      expect(inst.count('element.activated', 'done')).toBe(0);
+      expect(inst.subscriptions().map((s) => s.state)).toEqual(['CLOSED']);
+      expect(inst.variables().reason).toBe('customer');
+      expect(inst.status).toBe('COMPLETED');
+    });
+
+    it('interrupting: is closed when the task completes first, and no message reaches it afterwards', async () => {
+      const inst = await startInstance(messageBoundary(true), { orderId: 'A-1' });
+      await inst.completeTask('review');
+      expect(inst.subscriptions('cancelled').map((s) => s.state)).toEqual(['CLOSED']);
+      expect(inst.status).toBe('COMPLETED');
+      expect(await inst.tryCorrelate('order-cancelled', 'A-1')).toBeUndefined();
+    });
+
+    it('non-interrupting: triggers once per message while the user task stays open', async () => {
+      // given order A-1 under review, with a non-interrupting boundary event
+      const inst = await startInstance(messageBoundary(false), { orderId: 'A-1' });
+      const { subscriptionKey } = inst.openSubscription('cancelled');
+      expect(inst.openSubscription('cancelled').interrupting).toBe(false);
+      // when the message arrives twice
+      await inst.correlate('order-cancelled', 'A-1');
+      await inst.correlate('order-cancelled', 'A-1');
+      // then the boundary path ran twice, the task is still open, the subscription still waits
+      expect(inst.count('element.completed', 'cancelled')).toBe(2);
+      expect(inst.count('element.completed', 'aborted')).toBe(2);
+      expect(inst.tasks('review').map((t) => t.state)).toEqual(['CREATED']);
+      expect(inst.openSubscription('cancelled').subscriptionKey).toBe(subscriptionKey);
+      expect(inst.status).toBe('ACTIVE');
+      // when the task completes, the subscription closes with it
+      await inst.completeTask('review');
+      expect(inst.subscriptions('cancelled').map((s) => s.state)).toEqual(['CLOSED']);
+      expect(inst.status).toBe('COMPLETED');
+    });
+  });
+
+  describe('receive task', () => {
+    /** start -> receive task `awaitPayment` (order-paid by orderId) -> end. */
+    const RECEIVE = bpmnProcess(
+      'receive',
+      {
+        nodes: [node.start('start'), node.receiveTask('awaitPayment', 'm_paid'), node.end('end')],
+        flows: [
+          ['f0', 'start', 'awaitPayment'],
+          ['f1', 'awaitPayment', 'end'],
+        ],
+      },
+      [PAID],
+    );
+
+    it('waits for its message and completes with its variables', async () => {
+      const inst = await startInstance(RECEIVE, { orderId: 'A-1' });
+      expect(inst.activeElementIds()).toEqual(['awaitPayment']);
+      expect(inst.openSubscription('awaitPayment')).toMatchObject({
+        kind: 'MESSAGE',
+        name: 'order-paid',
+        correlationKey: 'A-1',
+        elementInstanceKey: inst.elementInstanceKey('awaitPayment'),
+      });
+      expect(await inst.tryCorrelate('order-paid', 'B-2')).toBeUndefined();
+      await inst.correlate('order-paid', 'A-1', { amount: 120 });
+      expect(inst.status).toBe('COMPLETED');
+      expect(inst.completedElements()).toEqual(['start', 'awaitPayment', 'end', 'receive']);
+      expect(inst.variables().amount).toBe(120);
+    });
+
+    it('is rejected at deploy without a correlation key, naming the task', async () => {
+      const xml = RECEIVE.replace(PAID, messageElement('m_paid', 'order-paid'));
+      const result = await deploy(xml);
+      expect(result.processes).toEqual([]);
+      expect(namesElement(result, 'awaitPayment')).toBe(true);
+    });
+  });
+
+  describe('event-based gateway', () => {
+    it('opens every event after it, owned by the gateway, and completes only when one occurs', async () => {
+      const inst = await startInstance(EVENT_BASED, { orderId: 'A-1' });
+      const gatewayKey = inst.elementInstanceKey('gw');
+      expect(inst.activeElementIds()).toEqual(['gw']);
+      expect(inst.openSubscription('paid')).toMatchObject({
+        elementInstanceKey: gatewayKey,
+        correlationKey: 'A-1',
+      });
+      expect(inst.openTimer('timeout')).toMatchObject({ elementInstanceKey: gatewayKey, dueAt: at(HOUR) });
+      expect(inst.count('element.completed', 'gw')).toBe(0);
+      expect(inst.count('element.activated', 'paid')).toBe(0);
+    });
+
+    it('when the message wins, the timer is cancelled (job CANCELED) and the message path is taken', async () => {
+      const inst = await startInstance(EVENT_BASED, { orderId: 'A-1' });
+      await inst.correlate('order-paid', 'A-1', { amount: 120 });
+      expect(inst.timers('timeout').map((t) => t.state)).toEqual(['CANCELED']);
+      expect(inst.count('element.activated', 'timeout')).toBe(0);
+      expect(inst.completedElements()).toEqual(['start', 'gw', 'paid', 'ok', 'eventBased']);
+      expect(inst.takenFlows()).toEqual(['f0', 'g1', 'f1']);
+      expect(inst.variables().amount).toBe(120);
+      expect(inst.status).toBe('COMPLETED');
+    });
+
+    it('when the timer wins, the message subscription is CLOSED and the timer path is taken', async () => {
+      const inst = await startInstance(EVENT_BASED, { orderId: 'A-1' });
+      await inst.fireTimer('timeout');
+      expect(inst.subscriptions('paid').map((s) => s.state)).toEqual(['CLOSED']);
+      expect(inst.count('element.activated', 'paid')).toBe(0);
+      expect(inst.completedElements()).toEqual(['start', 'gw', 'timeout', 'late', 'eventBased']);
+      expect(inst.takenFlows()).toEqual(['f0', 'g2', 'f2']);
+      expect(await inst.tryCorrelate('order-paid', 'A-1')).toBeUndefined();
+      expect(inst.status).toBe('COMPLETED');
+    });
+
+    it('is rejected at deploy when a flow leads to anything but a catch event or a receive task, naming the gateway', async () => {
+      const xml = EVENT_BASED.replace(
+        '<bpmn:intermediateCatchEvent id="timeout"',
+        '<bpmn:userTask id="timeout"',
+      ).replace(/(<bpmn:userTask id="timeout".*?)<\/bpmn:intermediateCatchEvent>/s, '$1</bpmn:userTask>');
+      const result = await deploy(xml);
+      expect(result.processes).toEqual([]);
+      expect(namesElement(result, 'gw')).toBe(true);
+    });
+  });
+
+  describe('event sub-process with a message start event', () => {
+    it('interrupting: terminates the main path and runs the event sub-process', async () => {
+      const inst = await startInstance(messageEventSubProcess(true), { orderId: 'A-1' });
+      expect(inst.openSubscription('cancelStart')).toMatchObject({
+        name: 'order-cancelled',
+        correlationKey: 'A-1',
+        elementInstanceKey: inst.processInstanceKey,
+        interrupting: true,
+      });
+      await inst.correlate('order-cancelled', 'A-1');
+      expect(inst.tasks('work').map((t) => t.state)).toEqual(['CANCELED']);
+      expect(inst.openTasks().map((t) => t.elementId)).toEqual(['handle']);
+      expect(inst.subscriptions('cancelStart').map((s) => s.state)).toEqual(['CLOSED']);
+      await inst.completeTask('handle');
+      expect(inst.count('element.completed', 'onCancel')).toBe(1);
+      expect(inst.count('element.activated', 'done')).toBe(0);
+      expect(inst.status).toBe('COMPLETED');
+    });
+
+    it('non-interrupting: runs alongside the main path once per message, and stays open', async () => {
+      const inst = await startInstance(messageEventSubProcess(false), { orderId: 'A-1' });
+      expect(inst.openSubscription('cancelStart').interrupting).toBe(false);
+      await inst.correlate('order-cancelled', 'A-1');
+      await inst.correlate('order-cancelled', 'A-1');
+      expect(inst.tasks('work').map((t) => t.state)).toEqual(['CREATED']);
+      expect(
+        inst
+          .openTasks()
+          .map((t) => t.elementId)
+          .sort(),
+      ).toEqual(['handle', 'handle', 'work']);
+      expect(inst.count('element.activated', 'onCancel')).toBe(2);
+      expect(inst.openSubscriptions().map((s) => s.elementId)).toEqual(['cancelStart']);
+      for (const task of inst.openTasks())
+        await inst.must({ type: 'task.complete', userTaskKey: task.userTaskKey, variables: {} });
+      expect(inst.status).toBe('COMPLETED');
+      expect(inst.subscriptions('cancelStart').map((s) => s.state)).toEqual(['CLOSED']);
+    });
+
+    it('is closed when the scope completes before a message arrives', async () => {
+      const inst = await startInstance(messageEventSubProcess(true), { orderId: 'A-1' });
+      await inst.completeTask('work');
+      expect(inst.status).toBe('COMPLETED');
+      expect(inst.subscriptions('cancelStart').map((s) => s.state)).toEqual(['CLOSED']);
+    });
+  });
+
+  describe('message throw and end events', () => {
+    /** start -> message throw `notify` (job send-notice) -> message end `receipt` (job send-receipt). */
+    const THROWS = bpmnProcess(
+      'messageThrows',
+      {
+        nodes: [
+          node.start('start'),
+          node.messageThrow('notify', 'm_notice', 'send-notice'),
+          node.messageEnd('receipt', 'm_receipt', 'send-receipt'),
+        ],
+        flows: [
+          ['f0', 'start', 'notify'],
+          ['f1', 'notify', 'receipt'],
+        ],
+      },
+      [messageElement('m_notice', 'notice'), messageElement('m_receipt', 'receipt')],
+    );
+
+    it('are sent by jobs: each waits for its job, and the end event completes the instance on job completion', async () => {
+      const inst = await startInstance(THROWS);
+      expect(inst.openJob('notify')).toMatchObject({
+        type: 'send-notice',
+        kind: 'BPMN_ELEMENT',
+        state: 'CREATED',
+      });
+      await inst.completeJob('notify');
+      expect(inst.openJob('receipt')).toMatchObject({ type: 'send-receipt', kind: 'BPMN_ELEMENT' });
+      expect(inst.status).toBe('ACTIVE');
+      await inst.completeJob('receipt', { sentAt: '2025-01-01' });
+      expect(inst.status).toBe('COMPLETED');
+      expect(inst.completedElements()).toEqual(['start', 'notify', 'receipt', 'messageThrows']);
+      expect(inst.variables().sentAt).toBe('2025-01-01');
+    });
+
+    it('are rejected at deploy without a zeebe:taskDefinition, naming each', async () => {
+      const result = await deploy(THROWS.replace(/<zeebe:taskDefinition type="[^"]*" \/>/g, ''));
+      expect(result.processes).toEqual([]);
+      expect(namesElement(result, 'notify')).toBe(true);
+      expect(namesElement(result, 'receipt')).toBe(true);
+    });
+  });
+
+  describe('deploying messages', () => {
+    const noKey = messageElement('m_paid', 'order-paid');
+
+    it('rejects a message catch event whose message has no correlation key, naming the event', async () => {
+      const result = await deploy(messageCatch('', noKey));
+      expect(result.processes).toEqual([]);
+      expect(namesElement(result, 'wait')).toBe(true);
+      expect(result.errors.find((e) => e.elementId === 'wait')?.message).toMatch(/correlation ?key/i);
+    });
+
+    it('rejects a message boundary event whose message has no correlation key, naming it', async () => {
+      const xml = messageBoundary(true).replace(
+        messageElement('m_cancel', 'order-cancelled', '=orderId'),
+        messageElement('m_cancel', 'order-cancelled'),
+      );
+      const result = await deploy(xml);
+      expect(result.processes).toEqual([]);
+      expect(namesElement(result, 'cancelled')).toBe(true);
+    });
+
+    // Camunda 8 needs a correlation key on the message start event of an event sub-process (it is
+    // a subscription of the instance, like a catch event); only process-level message starts have none.
+    it('rejects a message start event of an event sub-process whose message has no correlation key, naming it', async () => {
+      const result = await deploy(
+        messageEventSubProcess(true, messageElement('m_cancel', 'order-cancelled')),
+      );
+      expect(result.processes).toEqual([]);
+      expect(namesElement(result, 'cancelStart')).toBe(true);
+    });
+
+    it('accepts a process-level message start event without a correlation key, next to a none start event', async () => {
+      const xml = bpmnProcess(
+        'messageStart',
+        {
+          nodes: [
+            node.start('start'),
+            node.messageStart('byMessage', 'm_open'),
+            node.userTask('A'),
+            node.end('end'),
+          ],
+          flows: [
+            ['f0', 'start', 'A'],
+            ['f1', 'byMessage', 'A'],
+            ['f2', 'A', 'end'],
+          ],
+        },
+        [messageElement('m_open', 'open-case')],
+      );
+      expect((await deploy(xml)).errors).toEqual([]);
+      const inst = await startInstance(xml, {}, { startElementId: 'byMessage' });
+      expect(inst.count('element.completed', 'byMessage')).toBe(1);
+      expect(inst.count('element.activated', 'start')).toBe(0);
+      expect(inst.openTasks().map((t) => t.elementId)).toEqual(['A']);
+      expect(inst.subscriptions()).toEqual([]);
+    });
+  });
+});
+
+/** The signal most models below use: `project-suspended`. */
+const SUSPENDED = signalElement('s_suspended', 'project-suspended');
+
+describe('signals', () => {
+  it('an intermediate signal catch waits for a broadcast of its name and takes its variables', async () => {
+    const xml = bpmnProcess(
+      'signalCatch',
+      {
+        nodes: [
+          node.start('start'),
+          node.signalCatch('wait', 's_suspended'),
+          node.userTask('after'),
+          node.end('end'),
+        ],
+        flows: [
+          ['f0', 'start', 'wait'],
+          ['f1', 'wait', 'after'],
+          ['f2', 'after', 'end'],
+        ],
+      },
+      [SUSPENDED],
+    );
+    const inst = await startInstance(xml);
+    expect(inst.openSubscription('wait')).toMatchObject({
+      kind: 'SIGNAL',
+      name: 'project-suspended',
+      correlationKey: null,
+      elementInstanceKey: inst.elementInstanceKey('wait'),
+    });
+    expect(await inst.signal('project-resumed')).toEqual([]);
+    expect((await inst.signal('project-suspended', { since: '2025-01-02' })).map((s) => s.elementId)).toEqual(
+      ['wait'],
+    );
+    expect(inst.openTasks().map((t) => t.elementId)).toEqual(['after']);
+    expect(inst.variables()).toEqual({ since: '2025-01-02' });
+    expect(inst.subscriptions().map((s) => s.state)).toEqual(['CLOSED']);
+  });
+
+  /** start -> user task `work` -> `done`; signal boundary `suspended` on work -> `stopped`. */
+  const signalBoundary = (interrupting: boolean) =>
+    bpmnProcess(
+      'signalBoundary',
+      {
+        nodes: [
+          node.start('start'),
+          node.userTask('work'),
+          node.signalBoundary('suspended', 'work', 's_suspended', { interrupting }),
+          node.end('done'),
+          node.end('stopped'),
+        ],
+        flows: [
+          ['f0', 'start', 'work'],
+          ['f1', 'work', 'done'],
+          ['b1', 'suspended', 'stopped'],
+        ],
+      },
+      [SUSPENDED],
+    );
+
+  it('an interrupting signal boundary event terminates the user task and takes the boundary path', async () => {
+    const inst = await startInstance(signalBoundary(true));
+    expect(inst.openSubscription('suspended').elementInstanceKey).toBe(inst.elementInstanceKey('work'));
+    await inst.signal('project-suspended');
+    expect(inst.tasks('work').map((t) => t.state)).toEqual(['CANCELED']);
+    expect(inst.count('element.completed', 'stopped')).toBe(1);
+    expect(inst.count('element.activated', 'done')).toBe(0);
+    expect(inst.status).toBe('COMPLETED');
+  });
+
+  it('a non-interrupting signal boundary event fires per broadcast while the task stays open', async () => {
+    const inst = await startInstance(signalBoundary(false));
+    await inst.signal('project-suspended');
+    await inst.signal('project-suspended');
+    expect(inst.count('element.completed', 'stopped')).toBe(2);
+    expect(inst.tasks('work').map((t) => t.state)).toEqual(['CREATED']);
+    expect(inst.openSubscription('suspended').interrupting).toBe(false);
+    await inst.completeTask('work');
+    expect(inst.subscriptions().map((s) => s.state)).toEqual(['CLOSED']);
+    expect(inst.status).toBe('COMPLETED');
+  });
+
+  it('an interrupting signal boundary event on a sub-process closes the subscriptions inside it', async () => {
+    const xml = bpmnProcess(
+      'signalOnSub',
+      {
+        nodes: [
+          node.start('start'),
+          node.subProcess('sub', {
+            nodes: [node.start('subStart'), node.messageCatch('inner', 'm_paid'), node.end('subEnd')],
+            flows: [
+              ['s0', 'subStart', 'inner'],
+              ['s1', 'inner', 'subEnd'],
+            ],
+          }),
+          node.signalBoundary('suspended', 'sub', 's_suspended'),
+          node.end('done'),
+          node.end('stopped'),
+        ],
+        flows: [
+          ['f0', 'start', 'sub'],
+          ['f1', 'sub', 'done'],
+          ['b1', 'suspended', 'stopped'],
+        ],
+      },
+      [PAID, SUSPENDED],
+    );
+    const inst = await startInstance(xml, { orderId: 'A-1' });
+    expect(inst.openSubscriptions().map((s) => s.elementId)).toEqual(['suspended', 'inner']);
+    await inst.signal('project-suspended');
+    expect(inst.subscriptions().map((s) => [s.elementId, s.state])).toEqual([
+      ['suspended', 'CLOSED'],
+      ['inner', 'CLOSED'],
+    ]);
+    expect(inst.count('element.terminated', 'inner')).toBe(1);
+    expect(await inst.tryCorrelate('order-paid', 'A-1')).toBeUndefined();
+    expect(inst.status).toBe('COMPLETED');
+  });
+
+  it('one broadcast reaches every waiting event of that name in the instance', async () => {
+    const xml = bpmnProcess(
+      'signalFanOut',
+      {
+        nodes: [
+          node.start('start'),
+          node.parallel('fork'),
+          node.signalCatch('wait', 's_suspended'),
+          node.userTask('work'),
+          node.signalBoundary('noted', 'work', 's_suspended', { interrupting: false }),
+          node.end('e1'),
+          node.end('e2'),
+          node.end('e3'),
+        ],
+        flows: [
+          ['f0', 'start', 'fork'],
+          ['f1', 'fork', 'wait'],
+          ['f2', 'fork', 'work'],
+          ['f3', 'wait', 'e1'],
+          ['f4', 'work', 'e2'],
+          ['f5', 'noted', 'e3'],
+        ],
+      },
+      [SUSPENDED],
+    );
+    const inst = await startInstance(xml);
+    const reached = await inst.signal('project-suspended');
+    expect(reached.map((s) => s.elementId).sort()).toEqual(['noted', 'wait']);
+    expect(inst.count('element.completed', 'e1')).toBe(1);
+    expect(inst.count('element.completed', 'e3')).toBe(1);
+    expect(inst.openTasks().map((t) => t.elementId)).toEqual(['work']);
+  });
+
+  it('an event sub-process with a signal start event runs when the signal is broadcast', async () => {
+    const xml = bpmnProcess(
+      'signalEsp',
+      {
+        nodes: [
+          node.start('start'),
+          node.userTask('work'),
+          node.end('done'),
+          node.eventSubProcess('onSuspend', {
+            nodes: [node.signalStart('suspendStart', 's_suspended'), node.end('suspendedEnd')],
+            flows: [['e1', 'suspendStart', 'suspendedEnd']],
+          }),
+        ],
+        flows: [
+          ['f0', 'start', 'work'],
+          ['f1', 'work', 'done'],
+        ],
+      },
+      [SUSPENDED],
+    );
+    const inst = await startInstance(xml);
+    expect(inst.openSubscription('suspendStart').elementInstanceKey).toBe(inst.processInstanceKey);
+    await inst.signal('project-suspended');
+    expect(inst.tasks('work').map((t) => t.state)).toEqual(['CANCELED']);
+    expect(inst.count('element.completed', 'onSuspend')).toBe(1);
+    expect(inst.status).toBe('COMPLETED');
+  });
+
+  describe('signal throw', () => {
+    /**
+     * start -> signal throw `announce` (input mappings orderId, version) -> signal end `finished`.
+     * The instance also holds a variable `secret` that is not the throw event's.
+     */
+    const THROW = bpmnProcess(
+      'signalThrow',
+      {
+        nodes: [
+          node.start('start'),
+          node.signalThrow(
+            'announce',
+            's_suspended',
+            ioMapping([
+              ['=orderId', 'orderId'],
+              ['="v2"', 'version'],
+            ]),
+          ),
+          node.signalEnd('finished', 's_done'),
+        ],
+        flows: [
+          ['f0', 'start', 'announce'],
+          ['f1', 'announce', 'finished'],
+        ],
+      },
+      [SUSPENDED, signalElement('s_done', 'order-finished')],
+    );
+
+    it('creates a SIGNAL job named for the signal, carrying the variables of the throw event, and moves on', async () => {
+      const inst = await startInstance(THROW, { orderId: 'A-1', secret: 's3' });
+      const [announce, finished] = inst.signalJobs();
+      expect(announce).toMatchObject({
+        kind: 'SIGNAL',
+        type: 'project-suspended',
+        state: 'CREATED',
+        elementId: 'announce',
+        processInstanceKey: inst.processInstanceKey,
+      });
+      expect(JSON.parse(String(announce.customHeaders.variables))).toEqual({ orderId: 'A-1', version: 'v2' });
+      expect(finished).toMatchObject({ kind: 'SIGNAL', type: 'order-finished', elementId: 'finished' });
+      expect(JSON.parse(String(finished.customHeaders.variables))).toEqual({});
+      // a broadcast is not work for a job worker, and the instance does not wait for it
+      expect(inst.openJobs()).toEqual([]);
+      expect(inst.status).toBe('COMPLETED');
+      expect(inst.completedElements()).toEqual(['start', 'announce', 'finished', 'signalThrow']);
+    });
+
+    it('is rejected at deploy for an anonymous signal, naming the event', async () => {
+      const result = await deploy(
+        THROW.replace(
+          '<bpmn:signalEventDefinition signalRef="s_suspended" />',
+          '<bpmn:signalEventDefinition />',
+        ),
+      );
+      expect(result.processes).toEqual([]);
+      expect(namesElement(result, 'announce')).toBe(true);
+    });
+  });
+});
+
+// ---- errors ---------------------------------------------------------------------------------
+
+/** start -> sub[ s0 -> work (job) -> fail (error end `code`) ] -> after; boundaries on `sub` as given. */
+function errorFromSubProcess(endErrorRef: string, boundaries: ReturnType<typeof node.errorBoundary>[]) {
+  return bpmnProcess(
+    'errors',
+    {
+      nodes: [
+        node.start('start'),
+        node.subProcess('sub', {
+          nodes: [node.start('s0'), node.serviceTask('work'), node.errorEnd('fail', endErrorRef)],
+          flows: [
+            ['i1', 's0', 'work'],
+            ['i2', 'work', 'fail'],
+          ],
+        }),
+        node.end('after'),
+        ...boundaries,
+        node.userTask('handleSpecific'),
+        node.userTask('handleAny'),
+      ],
+      flows: [
+        ['f1', 'start', 'sub'],
+        ['f2', 'sub', 'after'],
+        ...boundaries.map(
+          (b): FlowSpec => [`to_${b.id}`, b.id, b.id === 'catchAll' ? 'handleAny' : 'handleSpecific'],
+        ),
+      ],
+    },
+    [errorElement('e_rejected', 'REJECTED'), errorElement('e_other', 'OTHER')],
+  );
+}
+
+describe('errors', () => {
+  it('an error end event in a sub-process is caught by the boundary with its code, not by the catch-all', async () => {
+    // given both a catch-all and a REJECTED boundary on the sub-process (catch-all first in the file)
+    const inst = await startInstance(
+      errorFromSubProcess('e_rejected', [
+        node.errorBoundary('catchAll', 'sub'),
+        node.errorBoundary('catchRejected', 'sub', 'e_rejected'),
+      ]),
+    );
+    // when the sub-process reaches its error end event
+    await inst.completeJob('work');
+    // then the specific boundary wins, the sub-process is terminated, never completed
+    expect(inst.count('element.completed', 'catchRejected')).toBe(1);
+    expect(inst.count('element.activated', 'catchAll')).toBe(0);
+    expect(inst.count('element.terminated', 'sub')).toBe(1);
+    expect(inst.count('element.completed', 'sub')).toBe(0);
+    expect(inst.count('element.activated', 'after')).toBe(0);
+    expect(inst.openTasks().map((t) => t.elementId)).toEqual(['handleSpecific']);
+    expect(inst.activeIncidents()).toEqual([]);
+  });
+
+  it('an error whose code no boundary names is caught by the catch-all boundary', async () => {
+    const inst = await startInstance(
+      errorFromSubProcess('e_other', [
+        node.errorBoundary('catchAll', 'sub'),
+        node.errorBoundary('catchRejected', 'sub', 'e_rejected'),
+      ]),
+    );
+    await inst.completeJob('work');
+    expect(inst.count('element.completed', 'catchAll')).toBe(1);
+    expect(inst.count('element.activated', 'catchRejected')).toBe(0);
+    expect(inst.openTasks().map((t) => t.elementId)).toEqual(['handleAny']);
+  });
+
+  it('an uncaught error end event raises UNHANDLED_ERROR_EVENT on the thrower and the instance stays active', async () => {
+    const inst = await startInstance(
+      errorFromSubProcess('e_other', [node.errorBoundary('catchRejected', 'sub', 'e_rejected')]),
+    );
+    await inst.completeJob('work');
+    const incidents = inst.activeIncidents();
+    expect(incidents).toHaveLength(1);
+    expect(incidents[0]).toMatchObject({ errorType: 'UNHANDLED_ERROR_EVENT', elementId: 'fail' });
+    expect(incidents[0].errorMessage).toContain('OTHER');
+    expect(inst.status).toBe('ACTIVE');
+    expect(inst.count('element.activated', 'catchRejected')).toBe(0);
+    expect(inst.activeElementIds()).toEqual(['fail', 'sub']);
+  });
+
+  it('an error start event of an event sub-process in the sub-process catches before the boundary', async () => {
+    // given a sub-process with its own error event sub-process, and an error boundary outside
+    const xml = bpmnProcess(
+      'errorEsp',
+      {
+        nodes: [
+          node.start('start'),
+          node.subProcess('sub', {
+            nodes: [
+              node.start('s0'),
+              node.serviceTask('work'),
+              node.errorEnd('fail', 'e_rejected'),
+              node.eventSubProcess('onError', {
+                nodes: [
+                  node.errorStart('errStart', 'e_rejected'),
+                  node.userTask('repair'),
+                  node.end('repaired'),
+                ],
+                flows: [
+                  ['e1', 'errStart', 'repair'],
+                  ['e2', 'repair', 'repaired'],
+                ],
+              }),
+            ],
+            flows: [
+              ['i1', 's0', 'work'],
+              ['i2', 'work', 'fail'],
+            ],
+          }),
+          node.errorBoundary('outer', 'sub', 'e_rejected'),
+          node.end('after'),
+          node.end('afterOuter'),
+        ],
+        flows: [
+          ['f1', 'start', 'sub'],
+          ['f2', 'sub', 'after'],
+          ['f3', 'outer', 'afterOuter'],
+        ],
+      },
+      [errorElement('e_rejected', 'REJECTED')],
+    );
+    const inst = await startInstance(xml);
+    await inst.completeJob('work');
+    // then the event sub-process handles it inside; the boundary does not fire
+    expect(inst.openTasks().map((t) => t.elementId)).toEqual(['repair']);
+    expect(inst.count('element.activated', 'outer')).toBe(0);
+    await inst.completeTask('repair');
+    // and the sub-process completes normally, leaving by its outgoing flow
+    expect(inst.count('element.completed', 'sub')).toBe(1);
+    expect(inst.count('element.completed', 'after')).toBe(1);
+    expect(inst.status).toBe('COMPLETED');
+  });
+
+  it('an error start event of the process event sub-process interrupts the main path', async () => {
+    const xml = bpmnProcess('errorEspProcess', {
+      nodes: [
+        node.start('start'),
+        node.parallel('fork'),
+        node.serviceTask('work'),
+        node.userTask('other'),
+        node.end('end1'),
+        node.end('end2'),
+        node.eventSubProcess('onError', {
+          nodes: [node.errorStart('errStart'), node.end('handled')],
+          flows: [['e1', 'errStart', 'handled']],
+        }),
+      ],
+      flows: [
+        ['f1', 'start', 'fork'],
+        ['f2', 'fork', 'work'],
+        ['f3', 'fork', 'other'],
+        ['f4', 'work', 'end1'],
+        ['f5', 'other', 'end2'],
+      ],
+    });
+    const inst = await startInstance(xml);
+    await inst.throwJobError('work', 'ANY');
+    expect(inst.tasks('other').map((t) => t.state)).toEqual(['CANCELED']);
+    expect(inst.count('element.completed', 'handled')).toBe(1);
+    expect(inst.status).toBe('COMPLETED');
+  });
+
+  it('an error nobody catches inside the sub-process propagates to the error event sub-process of the process', async () => {
+    const xml = errorFromSubProcess('e_rejected', []).replace(
+      '<bpmn:endEvent id="after">',
+      `<bpmn:subProcess id="onError" triggeredByEvent="true"><bpmn:startEvent id="errStart"><bpmn:outgoing>e1</bpmn:outgoing><bpmn:errorEventDefinition errorRef="e_rejected" /></bpmn:startEvent><bpmn:endEvent id="handled"><bpmn:incoming>e1</bpmn:incoming></bpmn:endEvent><bpmn:sequenceFlow id="e1" sourceRef="errStart" targetRef="handled" /></bpmn:subProcess><bpmn:endEvent id="after">`,
+    );
+    const inst = await startInstance(xml);
+    await inst.completeJob('work');
+    expect(inst.count('element.terminated', 'sub')).toBe(1);
+    expect(inst.count('element.completed', 'handled')).toBe(1);
+    expect(inst.count('element.activated', 'after')).toBe(0);
+    expect(inst.status).toBe('COMPLETED');
+  });
+
+  it('a job error is caught by the boundary with its code and the error variables reach the handler', async () => {
+    const xml = bpmnProcess(
+      'jobError',
+      {
+        nodes: [
+          node.start('start'),
+          node.serviceTask('charge'),
+          node.errorBoundary('declined', 'charge', 'e_declined'),
+          node.end('paid'),
+          node.userTask('callCustomer'),
+        ],
+        flows: [
+          ['f1', 'start', 'charge'],
+          ['f2', 'charge', 'paid'],
+          ['f3', 'declined', 'callCustomer'],
+        ],
+      },
+      [errorElement('e_declined', 'DECLINED')],
+    );
+    const inst = await startInstance(xml);
+    await inst.throwJobError('charge', 'DECLINED', 'card declined', { reason: 'limit' });
+    expect(inst.jobs('charge').map((j) => j.state)).not.toContain('CREATED');
+    expect(inst.count('element.terminated', 'charge')).toBe(1);
+    expect(inst.count('element.activated', 'paid')).toBe(0);
+    expect(inst.openTasks().map((t) => t.elementId)).toEqual(['callCustomer']);
+    expect(inst.variables()).toMatchObject({ reason: 'limit' });
+  });
+
+  it('a job error nobody catches raises UNHANDLED_ERROR_EVENT on the job activity', async () => {
+    const inst = await startInstance(
+      bpmnProcess('jobErrorUncaught', {
+        nodes: [node.start('start'), node.serviceTask('charge'), node.end('paid')],
+        flows: [
+          ['f1', 'start', 'charge'],
+          ['f2', 'charge', 'paid'],
+        ],
+      }),
+    );
+    await inst.throwJobError('charge', 'DECLINED', 'card declined');
+    expect(inst.activeIncidents()).toEqual([
+      expect.objectContaining({ errorType: 'UNHANDLED_ERROR_EVENT', elementId: 'charge' }),
+    ]);
+    expect(inst.status).toBe('ACTIVE');
+  });
+
+  it('is rejected at deploy for an error end event without an error code, and a non-interrupting error boundary', async () => {
+    const xml = errorFromSubProcess('e_nocode', [node.errorBoundary('catchAll', 'sub')])
+      .replace('</bpmn:definitions>', `${errorElement('e_nocode')}</bpmn:definitions>`)
+      .replace('attachedToRef="sub"', 'attachedToRef="sub" cancelActivity="false"');
+    const result = await deploy(xml);
+    expect(result.processes).toEqual([]);
+    expect(namesElement(result, 'fail')).toBe(true);
+    expect(namesElement(result, 'catchAll')).toBe(true);
+  });
+});
+
+// ---- escalations ----------------------------------------------------------------------------
+
+/** start -> sub[ s0 -> escalate (throw) -> work (user task) -> s1 ] -> after. */
+function escalationFromSubProcess(boundaryInterrupting: boolean | null) {
+  return bpmnProcess(
+    'escalations',
+    {
+      nodes: [
+        node.start('start'),
+        node.subProcess('sub', {
+          nodes: [
+            node.start('s0'),
+            node.escalationThrow('escalate', 'x_late'),
+            node.userTask('work'),
+            node.end('s1'),
+          ],
+          flows: [
+            ['i1', 's0', 'escalate'],
+            ['i2', 'escalate', 'work'],
+            ['i3', 'work', 's1'],
+          ],
+        }),
+        node.end('after'),
+        ...(boundaryInterrupting === null
+          ? []
+          : [
+              node.escalationBoundary('onLate', 'sub', 'x_late', { interrupting: boundaryInterrupting }),
+              node.userTask('informBoss'),
+            ]),
+      ],
+      flows: [
+        ['f1', 'start', 'sub'],
+        ['f2', 'sub', 'after'],
+        ...(boundaryInterrupting === null ? [] : ([['f3', 'onLate', 'informBoss']] as FlowSpec[])),
+      ],
+    },
+    [escalationElement('x_late', 'LATE')],
+  );
+}
+
+describe('escalations', () => {
+  it('a non-interrupting escalation boundary starts its path and the sub-process keeps running', async () => {
+    const inst = await startInstance(escalationFromSubProcess(false));
+    expect(
+      inst
+        .openTasks()
+        .map((t) => t.elementId)
+        .sort(),
+    ).toEqual(['informBoss', 'work']);
+    expect(inst.count('element.completed', 'escalate')).toBe(1);
+    expect(inst.count('element.terminated', 'sub')).toBe(0);
+    await inst.completeTask('work');
+    expect(inst.count('element.completed', 'sub')).toBe(1);
+    await inst.completeTask('informBoss');
+    expect(inst.status).toBe('COMPLETED');
+  });
+
+  it('an escalation end event caught by a non-interrupting boundary: the sub-process still completes', async () => {
+    const inst = await startInstance(
+      bpmnProcess(
+        'escalationEnd',
+        {
+          nodes: [
+            node.start('start'),
+            node.subProcess('sub', {
+              nodes: [node.start('s0'), node.escalationEnd('escalate', 'x_late')],
+              flows: [['i1', 's0', 'escalate']],
+            }),
+            node.escalationBoundary('onLate', 'sub', 'x_late', { interrupting: false }),
+            node.userTask('informBoss'),
+            node.end('after'),
+          ],
+          flows: [
+            ['f1', 'start', 'sub'],
+            ['f2', 'sub', 'after'],
+            ['f3', 'onLate', 'informBoss'],
+          ],
+        },
+        [escalationElement('x_late', 'LATE')],
+      ),
+    );
+    expect(inst.count('element.completed', 'sub')).toBe(1);
+    expect(inst.count('element.completed', 'after')).toBe(1);
+    expect(inst.openTasks().map((t) => t.elementId)).toEqual(['informBoss']);
+  });
+
+  it('an interrupting escalation boundary terminates the sub-process', async () => {
+    const inst = await startInstance(escalationFromSubProcess(true));
+    expect(inst.openTasks().map((t) => t.elementId)).toEqual(['informBoss']);
+    expect(inst.count('element.terminated', 'sub')).toBe(1);
+    expect(inst.count('element.activated', 'work')).toBe(0);
+  });
+
+  it('an uncaught escalation changes nothing: the thrower continues, no incident', async () => {
+    const inst = await startInstance(escalationFromSubProcess(null));
+    expect(inst.count('element.completed', 'escalate')).toBe(1);
+    expect(inst.openTasks().map((t) => t.elementId)).toEqual(['work']);
+    expect(inst.activeIncidents()).toEqual([]);
+    await inst.completeTask('work');
+    expect(inst.status).toBe('COMPLETED');
+  });
+
+  it('a non-interrupting escalation event sub-process runs beside the thrower, which goes on', async () => {
+    const xml = bpmnProcess(
+      'escalationEsp',
+      {
+        nodes: [
+          node.start('start'),
+          node.escalationThrow('escalate', 'x_late'),
+          node.userTask('work'),
+          node.end('end'),
+          node.eventSubProcess('onLate', {
+            nodes: [
+              node.escalationStart('lateStart', 'x_late', { interrupting: false }),
+              node.userTask('informBoss'),
+              node.end('informed'),
+            ],
+            flows: [
+              ['e1', 'lateStart', 'informBoss'],
+              ['e2', 'informBoss', 'informed'],
+            ],
+          }),
+        ],
+        flows: [
+          ['f1', 'start', 'escalate'],
+          ['f2', 'escalate', 'work'],
+          ['f3', 'work', 'end'],
+        ],
+      },
+      [escalationElement('x_late', 'LATE')],
+    );
+    const inst = await startInstance(xml);
+    expect(
+      inst
+        .openTasks()
+        .map((t) => t.elementId)
+        .sort(),
+    ).toEqual(['informBoss', 'work']);
+    await inst.completeTask('informBoss');
+    expect(inst.status).toBe('ACTIVE');
+    await inst.completeTask('work');
+    expect(inst.status).toBe('COMPLETED');
+  });
+});
+
+// ---- link events ----------------------------------------------------------------------------
+
+describe('link events', () => {
+  const LINKED = bpmnProcess('links', {
+    nodes: [
+      node.start('start'),
+      node.task('A'),
+      node.linkThrow('goTo', 'PAGE2'),
+      node.linkCatch('arrive', 'PAGE2'),
+      node.task('B'),
+      node.end('end'),
+    ],
+    flows: [
+      ['f1', 'start', 'A'],
+      ['f2', 'A', 'goTo'],
+      ['f3', 'arrive', 'B'],
+      ['f4', 'B', 'end'],
+    ],
+  });
+
+  it('a link throw continues at the link catch with the same name', async () => {
+    const inst = await startInstance(LINKED);
+    expect(inst.status).toBe('COMPLETED');
+    expect(inst.completedElements()).toEqual(['start', 'A', 'goTo', 'arrive', 'B', 'end', 'links']);
+  });
+
+  it('is rejected at deploy when no link catch has the throw name, naming the throw', async () => {
+    const result = await deploy(
+      LINKED.replace(
+        'name="PAGE2" /></bpmn:intermediateCatchEvent',
+        'name="PAGE3" /></bpmn:intermediateCatchEvent',
+      ),
+    );
+    expect(result.processes).toEqual([]);
+    expect(namesElement(result, 'goTo')).toBe(true);
+  });
+});
+
+// ---- multi-instance -------------------------------------------------------------------------
+
+/** start -> approve (user task, multi-instance as given) -> end. */
+function approvals(mi: Parameters<typeof multiInstance>[1], ext = '') {
+  return bpmnProcess('approvals', {
+    nodes: [node.start('start'), multiInstance(node.userTask('approve', ext), mi), node.end('end')],
+    flows: [
+      ['f1', 'start', 'approve'],
+      ['f2', 'approve', 'end'],
+    ],
+  });
+}
+
+const openApprovers = (inst: InstanceDriver) =>
+  inst.openTasks().map((t) => inst.variables(t.elementInstanceKey).approver);
+
+describe('multi-instance', () => {
+  it('parallel (会签): one task per approver at once; the output collection keeps the input order', async () => {
+    const inst = await startInstance(
+      approvals({
+        inputCollection: '=approvers',
+        inputElement: 'approver',
+        outputCollection: 'votes',
+        outputElement: '=vote',
+      }),
+      { approvers: ['li', 'wang', 'zhang'] },
+    );
+    expect(openApprovers(inst)).toEqual(['li', 'wang', 'zhang']);
+    const body = inst.state.elements.get(
+      inst.openTasks()[0].elementInstanceKey ? inst.elementInstanceKey('approve') : '',
+    );
+    expect(body).toBeDefined();
+    const bodies = [...inst.state.elements.values()].filter(
+      (e) => e.elementType === 'bpmn:MultiInstanceBody',
+    );
+    expect(bodies.map((b) => b.elementId)).toEqual(['approve']);
+    // complete in reverse order
+    const byApprover = (name: string) =>
+      inst.openTasks().find((t) => inst.variables(t.elementInstanceKey).approver === name)!;
+    for (const [name, vote] of [
+      ['zhang', 'no'],
+      ['li', 'yes'],
+      ['wang', 'yes'],
+    ] as const) {
+      await inst.must({
+        type: 'task.complete',
+        userTaskKey: byApprover(name).userTaskKey,
+        variables: { vote },
+      });
+    }
+    expect(inst.status).toBe('COMPLETED');
+    expect(inst.variables().votes).toEqual(['yes', 'yes', 'no']);
+    expect(inst.count('element.completed', 'approve')).toBe(4); // 3 instances + the body
+  });
+
+  it('parallel with completionCondition (或签): the first approval completes it and cancels the others', async () => {
+    const inst = await startInstance(
+      approvals({
+        inputCollection: '=approvers',
+        inputElement: 'approver',
+        completionCondition: '=numberOfCompletedInstances >= 1',
+      }),
+      { approvers: ['li', 'wang', 'zhang'] },
+    );
+    const wang = inst.openTasks().find((t) => inst.variables(t.elementInstanceKey).approver === 'wang')!;
+    await inst.must({ type: 'task.complete', userTaskKey: wang.userTaskKey, variables: {} });
+    expect(
+      inst
+        .tasks('approve')
+        .map((t) => t.state)
+        .sort(),
+    ).toEqual(['CANCELED', 'CANCELED', 'COMPLETED']);
+    expect(inst.count('element.terminated', 'approve')).toBe(2);
+    expect(inst.status).toBe('COMPLETED');
+  });
+
+  it('sees numberOfInstances and numberOfCompletedInstances in the completionCondition (majority)', async () => {
+    // completes once a majority (2 of 3) is done
+    const inst = await startInstance(
+      approvals({
+        inputCollection: '=approvers',
+        inputElement: 'approver',
+        completionCondition: '=numberOfCompletedInstances > numberOfInstances / 2',
+      }),
+      { approvers: ['li', 'wang', 'zhang'] },
+    );
+    await inst.must({ type: 'task.complete', userTaskKey: inst.openTasks()[0].userTaskKey, variables: {} });
+    expect(inst.status).toBe('ACTIVE');
+    expect(inst.openTasks()).toHaveLength(2);
+    await inst.must({ type: 'task.complete', userTaskKey: inst.openTasks()[0].userTaskKey, variables: {} });
+    expect(inst.status).toBe('COMPLETED');
+    expect(inst.count('element.terminated', 'approve')).toBe(1);
+  });
+
+  it('sequential (依次审批): one task at a time, in collection order, with loopCounter 1..n', async () => {
+    const inst = await startInstance(
+      approvals({ sequential: true, inputCollection: '=approvers', inputElement: 'approver' }),
+      { approvers: ['li', 'wang', 'zhang'] },
+    );
+    const seen: Array<[unknown, unknown]> = [];
+    for (let i = 0; i < 3; i++) {
+      const open = inst.openTasks();
+      expect(open).toHaveLength(1);
+      const vars = inst.variables(open[0].elementInstanceKey);
+      seen.push([vars.approver, vars.loopCounter]);
+      await inst.completeTask('approve');
+    }
+    expect(seen).toEqual([
+      ['li', 1],
+      ['wang', 2],
+      ['zhang', 3],
+    ]);
+    expect(inst.status).toBe('COMPLETED');
+  });
+
+  it('sequential with a completionCondition on loopCounter stops after that instance, creating no more', async () => {
+    const inst = await startInstance(
+      approvals({
+        sequential: true,
+        inputCollection: '=approvers',
+        inputElement: 'approver',
+        completionCondition: '=loopCounter = 2',
+      }),
+      { approvers: ['li', 'wang', 'zhang'] },
+    );
+    await inst.completeTask('approve');
+    await inst.completeTask('approve');
+    expect(inst.status).toBe('COMPLETED');
+    expect(inst.tasks('approve')).toHaveLength(2);
+  });
+
+  it('an empty input collection completes the activity at once with an empty output collection', async () => {
+    const inst = await startInstance(
+      approvals({
+        inputCollection: '=approvers',
+        inputElement: 'approver',
+        outputCollection: 'votes',
+        outputElement: '=vote',
+      }),
+      { approvers: [] },
+    );
+    expect(inst.openTasks()).toEqual([]);
+    expect(inst.status).toBe('COMPLETED');
+    expect(inst.variables().votes).toEqual([]);
+  });
+
+  it('loopCardinality creates that many instances', async () => {
+    const inst = await startInstance(approvals({ loopCardinality: '=n' }), { n: 3 });
+    expect(inst.openTasks()).toHaveLength(3);
+    expect(inst.openTasks().map((t) => inst.variables(t.elementInstanceKey).loopCounter)).toEqual([1, 2, 3]);
+  });
+
+  it('a non-list input collection raises an incident naming the activity', async () => {
+    const inst = await startInstance(approvals({ inputCollection: '=approvers', inputElement: 'approver' }), {
+      approvers: 'li',
+    });
+    expect(inst.activeIncidents()).toEqual([expect.objectContaining({ errorType: 'EXTRACT_VALUE_ERROR' })]);
+    expect(inst.activeIncidents()[0].errorMessage).toContain('<approve>');
+  });
+
+  it('a multi-instance sub-process runs its whole scope once per element', async () => {
+    const xml = bpmnProcess('miSub', {
+      nodes: [
+        node.start('start'),
+        multiInstance(
+          node.subProcess('review', {
+            nodes: [node.start('s0'), node.userTask('check'), node.end('s1')],
+            flows: [
+              ['i1', 's0', 'check'],
+              ['i2', 'check', 's1'],
+            ],
+          }),
+          {
+            inputCollection: '=docs',
+            inputElement: 'doc',
+            outputCollection: 'results',
+            outputElement: '=ok',
+          },
+        ),
+        node.end('end'),
+      ],
+      flows: [
+        ['f1', 'start', 'review'],
+        ['f2', 'review', 'end'],
+      ],
+    });
+    const inst = await startInstance(xml, { docs: ['a', 'b'] });
+    expect(inst.openTasks().map((t) => t.elementId)).toEqual(['check', 'check']);
+    for (const t of inst.openTasks())
+      await inst.must({ type: 'task.complete', userTaskKey: t.userTaskKey, variables: { ok: true } });
+    expect(inst.status).toBe('COMPLETED');
+    expect(inst.variables().results).toEqual([true, true]);
+    expect(inst.count('element.completed', 'check')).toBe(2);
+  });
+
+  it('a boundary event on a multi-instance activity belongs to the body: it terminates every instance', async () => {
+    const xml = bpmnProcess('miBoundary', {
+      nodes: [
+        node.start('start'),
+        multiInstance(node.userTask('approve'), { loopCardinality: '3' }),
+        node.timerBoundary('tooLate', 'approve', 'duration', 'PT1H'),
+        node.end('end'),
+        node.end('late'),
+      ],
+      flows: [
+        ['f1', 'start', 'approve'],
+        ['f2', 'approve', 'end'],
+        ['f3', 'tooLate', 'late'],
+      ],
+    });
+    const inst = await startInstance(xml);
+    expect(inst.openTimers('tooLate')).toHaveLength(1);
+    await inst.fireTimer('tooLate');
+    expect(inst.tasks('approve').map((t) => t.state)).toEqual(['CANCELED', 'CANCELED', 'CANCELED']);
+    expect(inst.status).toBe('COMPLETED');
+    expect(inst.count('element.completed', 'late')).toBe(1);
+  });
+
+  it('is rejected at deploy for a standard loop, naming the activity', async () => {
+    const xml = bpmnProcess('loop', {
+      nodes: [
+        node.start('start'),
+        { ...node.task('again'), body: '<bpmn:standardLoopCharacteristics />' },
+        node.end('end'),
+      ],
+      flows: [
+        ['f1', 'start', 'again'],
+        ['f2', 'again', 'end'],
+      ],
+    });
+    const result = await deploy(xml);
+    expect(result.processes).toEqual([]);
+    expect(result.errors.find((e) => e.elementId === 'again')?.message).toMatch(
+      /standard loops are not supported/,
+    );
+  });
+});
+
+// ---- call activities (engine level: the runtime creates the child) -------------------------
+
+describe('call activity', () => {
+  const CALLER = bpmnProcess('caller', {
+    nodes: [
+      node.start('start'),
+      node.callActivity('callChild', 'child'),
+      node.timerBoundary('tooLong', 'callChild', 'duration', 'PT1H'),
+      node.end('end'),
+      node.end('late'),
+    ],
+    flows: [
+      ['f1', 'start', 'callChild'],
+      ['f2', 'callChild', 'end'],
+      ['f3', 'tooLong', 'late'],
+    ],
+  });
+
+  it('requests the child with the caller variables and waits', async () => {
+    const inst = await startInstance(CALLER, { orderId: 'A-1' });
+    expect(inst.activeElementIds()).toEqual(['callChild']);
+    expect(inst.eventsOfType('call.requested')).toEqual([
+      expect.objectContaining({
+        elementInstanceKey: inst.elementInstanceKey('callChild'),
+        processId: 'child',
+        bindingType: 'latest',
+        versionTag: null,
+        variables: { orderId: 'A-1' },
+      }),
+    ]);
+  });
+
+  it('completes with the child variables when the child completes', async () => {
+    const inst = await startInstance(CALLER, { orderId: 'A-1' });
+    await inst.completeCall('callChild', { approved: true });
+    expect(inst.status).toBe('COMPLETED');
+    expect(inst.variables()).toEqual({ orderId: 'A-1', approved: true });
+    expect(inst.timers('tooLong').map((t) => t.state)).toEqual(['CANCELED']);
+  });
+
+  it('a failed child creation raises CALLED_ELEMENT_ERROR on the call activity', async () => {
+    const inst = await startInstance(CALLER);
+    await inst.failCall('callChild', 'expected process <child> to be deployed');
+    expect(inst.activeIncidents()).toEqual([
+      expect.objectContaining({ errorType: 'CALLED_ELEMENT_ERROR', elementId: 'callChild' }),
+    ]);
+    expect(inst.activeElementIds()).toEqual(['callChild']);
+  });
+
+  it('terminating the call activity (a boundary fires) emits call.terminated for its child', async () => {
+    const inst = await startInstance(CALLER);
+    const key = inst.elementInstanceKey('callChild');
+    await inst.fireTimer('tooLong');
+    expect(inst.eventsOfType('call.terminated')).toEqual([
+      expect.objectContaining({ elementInstanceKey: key }),
+    ]);
+    expect(inst.status).toBe('COMPLETED');
+  });
+
+  it('cancelling the instance emits call.terminated', async () => {
+    const inst = await startInstance(CALLER);
+    await inst.cancel();
+    expect(inst.eventsOfType('call.terminated')).toHaveLength(1);
+  });
+
+  it('a parallel multi-instance call activity requests one child per element', async () => {
+    const xml = bpmnProcess('miCaller', {
+      nodes: [
+        node.start('start'),
+        multiInstance(node.callActivity('callChild', 'child'), {
+          inputCollection: '=items',
+          inputElement: 'item',
+          outputCollection: 'results',
+          outputElement: '=result',
+        }),
+        node.end('end'),
+      ],
+      flows: [
+        ['f1', 'start', 'callChild'],
+        ['f2', 'callChild', 'end'],
+      ],
+    });
+    const inst = await startInstance(xml, { items: [1, 2] });
+    const requests = inst.eventsOfType('call.requested');
+    expect(requests.map((r) => r.variables.item)).toEqual([1, 2]);
+    for (const [i, r] of [...requests].reverse().entries())
+      await inst.completeCall('callChild', { result: `r${2 - i}` }, r.elementInstanceKey);
+    expect(inst.status).toBe('COMPLETED');
+    expect(inst.variables().results).toEqual(['r1', 'r2']);
   });
 });

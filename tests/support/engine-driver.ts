@@ -1,7 +1,8 @@
 /**
  * A small in-memory driver for engine-level tests: deploy BPMN XML, start instances, complete
- * user tasks and jobs by element id, read state, collect events. No database, no HTTP, no clock:
- * time and keys are deterministic, as the engine expects them from its context.
+ * user tasks and jobs by element id, fire timers, correlate messages and broadcast signals to the
+ * instance's subscriptions, read state, collect events. No database, no HTTP, no clock: time and
+ * keys are deterministic, as the engine expects them from its context.
  */
 import {
   type Command,
@@ -13,6 +14,7 @@ import {
   type EngineEvent,
   type EngineEventType,
   type EngineServices,
+  type EventSubscriptionRecord,
   type Failure,
   type IncidentRecord,
   type InstanceState,
@@ -97,6 +99,8 @@ export class InstanceDriver {
   private now: Date;
   private readonly nextKey = keyGenerator();
   private readonly services: EngineServices;
+  /** SIGNAL jobs `deliverSignalJobs` has broadcast already (the runtime marks them COMPLETED). */
+  private readonly deliveredSignalJobs = new Set<string>();
 
   /** The instance's state; `send` replaces it after every command. */
   state!: InstanceState;
@@ -219,13 +223,52 @@ export class InstanceDriver {
     });
   }
 
-  throwJobError(elementId: string, errorCode: string, errorMessage: string | null = null) {
+  throwJobError(
+    elementId: string,
+    errorCode: string,
+    errorMessage: string | null = null,
+    variables: Record<string, unknown> = {},
+  ) {
     return this.must({
       type: 'job.throw_error',
       jobKey: this.openJob(elementId).jobKey,
       errorCode,
       errorMessage,
-      variables: {},
+      variables,
+    });
+  }
+
+  // ---- call activities (the runtime's part, emulated) ----
+
+  /**
+   * The one ACTIVE instance of a call activity that waits for its child (not its multi-instance
+   * body): the runtime creates the child on `call.requested` and reports back with
+   * `call.complete` / `call.fail`.
+   */
+  waitingCall(elementId: string) {
+    const calls = [...this.state.elements.values()].filter(
+      (e) => e.elementId === elementId && e.state === 'ACTIVE' && e.elementType === 'bpmn:CallActivity',
+    );
+    if (calls.length !== 1)
+      throw new Error(`expected one waiting call activity <${elementId}>, found ${calls.length}`);
+    return calls[0];
+  }
+
+  /** Completes the child of a call activity as the runtime does when the child completes. */
+  completeCall(elementId: string, variables: Record<string, unknown> = {}, elementInstanceKey?: string) {
+    return this.must({
+      type: 'call.complete',
+      elementInstanceKey: elementInstanceKey ?? this.waitingCall(elementId).elementInstanceKey,
+      variables,
+    });
+  }
+
+  /** Reports that the child of a call activity could not be created (CALLED_ELEMENT_ERROR). */
+  failCall(elementId: string, message: string) {
+    return this.must({
+      type: 'call.fail',
+      elementInstanceKey: this.waitingCall(elementId).elementInstanceKey,
+      message,
     });
   }
 
@@ -263,6 +306,95 @@ export class InstanceDriver {
     }
     this.moveClockTo(new Date(until));
     return fired;
+  }
+
+  // ---- messages and signals ----
+
+  /** Triggers one subscription as the runtime does when a message or signal reaches it. */
+  triggerSubscription(subscriptionKey: string, variables: Record<string, unknown> = {}) {
+    return this.must({ type: 'subscription.trigger', subscriptionKey, variables });
+  }
+
+  /**
+   * Correlates a message to this instance as `POST /v2/messages/correlation` would: the oldest
+   * ACTIVE MESSAGE subscription with this name and correlation key is triggered. Returns its
+   * events, or undefined when no subscription matches (the runtime answers 404).
+   */
+  async tryCorrelate(
+    messageName: string,
+    correlationKey: string | null,
+    variables: Record<string, unknown> = {},
+  ): Promise<EngineEvent[] | undefined> {
+    const sub = this.openSubscriptions().find(
+      (s) => s.kind === 'MESSAGE' && s.name === messageName && s.correlationKey === correlationKey,
+    );
+    return sub ? this.triggerSubscription(sub.subscriptionKey, variables) : undefined;
+  }
+
+  /** Like `tryCorrelate`, but a message nobody waits for is an error that lists who waits. */
+  async correlate(
+    messageName: string,
+    correlationKey: string | null,
+    variables: Record<string, unknown> = {},
+  ): Promise<EngineEvent[]> {
+    const events = await this.tryCorrelate(messageName, correlationKey, variables);
+    if (events) return events;
+    const waiting = this.openSubscriptions()
+      .filter((s) => s.kind === 'MESSAGE')
+      .map((s) => `<${s.elementId}> '${s.name}'/${JSON.stringify(s.correlationKey)}`);
+    throw new Error(
+      `expected a subscription for message '${messageName}' with correlation key ${JSON.stringify(
+        correlationKey,
+      )}; waiting: ${waiting.join(', ') || 'none'}`,
+    );
+  }
+
+  /**
+   * Broadcasts a signal to this instance as `POST /v2/signals/broadcast` would: every SIGNAL
+   * subscription with this name that is ACTIVE now is triggered, oldest first (one that closes
+   * because of an earlier trigger is skipped; one opened by a trigger does not receive this
+   * broadcast). `openedBefore` limits the broadcast to subscriptions with a smaller key, i.e.
+   * opened before the command that created that key. Returns the triggered subscriptions.
+   */
+  async signal(
+    name: string,
+    variables: Record<string, unknown> = {},
+    { openedBefore }: { openedBefore?: string } = {},
+  ): Promise<EventSubscriptionRecord[]> {
+    const targets = this.openSubscriptions().filter(
+      (s) =>
+        s.kind === 'SIGNAL' &&
+        s.name === name &&
+        (openedBefore === undefined || compareKeys(s.subscriptionKey, openedBefore) < 0),
+    );
+    const triggered: EventSubscriptionRecord[] = [];
+    for (const target of targets) {
+      if (this.state.subscriptions.get(target.subscriptionKey)?.state !== 'ACTIVE') continue;
+      if (this.status !== 'ACTIVE') break;
+      triggered.push({ ...target });
+      await this.triggerSubscription(target.subscriptionKey, variables);
+    }
+    return triggered;
+  }
+
+  /**
+   * Delivers the SIGNAL jobs this instance threw to this instance, as the runtime's executor does
+   * across instances: each job not delivered yet (creation order, including jobs thrown by an
+   * earlier delivery) is broadcast with its name and variables to the subscriptions that were open
+   * when it was thrown (Camunda 8: the broadcast is a follow-up of the throw, so a catch event the
+   * same command opens later does not receive it). Returns the delivered jobs.
+   */
+  async deliverSignalJobs(): Promise<JobRecord[]> {
+    const delivered: JobRecord[] = [];
+    for (;;) {
+      const next = this.signalJobs().find((j) => !this.deliveredSignalJobs.has(j.jobKey));
+      if (!next || this.status !== 'ACTIVE') break;
+      this.deliveredSignalJobs.add(next.jobKey);
+      delivered.push({ ...next });
+      const variables = JSON.parse(String(next.customHeaders.variables ?? '{}'));
+      await this.signal(next.type, variables, { openedBefore: next.jobKey });
+    }
+    return delivered;
   }
 
   resolveIncident(incidentKey: string) {
@@ -305,11 +437,47 @@ export class InstanceDriver {
     return [...this.state.userTasks.values()].filter((t) => !elementId || t.elementId === elementId);
   }
 
-  /** Open jobs for workers (timers are listed by `openTimers`). */
+  /**
+   * Open jobs for workers (timers are listed by `openTimers`, signal broadcasts by `signalJobs`).
+   */
   openJobs(): JobRecord[] {
     return [...this.state.jobs.values()].filter(
-      (j) => j.kind !== 'TIMER' && (j.state === 'CREATED' || j.state === 'ACTIVATED'),
+      (j) => j.kind === 'BPMN_ELEMENT' && (j.state === 'CREATED' || j.state === 'ACTIVATED'),
     );
+  }
+
+  /** Signal broadcasts thrown by signal throw and end events (of one element, or all), in creation order. */
+  signalJobs(elementId?: string): JobRecord[] {
+    return [...this.state.jobs.values()]
+      .filter((j) => j.kind === 'SIGNAL' && (!elementId || j.elementId === elementId))
+      .sort((a, b) => compareKeys(a.jobKey, b.jobKey));
+  }
+
+  /** Every message and signal subscription (of one event element, or all), in creation order. */
+  subscriptions(elementId?: string): EventSubscriptionRecord[] {
+    return [...this.state.subscriptions.values()]
+      .filter((s) => !elementId || s.elementId === elementId)
+      .sort((a, b) => compareKeys(a.subscriptionKey, b.subscriptionKey));
+  }
+
+  /** ACTIVE subscriptions (of one event element, or all), in creation order. */
+  openSubscriptions(elementId?: string): EventSubscriptionRecord[] {
+    return this.subscriptions(elementId).filter((s) => s.state === 'ACTIVE');
+  }
+
+  /** The one ACTIVE subscription of an event element. */
+  openSubscription(elementId: string): EventSubscriptionRecord {
+    const subs = this.openSubscriptions(elementId);
+    if (subs.length !== 1) {
+      throw new Error(
+        `expected one open subscription <${elementId}>, found ${subs.length}; open: ${
+          this.openSubscriptions()
+            .map((s) => `<${s.elementId}> ${s.kind} '${s.name}'`)
+            .join(', ') || 'none'
+        }`,
+      );
+    }
+    return subs[0];
   }
 
   /** Timers waiting to fire (of one event element, or all), in due order. */
@@ -431,6 +599,7 @@ function sameState(a: InstanceState, b: InstanceState): boolean {
       userTasks: [...s.userTasks.entries()],
       jobs: [...s.jobs.entries()],
       incidents: [...s.incidents.entries()],
+      subscriptions: [...(s.subscriptions?.entries() ?? [])],
     });
   return plain(a) === plain(b);
 }
@@ -495,8 +664,11 @@ function renderScope(scope: ScopeSpec): string {
   return [...nodes, ...flows].join('\n    ');
 }
 
-/** A definitions document with one executable process built from nodes and flows. */
-export function bpmnProcess(processId: string, scope: ScopeSpec): string {
+/**
+ * A definitions document with one executable process built from nodes and flows; `roots` are
+ * further root elements (bpmn:message, bpmn:signal: see `messageElement`, `signalElement`).
+ */
+export function bpmnProcess(processId: string, scope: ScopeSpec, roots: string[] = []): string {
   return `<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
   xmlns:zeebe="http://camunda.org/schema/zeebe/1.0"
@@ -505,8 +677,52 @@ export function bpmnProcess(processId: string, scope: ScopeSpec): string {
   <bpmn:process id="${processId}" isExecutable="true">
     ${renderScope(scope)}
   </bpmn:process>
+  ${roots.join('\n  ')}
 </bpmn:definitions>`;
 }
+
+/**
+ * A bpmn:message root element; a correlation key (FEEL `=...` or static) adds the
+ * zeebe:subscription that catch events, boundary events and receive tasks need.
+ */
+export function messageElement(id: string, name: string, correlationKey?: string): string {
+  const ext =
+    correlationKey === undefined
+      ? ''
+      : `<bpmn:extensionElements><zeebe:subscription correlationKey="${escapeXml(correlationKey)}" /></bpmn:extensionElements>`;
+  return `<bpmn:message id="${id}" name="${escapeXml(name)}">${ext}</bpmn:message>`;
+}
+
+/** A bpmn:error root element (no code: an error without errorCode). */
+export function errorElement(id: string, errorCode?: string): string {
+  return `<bpmn:error id="${id}" name="${id}"${errorCode === undefined ? '' : ` errorCode="${escapeXml(errorCode)}"`} />`;
+}
+
+/** A bpmn:escalation root element. */
+export function escalationElement(id: string, escalationCode?: string): string {
+  return `<bpmn:escalation id="${id}" name="${id}"${escalationCode === undefined ? '' : ` escalationCode="${escalationCode}"`} />`;
+}
+
+/** A bpmn:signal root element. */
+export function signalElement(id: string, name: string): string {
+  return `<bpmn:signal id="${id}" name="${escapeXml(name)}" />`;
+}
+
+const messageDef = (messageRef: string) => `<bpmn:messageEventDefinition messageRef="${messageRef}" />`;
+const signalDef = (signalRef: string) => `<bpmn:signalEventDefinition signalRef="${signalRef}" />`;
+const errorDef = (errorRef?: string) =>
+  errorRef ? `<bpmn:errorEventDefinition errorRef="${errorRef}" />` : '<bpmn:errorEventDefinition />';
+const escalationDef = (escalationRef?: string) =>
+  escalationRef
+    ? `<bpmn:escalationEventDefinition escalationRef="${escalationRef}" />`
+    : '<bpmn:escalationEventDefinition />';
+const linkDef = (name: string) => `<bpmn:linkEventDefinition name="${name}" />`;
+const boundaryAttrs = (attachedTo: string, interrupting: boolean) => ({
+  attachedToRef: attachedTo,
+  ...(interrupting ? {} : { cancelActivity: 'false' }),
+});
+const startAttrs = (interrupting: boolean): Record<string, string> =>
+  interrupting ? {} : { isInterrupting: 'false' };
 
 /** Shorthands for the nodes most tests need. */
 export const node = {
@@ -588,7 +804,187 @@ export const node = {
     attrs: interrupting ? {} : { isInterrupting: 'false' },
     body: timerDefinition(kind, expression),
   }),
+  /** An intermediate message catch event waiting for the bpmn:message `messageRef`. */
+  messageCatch: (id: string, messageRef: string): NodeSpec => ({
+    tag: 'intermediateCatchEvent',
+    id,
+    body: messageDef(messageRef),
+  }),
+  /** A message boundary event on `attachedTo`; `interrupting: false` sets cancelActivity="false". */
+  messageBoundary: (
+    id: string,
+    attachedTo: string,
+    messageRef: string,
+    { interrupting = true }: { interrupting?: boolean } = {},
+  ): NodeSpec => ({
+    tag: 'boundaryEvent',
+    id,
+    attrs: boundaryAttrs(attachedTo, interrupting),
+    body: messageDef(messageRef),
+  }),
+  /** A message start event: of the process, or of an event sub-process (`interrupting` applies there). */
+  messageStart: (
+    id: string,
+    messageRef: string,
+    { interrupting = true }: { interrupting?: boolean } = {},
+  ): NodeSpec => ({ tag: 'startEvent', id, attrs: startAttrs(interrupting), body: messageDef(messageRef) }),
+  /** A receive task waiting for the bpmn:message `messageRef`. */
+  receiveTask: (id: string, messageRef: string): NodeSpec => ({
+    tag: 'receiveTask',
+    id,
+    attrs: { messageRef },
+  }),
+  /** An intermediate message throw event, sent by a job of type `type`. */
+  messageThrow: (id: string, messageRef: string, type: string): NodeSpec => ({
+    tag: 'intermediateThrowEvent',
+    id,
+    ext: `<zeebe:taskDefinition type="${type}" />`,
+    body: messageDef(messageRef),
+  }),
+  /** A message end event, sent by a job of type `type`. */
+  messageEnd: (id: string, messageRef: string, type: string): NodeSpec => ({
+    tag: 'endEvent',
+    id,
+    ext: `<zeebe:taskDefinition type="${type}" />`,
+    body: messageDef(messageRef),
+  }),
+  /** An intermediate signal catch event. */
+  signalCatch: (id: string, signalRef: string): NodeSpec => ({
+    tag: 'intermediateCatchEvent',
+    id,
+    body: signalDef(signalRef),
+  }),
+  /** A signal boundary event on `attachedTo`; `interrupting: false` sets cancelActivity="false". */
+  signalBoundary: (
+    id: string,
+    attachedTo: string,
+    signalRef: string,
+    { interrupting = true }: { interrupting?: boolean } = {},
+  ): NodeSpec => ({
+    tag: 'boundaryEvent',
+    id,
+    attrs: boundaryAttrs(attachedTo, interrupting),
+    body: signalDef(signalRef),
+  }),
+  /** A signal start event: of the process, or of an event sub-process (`interrupting` applies there). */
+  signalStart: (
+    id: string,
+    signalRef: string,
+    { interrupting = true }: { interrupting?: boolean } = {},
+  ): NodeSpec => ({ tag: 'startEvent', id, attrs: startAttrs(interrupting), body: signalDef(signalRef) }),
+  /** An intermediate signal throw event; `ext` may carry a zeebe:ioMapping for its variables. */
+  signalThrow: (id: string, signalRef: string, ext = ''): NodeSpec => ({
+    tag: 'intermediateThrowEvent',
+    id,
+    ext: ext || undefined,
+    body: signalDef(signalRef),
+  }),
+  /** A signal end event. */
+  signalEnd: (id: string, signalRef: string, ext = ''): NodeSpec => ({
+    tag: 'endEvent',
+    id,
+    ext: ext || undefined,
+    body: signalDef(signalRef),
+  }),
+  /** An event-based gateway; its outgoing flows lead to catch events or receive tasks. */
+  eventBased: (id: string): NodeSpec => ({ tag: 'eventBasedGateway', id }),
+  /** An error end event throwing the bpmn:error `errorRef`. */
+  errorEnd: (id: string, errorRef?: string): NodeSpec => ({ tag: 'endEvent', id, body: errorDef(errorRef) }),
+  /** An error boundary event (always interrupting); without `errorRef` it catches every error. */
+  errorBoundary: (id: string, attachedTo: string, errorRef?: string): NodeSpec => ({
+    tag: 'boundaryEvent',
+    id,
+    attrs: { attachedToRef: attachedTo },
+    body: errorDef(errorRef),
+  }),
+  /** An error start event of an event sub-process (always interrupting). */
+  errorStart: (id: string, errorRef?: string): NodeSpec => ({
+    tag: 'startEvent',
+    id,
+    body: errorDef(errorRef),
+  }),
+  escalationThrow: (id: string, escalationRef?: string): NodeSpec => ({
+    tag: 'intermediateThrowEvent',
+    id,
+    body: escalationDef(escalationRef),
+  }),
+  escalationEnd: (id: string, escalationRef?: string): NodeSpec => ({
+    tag: 'endEvent',
+    id,
+    body: escalationDef(escalationRef),
+  }),
+  escalationBoundary: (
+    id: string,
+    attachedTo: string,
+    escalationRef?: string,
+    { interrupting = true }: { interrupting?: boolean } = {},
+  ): NodeSpec => ({
+    tag: 'boundaryEvent',
+    id,
+    attrs: boundaryAttrs(attachedTo, interrupting),
+    body: escalationDef(escalationRef),
+  }),
+  escalationStart: (
+    id: string,
+    escalationRef?: string,
+    { interrupting = true }: { interrupting?: boolean } = {},
+  ): NodeSpec => ({
+    tag: 'startEvent',
+    id,
+    attrs: startAttrs(interrupting),
+    body: escalationDef(escalationRef),
+  }),
+  linkThrow: (id: string, name: string): NodeSpec => ({
+    tag: 'intermediateThrowEvent',
+    id,
+    body: linkDef(name),
+  }),
+  linkCatch: (id: string, name: string): NodeSpec => ({
+    tag: 'intermediateCatchEvent',
+    id,
+    body: linkDef(name),
+  }),
+  /** A call activity of `processId` (zeebe:calledElement); `ext` may add an ioMapping. */
+  callActivity: (id: string, processId: string, ext = '', calledAttrs = ''): NodeSpec => ({
+    tag: 'callActivity',
+    id,
+    ext: `<zeebe:calledElement processId="${escapeXml(processId)}"${calledAttrs} />${ext}`,
+  }),
 };
+
+export interface MultiInstanceSpec {
+  sequential?: boolean;
+  inputCollection?: string;
+  inputElement?: string;
+  outputCollection?: string;
+  outputElement?: string;
+  loopCardinality?: string;
+  completionCondition?: string;
+}
+
+/**
+ * Makes an activity multi-instance: adds <bpmn:multiInstanceLoopCharacteristics> with
+ * zeebe:loopCharacteristics (input/output collection and element), loopCardinality and
+ * completionCondition as given.
+ */
+export function multiInstance(spec: NodeSpec, mi: MultiInstanceSpec): NodeSpec {
+  const zeebe = (['inputCollection', 'inputElement', 'outputCollection', 'outputElement'] as const)
+    .filter((k) => mi[k] !== undefined)
+    .map((k) => ` ${k}="${escapeXml(mi[k]!)}"`)
+    .join('');
+  const ext = zeebe
+    ? `<bpmn:extensionElements><zeebe:loopCharacteristics${zeebe} /></bpmn:extensionElements>`
+    : '';
+  const expr = (tag: string, value?: string) =>
+    value === undefined
+      ? ''
+      : `<bpmn:${tag} xsi:type="bpmn:tFormalExpression">${escapeXml(value)}</bpmn:${tag}>`;
+  const loop = `<bpmn:multiInstanceLoopCharacteristics${mi.sequential ? ' isSequential="true"' : ''}>${ext}${expr(
+    'loopCardinality',
+    mi.loopCardinality,
+  )}${expr('completionCondition', mi.completionCondition)}</bpmn:multiInstanceLoopCharacteristics>`;
+  return { ...spec, body: `${spec.body ?? ''}${loop}` };
+}
 
 export type TimerKind = 'date' | 'duration' | 'cycle';
 

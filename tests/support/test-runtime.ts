@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { createRuntime, type Runtime } from '../../runtime/create-runtime.js';
+import { createRuntime, type Runtime, type RuntimeOptions } from '../../runtime/create-runtime.js';
 import { createKeyGenerator } from '../../runtime/persistence/keys.js';
 import { createTestDatabase, seedTestData } from './test-db.js';
 
@@ -29,10 +29,18 @@ export interface ApiResponse {
 }
 
 /** A migrated, seeded database of its own, the real runtime over it, and an HTTP server on a free port. */
-export async function startTestRuntime(opts: { clock?: () => Date } = {}): Promise<TestRuntime> {
+export async function startTestRuntime(
+  opts: { clock?: () => Date; runtime?: RuntimeOptions } = {},
+): Promise<TestRuntime> {
   const test = await createTestDatabase();
   await seedTestData(test.knex);
-  const runtime = createRuntime(test.knex, createKeyGenerator(), opts.clock, test.db.listen?.bind(test.db));
+  const runtime = createRuntime(
+    test.knex,
+    createKeyGenerator(),
+    opts.clock,
+    test.db.listen?.bind(test.db),
+    opts.runtime,
+  );
   await runtime.ready;
   const server: Server = await new Promise((resolve) => {
     const s = runtime.app.listen(0, '127.0.0.1', () => resolve(s));

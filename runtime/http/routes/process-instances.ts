@@ -78,7 +78,19 @@ export function processInstanceRoutes(s: AppServices): Router {
   router.post('/process-instances/:key/cancellation', async (req, res) => {
     const key = pathKey(req.params.key, 'processInstanceKey');
     requireManager(req, 'cancel process instances');
-    await s.engine.execute({ type: 'instance.cancel' }, actorOf(req), { processInstanceKey: key });
+    // Cancelling cascades both ways: a called child is cancelled through its root instance, which
+    // cancels every instance it called.
+    let root = key;
+    for (let depth = 0; depth < 100; depth++) {
+      const row = await s
+        .knex('process_instances')
+        .where({ process_instance_key: root })
+        .whereIn('tenant_id', req.principal!.tenantIds)
+        .first('parent_process_instance_key');
+      if (!row?.parent_process_instance_key) break;
+      root = String(row.parent_process_instance_key);
+    }
+    await s.engine.execute({ type: 'instance.cancel' }, actorOf(req), { processInstanceKey: root });
     res.status(204).end();
   });
 

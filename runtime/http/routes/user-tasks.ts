@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { badRequest, notFound } from '../problem.js';
+import { notFound } from '../problem.js';
 import { type FieldSpec, registerReadRoutes } from '../search.js';
 import { type AppServices, actorOf, BodyReader, pathKey } from '../services.js';
 import { userTaskView } from '../views.js';

@@ -1,0 +1,147 @@
+import { evaluateFeel, isFeel } from '../../engine/index.js';
+import { log } from '../logging/logger.js';
+import type { Actor, EngineService } from '../services/engine-service.js';
+import type { ActivatedJob, JobService } from './job-service.js';
+
+/**
+ * Job types Lifeflow runs itself, so common steps need no external worker:
+ * - `set-variables`: every task header becomes a variable (FEEL `=...` evaluated on the job's
+ *   variables, other values taken as text);
+ * - `http`: headers `method` (GET), `url`, optional `headers` (FEEL context) and `body` (FEEL),
+ *   `resultVariable` (default `response`); only hosts on the admin's allowlist (HTTP_ALLOWED_HOSTS)
+ *   may be called; a non-2xx answer or a network error fails the job with retries and back-off.
+ */
+export const BUILTIN_TYPES = ['set-variables', 'http'] as const;
+
+const WORKER_ACTOR = 'system:worker';
+
+export class BuiltinWorkers {
+  private stopped = true;
+  private readonly aborts: AbortController[] = [];
+
+  constructor(
+    private readonly jobs: JobService,
+    private readonly engine: EngineService,
+    private readonly allowedHosts: string[],
+    private readonly tenantIds: () => Promise<string[]>,
+    private readonly fetchImpl: typeof fetch = fetch,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    for (const type of BUILTIN_TYPES) void this.loop(type);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const a of this.aborts.splice(0)) a.abort();
+  }
+
+  private async loop(type: string): Promise<void> {
+    while (!this.stopped) {
+      const abort = new AbortController();
+      this.aborts.push(abort);
+      try {
+        const jobs = await this.jobs.activate(
+          {
+            type,
+            worker: WORKER_ACTOR,
+            timeout: 60_000,
+            maxJobsToActivate: 32,
+            requestTimeout: 30_000,
+            tenantIds: await this.tenantIds(),
+          },
+          abort.signal,
+        );
+        for (const job of jobs) await this.run(job);
+      } catch (err) {
+        if (!this.stopped) {
+          log.error('built-in worker failed; retrying in 5 s', { type, err });
+          await new Promise((r) => setTimeout(r, 5000));
+        }
+      } finally {
+        this.aborts.splice(this.aborts.indexOf(abort), 1);
+      }
+    }
+  }
+
+  /** Runs one job of a built-in type and reports the outcome to the engine. */
+  async run(job: ActivatedJob): Promise<void> {
+    const actor: Actor = { username: WORKER_ACTOR, tenantIds: [job.tenantId], groups: [], roles: ['admin'] };
+    try {
+      const variables = job.type === 'http' ? await this.http(job) : this.setVariables(job);
+      await this.engine.execute({ type: 'job.complete', jobKey: job.jobKey, variables }, actor);
+    } catch (err) {
+      const retries = Math.max(0, job.retries - 1);
+      const backOff = Math.min(60_000, 1000 * 2 ** Math.max(0, 3 - retries));
+      await this.engine
+        .execute(
+          {
+            type: 'job.fail',
+            jobKey: job.jobKey,
+            retries,
+            errorMessage: (err as Error).message,
+            retryBackOffMs: retries > 0 ? backOff : 0,
+            variables: {},
+          },
+          actor,
+        )
+        .catch((e) => log.error('could not report a failed built-in job', { jobKey: job.jobKey, err: e }));
+    }
+  }
+
+  private value(expression: string, job: ActivatedJob, what: string): unknown {
+    if (!isFeel(expression)) return expression;
+    const r = evaluateFeel(expression, job.variables);
+    if (!r.ok) throw new Error(`${what}: ${r.message}`);
+    return r.value;
+  }
+
+  private setVariables(job: ActivatedJob): Record<string, unknown> {
+    return Object.fromEntries(
+      Object.entries(job.customHeaders).map(([name, expr]) => [
+        name,
+        this.value(expr, job, `header <${name}>`),
+      ]),
+    );
+  }
+
+  private async http(job: ActivatedJob): Promise<Record<string, unknown>> {
+    const h = job.customHeaders;
+    const url = new URL(String(this.value(h.url ?? '', job, 'url')));
+    const host = url.host.toLowerCase();
+    if (
+      !['http:', 'https:'].includes(url.protocol) ||
+      !(this.allowedHosts.includes(host) || this.allowedHosts.includes(url.hostname.toLowerCase()))
+    ) {
+      throw new Error(
+        `the host <${url.host}> is not on the allowlist (HTTP_ALLOWED_HOSTS) of the http job type`,
+      );
+    }
+    const method = String(this.value(h.method ?? 'GET', job, 'method')).toUpperCase();
+    const headers = (h.headers ? this.value(h.headers, job, 'headers') : {}) as Record<string, string>;
+    const body = h.body !== undefined ? this.value(h.body, job, 'body') : undefined;
+    const res = await this.fetchImpl(url, {
+      method,
+      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      body:
+        body === undefined || method === 'GET'
+          ? undefined
+          : typeof body === 'string'
+            ? body
+            : JSON.stringify(body),
+      redirect: 'manual',
+      signal: AbortSignal.timeout(30_000),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      parsed = text;
+    }
+    if (res.status < 200 || res.status >= 300)
+      throw new Error(`${method} ${url.origin}${url.pathname} answered ${res.status}`);
+    return { [h.resultVariable ?? 'response']: { status: res.status, body: parsed } };
+  }
+}
