@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { Authenticator } from './auth/authenticate.js';
 import { createApp } from './http/app.js';
 import { hostname } from 'node:os';
-import { BuiltinWorkers } from './jobs/builtin-workers.js';
+import { BuiltinWorkers, type MailSettings } from './jobs/builtin-workers.js';
 import { JobService } from './jobs/job-service.js';
 import { TimerExecutor } from './jobs/timer-executor.js';
 import { JOBS_CHANNEL, TIMERS_CHANNEL } from './persistence/instance-store.js';
@@ -23,6 +23,8 @@ export interface RuntimeOptions {
   node?: string;
   /** Hosts the built-in http job type may call. */
   httpAllowedHosts?: string[];
+  /** SMTP settings of the built-in email job type. */
+  mail?: MailSettings;
 }
 
 export function createRuntime(
@@ -67,6 +69,7 @@ export function createRuntime(
     engine,
     options.httpAllowedHosts ?? [],
     async () => (await knex('tenants').pluck('tenant_id')) as string[],
+    options.mail,
   );
   const services = { knex, definitions, engine, tasks, jobs, events, auth, nextKey, version: VERSION };
   const app = createApp(services);

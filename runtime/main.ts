@@ -26,6 +26,7 @@ async function main() {
   }
   const runtime = createRuntime(db.knex, nextKey, undefined, db.listen?.bind(db), {
     httpAllowedHosts: config.httpAllowedHosts,
+    mail: { smtpUrl: config.smtpUrl, from: config.smtpFrom },
   });
   await runtime.ready;
   if (seeded.created && config.demo) {

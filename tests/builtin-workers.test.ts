@@ -1,9 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRuntime, type TestRuntime } from './support/test-runtime.js';
 
 const received: Array<{ method: string; url: string; body: string }> = [];
+const mails: Array<{ from: string; to: string[]; data: string }> = [];
+let smtp: SMTPServer;
+let smtpPort = 0;
 let server: Server;
 let port = 0;
 let t: TestRuntime;
@@ -37,14 +41,52 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   port = (server.address() as AddressInfo).port;
-  t = await startTestRuntime({ runtime: { httpAllowedHosts: [`127.0.0.1:${port}`] } });
+  smtp = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    onData(stream, session, callback) {
+      let data = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (c) => (data += c));
+      stream.on('end', () => {
+        mails.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          data,
+        });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
+  smtpPort = (smtp.server.address() as AddressInfo).port;
+  t = await startTestRuntime({
+    runtime: {
+      httpAllowedHosts: [`127.0.0.1:${port}`],
+      mail: { smtpUrl: `smtp://127.0.0.1:${smtpPort}`, from: 'Lifeflow <noreply@lifeflow.test>' },
+    },
+  });
   t.runtime.start();
 });
 afterAll(async () => {
   t?.runtime.stop();
   await t?.close();
   await new Promise((r) => server.close(r));
+  await new Promise((r) => smtp.close(() => r(undefined)));
 });
+
+const MAIL = `<?xml version="1.0"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="dm">
+  <bpmn:process id="notify-owner" isExecutable="true">
+    <bpmn:startEvent id="s"/>
+    <bpmn:sendTask id="mail"><bpmn:extensionElements><zeebe:taskDefinition type="email"/>
+      <zeebe:taskHeaders><zeebe:header key="to" value="=owners"/><zeebe:header key="subject" value="=&quot;移交完成：&quot; + project"/>
+        <zeebe:header key="body" value="=&quot;项目 &quot; + project + &quot; 已完成竣工移交。&quot;"/></zeebe:taskHeaders>
+    </bpmn:extensionElements></bpmn:sendTask>
+    <bpmn:userTask id="after"/>
+    <bpmn:sequenceFlow id="a" sourceRef="s" targetRef="mail"/><bpmn:sequenceFlow id="b" sourceRef="mail" targetRef="after"/>
+  </bpmn:process>
+</bpmn:definitions>`;
 
 async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
   for (let i = 0; i < 100; i++) {
@@ -106,5 +148,35 @@ describe('built-in job types', () => {
     expect(incident).toMatchObject({ errorType: 'JOB_NO_RETRIES', elementId: 'create' });
     expect(incident.errorMessage).toContain('not on the allowlist');
     expect(received.length).toBe(before);
+  });
+
+  it('sends an email through the configured SMTP server', async () => {
+    expect((await t.deploy([{ name: 'mail.bpmn', content: MAIL }])).status).toBe(200);
+    const start = await t.api('POST', '/v2/process-instances', {
+      processDefinitionId: 'notify-owner',
+      variables: { owners: ['owner@park.cn', 'pm@park.cn'], project: '滨江一期' },
+    });
+    await until(async () => {
+      const tasks = await t.api('POST', '/v2/user-tasks/search', {
+        filter: { processInstanceKey: start.body.processInstanceKey },
+      });
+      return tasks.body.items[0];
+    }, 'the task after the email');
+    expect(mails).toHaveLength(1);
+    expect(mails[0].from).toBe('noreply@lifeflow.test');
+    expect(mails[0].to).toEqual(['owner@park.cn', 'pm@park.cn']);
+    const [head, ...rest] = mails[0].data.split('\r\n\r\n');
+    const subject = /Subject: =\?UTF-8\?B\?([^?]+)\?=/i.exec(head)?.[1];
+    expect(subject && Buffer.from(subject, 'base64').toString('utf8')).toBe('移交完成：滨江一期');
+    const body = rest.join('\r\n\r\n').trim();
+    const decoded = /base64/i.test(head)
+      ? Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8')
+      : Buffer.from(
+          body
+            .replace(/=\r\n/g, '')
+            .replace(/=([0-9A-F]{2})/g, (_m, h) => String.fromCharCode(Number.parseInt(h, 16))),
+          'latin1',
+        ).toString('utf8');
+    expect(decoded).toContain('项目 滨江一期 已完成竣工移交。');
   });
 });

@@ -36,6 +36,12 @@ const SIGNALS = defs(
    ${flow('a', 's', 'work')}${flow('b', 'work', 'done')}${flow('c', 'suspended', 'stopped')}`,
   '<bpmn:signal id="sig" name="project-suspended"/>',
 );
+// A KPI review can also be started ad hoc by a "quarter-closed" signal.
+const SIGNAL_START = defs(
+  'kpi-adhoc',
+  `<bpmn:startEvent id="closed"><bpmn:signalEventDefinition signalRef="q"/></bpmn:startEvent><bpmn:userTask id="review"/>${flow('a', 'closed', 'review')}`,
+  '<bpmn:signal id="q" name="quarter-closed"/>',
+);
 const THROWER = defs(
   'suspender',
   `<bpmn:startEvent id="s"/>
@@ -51,6 +57,7 @@ beforeAll(async () => {
     { name: 'feedback.bpmn', content: FEEDBACK },
     { name: 'suspendable.bpmn', content: SIGNALS },
     { name: 'suspender.bpmn', content: THROWER },
+    { name: 'kpi.bpmn', content: SIGNAL_START },
   ]);
   expect(res.status, res.text).toBe(200);
 });
@@ -203,5 +210,17 @@ describe('signals', () => {
     expect(await t.runtime.timers.runDue()).toBe(1);
     expect(await stateOf(waiting)).toBe('COMPLETED');
     expect(await t.runtime.timers.runDue()).toBe(0);
+  });
+
+  it('starts an instance at a signal start event', async () => {
+    await t.api('POST', '/v2/signals/broadcast', {
+      signalName: 'quarter-closed',
+      variables: { quarter: '2026Q3' },
+    });
+    const started = await t.api('POST', '/v2/process-instances/search', {
+      filter: { processDefinitionId: 'kpi-adhoc' },
+    });
+    expect(started.body.items).toHaveLength(1);
+    expect(await vars(started.body.items[0].processInstanceKey)).toMatchObject({ quarter: '2026Q3' });
   });
 });

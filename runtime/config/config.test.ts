@@ -15,6 +15,8 @@ describe('loadConfig', () => {
       nodeId: undefined,
       nodeEnv: undefined,
       httpAllowedHosts: [],
+      smtpUrl: undefined,
+      smtpFrom: 'Lifeflow <lifeflow@localhost>',
     });
   });
 

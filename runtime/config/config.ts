@@ -32,6 +32,10 @@ export interface Config {
    * used; set distinct ids on runtime nodes that share one PostgreSQL to rule out key collisions.
    */
   nodeId?: number;
+  /** SMTP server for the built-in `email` job type, e.g. smtp://user:pass@mail.example.cn:587. */
+  smtpUrl?: string;
+  /** Sender of those emails. */
+  smtpFrom: string;
   /** Hosts (host or host:port) the built-in `http` job may call; empty: none. */
   httpAllowedHosts: string[];
   /** Value of `NODE_ENV`, if any. */
@@ -98,6 +102,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: logLevel as LogLevel,
     nodeId: readInteger(env, 'NODE_ID', 0, 1023),
     nodeEnv,
+    smtpUrl: read(env, 'SMTP_URL'),
+    smtpFrom: read(env, 'SMTP_FROM') ?? 'Lifeflow <lifeflow@localhost>',
     httpAllowedHosts: (read(env, 'HTTP_ALLOWED_HOSTS') ?? '')
       .split(',')
       .map((h) => h.trim().toLowerCase())

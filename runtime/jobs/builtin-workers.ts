@@ -1,3 +1,4 @@
+import { createTransport } from 'nodemailer';
 import { evaluateFeel, isFeel } from '../../engine/index.js';
 import { log } from '../logging/logger.js';
 import type { Actor, EngineService } from '../services/engine-service.js';
@@ -9,9 +10,16 @@ import type { ActivatedJob, JobService } from './job-service.js';
  *   variables, other values taken as text);
  * - `http`: headers `method` (GET), `url`, optional `headers` (FEEL context) and `body` (FEEL),
  *   `resultVariable` (default `response`); only hosts on the admin's allowlist (HTTP_ALLOWED_HOSTS)
- *   may be called; a non-2xx answer or a network error fails the job with retries and back-off.
+ *   may be called; a non-2xx answer or a network error fails the job with retries and back-off;
+ * - `email`: headers `to` (one or more addresses, comma-separated or a FEEL list), `subject`,
+ *   `body` (plain text), static or FEEL; sent through the SMTP server in SMTP_URL.
  */
-export const BUILTIN_TYPES = ['set-variables', 'http'] as const;
+export const BUILTIN_TYPES = ['set-variables', 'http', 'email'] as const;
+
+export interface MailSettings {
+  smtpUrl?: string;
+  from: string;
+}
 
 const WORKER_ACTOR = 'system:worker';
 
@@ -24,6 +32,7 @@ export class BuiltinWorkers {
     private readonly engine: EngineService,
     private readonly allowedHosts: string[],
     private readonly tenantIds: () => Promise<string[]>,
+    private readonly mail: MailSettings = { from: 'Lifeflow <lifeflow@localhost>' },
     private readonly fetchImpl: typeof fetch = fetch,
   ) {}
 
@@ -69,7 +78,12 @@ export class BuiltinWorkers {
   async run(job: ActivatedJob): Promise<void> {
     const actor: Actor = { username: WORKER_ACTOR, tenantIds: [job.tenantId], groups: [], roles: ['admin'] };
     try {
-      const variables = job.type === 'http' ? await this.http(job) : this.setVariables(job);
+      const variables =
+        job.type === 'http'
+          ? await this.http(job)
+          : job.type === 'email'
+            ? await this.email(job)
+            : this.setVariables(job);
       await this.engine.execute({ type: 'job.complete', jobKey: job.jobKey, variables }, actor);
     } catch (err) {
       const retries = Math.max(0, job.retries - 1);
@@ -104,6 +118,25 @@ export class BuiltinWorkers {
         this.value(expr, job, `header <${name}>`),
       ]),
     );
+  }
+
+  private transport: ReturnType<typeof createTransport> | undefined;
+
+  private async email(job: ActivatedJob): Promise<Record<string, unknown>> {
+    if (!this.mail.smtpUrl) throw new Error('email cannot be sent: no SMTP server is configured (SMTP_URL)');
+    const h = job.customHeaders;
+    const toValue = this.value(h.to ?? '', job, 'to');
+    const to = (Array.isArray(toValue) ? toValue : String(toValue).split(','))
+      .map((a) => String(a).trim())
+      .filter(Boolean);
+    if (to.length === 0) throw new Error('email needs at least one recipient in the header <to>');
+    const subject = String(this.value(h.subject ?? '', job, 'subject'));
+    const text = String(this.value(h.body ?? '', job, 'body'));
+    this.transport ??= createTransport(this.mail.smtpUrl);
+    const info = await this.transport.sendMail({ from: this.mail.from, to, subject, text });
+    return h.resultVariable
+      ? { [h.resultVariable]: { messageId: info.messageId, accepted: info.accepted } }
+      : {};
   }
 
   private async http(job: ActivatedJob): Promise<Record<string, unknown>> {
