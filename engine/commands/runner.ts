@@ -394,34 +394,13 @@ export class Runner {
   ): void {
     if (node.event?.kind !== 'signal') return;
     const name = this.eventText(inst, node.id, 'signal name', node.event.signalName)!;
-    const i = this.state.instance;
-    this.emit(
-      'job.created',
-      {
-        job: {
-          jobKey: this.ctx.nextKey(),
-          type: name,
-          kind: 'SIGNAL',
-          state: 'CREATED',
-          tenantId: i.tenantId,
-          processInstanceKey: i.processInstanceKey,
-          elementInstanceKey: inst.elementInstanceKey,
-          elementId: node.id,
-          processDefinitionKey: i.processDefinitionKey,
-          processDefinitionId: i.processDefinitionId,
-          processDefinitionVersion: i.processDefinitionVersion,
-          retries: 3,
-          worker: null,
-          deadline: null,
-          dueAt: this.nowIso,
-          customHeaders: { variables: JSON.stringify(variables) },
-          errorMessage: null,
-          errorCode: null,
-          createdAt: this.nowIso,
-        },
-      },
-      node.id,
-    );
+    this.createJob(inst, node.id, {
+      type: name,
+      kind: 'SIGNAL',
+      retries: 3,
+      dueAt: this.nowIso,
+      customHeaders: { variables: JSON.stringify(variables) },
+    });
   }
 
   private scheduleTimer(
@@ -451,34 +430,47 @@ export class Runner {
     dueAt: Date,
     cycle: CycleState | null,
   ): void {
+    this.createJob(owner, eventId, {
+      type: 'timer',
+      kind: 'TIMER',
+      retries: 1,
+      dueAt: dueAt.toISOString(),
+      customHeaders: {},
+      timerCycle: cycle,
+    });
+  }
+
+  /** Emits a new job (work for a worker, a timer, a signal broadcast) owned by an element instance. */
+  createJob(
+    owner: ElementInstanceRecord,
+    elementId: string,
+    job: Pick<JobRecord, 'type' | 'kind' | 'retries' | 'dueAt' | 'customHeaders'> & {
+      timerCycle?: CycleState | null;
+    },
+  ): void {
     const i = this.state.instance;
     this.emit(
       'job.created',
       {
         job: {
           jobKey: this.ctx.nextKey(),
-          type: 'timer',
-          kind: 'TIMER',
           state: 'CREATED',
           tenantId: i.tenantId,
           processInstanceKey: i.processInstanceKey,
           elementInstanceKey: owner.elementInstanceKey,
-          elementId: eventId,
+          elementId,
           processDefinitionKey: i.processDefinitionKey,
           processDefinitionId: i.processDefinitionId,
           processDefinitionVersion: i.processDefinitionVersion,
-          retries: 1,
           worker: null,
           deadline: null,
-          dueAt: dueAt.toISOString(),
-          customHeaders: {},
           errorMessage: null,
           errorCode: null,
           createdAt: this.nowIso,
-          timerCycle: cycle,
+          ...job,
         },
       },
-      eventId,
+      elementId,
     );
   }
 

@@ -43,34 +43,13 @@ export function createJob(run: Runner, inst: ElementInstanceRecord, node: FlowNo
       `<${node.id}> job retries: expected a non-negative integer, but was ${JSON.stringify(retriesValue)}`,
     );
   }
-  const i = run.state.instance;
-  run.emit(
-    'job.created',
-    {
-      job: {
-        jobKey: run.ctx.nextKey(),
-        type,
-        kind: 'BPMN_ELEMENT',
-        state: 'CREATED',
-        tenantId: i.tenantId,
-        processInstanceKey: i.processInstanceKey,
-        elementInstanceKey: inst.elementInstanceKey,
-        elementId: node.id,
-        processDefinitionKey: i.processDefinitionKey,
-        processDefinitionId: i.processDefinitionId,
-        processDefinitionVersion: i.processDefinitionVersion,
-        retries,
-        worker: null,
-        deadline: null,
-        dueAt: run.nowIso,
-        customHeaders: node.taskHeaders ?? {},
-        errorMessage: null,
-        errorCode: null,
-        createdAt: run.nowIso,
-      },
-    },
-    node.id,
-  );
+  run.createJob(inst, node.id, {
+    type,
+    kind: 'BPMN_ELEMENT',
+    retries,
+    dueAt: run.nowIso,
+    customHeaders: node.taskHeaders ?? {},
+  });
 }
 
 /** Service and send tasks are jobs of their zeebe:taskDefinition type. */

@@ -65,6 +65,30 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
     };
   }
 
+  /**
+   * Decides a command on a loaded (or new) state, writes the outcome, and runs what it causes in
+   * the same transaction (buffered messages, call activities).
+   */
+  private async decideAndWrite(
+    trx: Knex.Transaction,
+    state: InstanceState,
+    command: Command,
+    ctx: CommandContext,
+    actor: Actor,
+    isNew: boolean,
+  ): Promise<{ state: InstanceState; events: EngineEvent[] }> {
+    const decision = await decide(state, command, ctx);
+    if (isFailure(decision)) throw problemFromFailure(decision);
+    await persistDecision(trx, decision.state, decision.events, {
+      isNew,
+      command: command.type,
+      actor: actor.username,
+      now: ctx.now.toISOString(),
+    });
+    const more = await this.followUps(trx, decision.state, decision.events, ctx, actor);
+    return { state: decision.state, events: [...decision.events, ...more] };
+  }
+
   /** Load, check, decide, write and follow up one command, inside the caller's transaction. */
   private async applyCommand(
     trx: Knex.Transaction,
@@ -77,22 +101,7 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
     if (!state || !actor.tenantIds.includes(state.instance.tenantId)) return null;
     await check?.(state, trx);
     const process = await this.definitions.getCompiled(state.instance.processDefinitionKey, trx);
-    const ctx = this.context(trx, process, actor);
-    const decision = await decide(state, command, ctx);
-    if (isFailure(decision)) throw problemFromFailure(decision);
-    await persistDecision(trx, decision.state, decision.events, {
-      isNew: false,
-      command: command.type,
-      actor: actor.username,
-      now: ctx.now.toISOString(),
-    });
-    return {
-      state: decision.state,
-      events: [
-        ...decision.events,
-        ...(await this.followUps(trx, decision.state, decision.events, ctx, actor)),
-      ],
-    };
+    return this.decideAndWrite(trx, state, command, this.context(trx, process, actor), actor, false);
   }
 
   /**
@@ -276,22 +285,7 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
     };
     const run = async (trx: Knex.Transaction) => {
       const ctx = this.context(trx, process, actor);
-      const state = newInstanceState(command, ctx);
-      const decision = await decide(state, command, ctx);
-      if (isFailure(decision)) throw problemFromFailure(decision);
-      await persistDecision(trx, decision.state, decision.events, {
-        isNew: true,
-        command: command.type,
-        actor: actor.username,
-        now: ctx.now.toISOString(),
-      });
-      return {
-        state: decision.state,
-        events: [
-          ...decision.events,
-          ...(await this.followUps(trx, decision.state, decision.events, ctx, actor)),
-        ],
-      };
+      return this.decideAndWrite(trx, newInstanceState(command, ctx), command, ctx, actor, true);
     };
     const { state, events } = outer ? await run(outer) : await this.knex.transaction(run);
     const announce = () =>
