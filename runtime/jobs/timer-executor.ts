@@ -5,6 +5,8 @@ import { log } from '../logging/logger.js';
 import { iso } from '../persistence/rows.js';
 import type { Actor, EngineService } from '../services/engine-service.js';
 
+const FIRE_CONCURRENCY = 8;
+
 /** Who fires timers and delivers thrown signals, for the audit trail. */
 export const TIMER_ACTOR = 'system:timer';
 
@@ -112,7 +114,14 @@ export class TimerExecutor {
     let fired = 0;
     for (;;) {
       const claimed = await this.claim(batch);
-      for (const timer of claimed) if (await this.fire(timer)) fired++;
+      // Fire a batch with a few commands in flight: timers of different instances do not wait for
+      // each other (on PGlite's single connection they queue anyway).
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: Math.min(FIRE_CONCURRENCY, claimed.length) }, async () => {
+          while (next < claimed.length) if (await this.fire(claimed[next++])) fired++;
+        }),
+      );
       if (claimed.length < batch) return fired;
     }
   }
