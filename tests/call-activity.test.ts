@@ -146,4 +146,29 @@ describe('call activities', () => {
       'TERMINATED',
     );
   });
+
+  it('hands an error the child does not catch to the call activity, whose boundary catches it', async () => {
+    const child = defs(
+      'failing-check',
+      `<bpmn:startEvent id="cs"/><bpmn:endEvent id="noAccess"><bpmn:errorEventDefinition errorRef="e1"/></bpmn:endEvent>${flow('c1', 'cs', 'noAccess')}`,
+    ).replace('<bpmn:process', '<bpmn:error id="e1" errorCode="SITE_CLOSED"/><bpmn:process');
+    const parent = defs(
+      'calls-failing',
+      `<bpmn:startEvent id="s"/><bpmn:callActivity id="check"><bpmn:extensionElements><zeebe:calledElement processId="failing-check"/></bpmn:extensionElements></bpmn:callActivity>
+       <bpmn:boundaryEvent id="closed" attachedToRef="check"><bpmn:errorEventDefinition errorRef="e1"/></bpmn:boundaryEvent>
+       <bpmn:userTask id="reschedule"/><bpmn:endEvent id="e"/>${flow('a', 's', 'check')}${flow('b', 'check', 'e')}${flow('c', 'closed', 'reschedule')}`,
+    ).replace('<bpmn:process', '<bpmn:error id="e1" errorCode="SITE_CLOSED"/><bpmn:process');
+    const uncaught = parent.replace(/calls-failing/g, 'calls-failing-uncaught').replace(/<bpmn:boundaryEvent[^]*?<\/bpmn:boundaryEvent>/, '').replace(flow('c', 'closed', 'reschedule'), '');
+    expect((await t.deploy([{ name: 'fc.bpmn', content: child }, { name: 'cf.bpmn', content: parent }, { name: 'cfu.bpmn', content: uncaught }])).status).toBe(200);
+
+    const key = await start('calls-failing');
+    expect((await openTasks(key)).map((x: any) => x.elementId)).toEqual(['reschedule']);
+    const [c] = await childOf(key);
+    expect(c.state).toBe('TERMINATED');
+
+    const other = await start('calls-failing-uncaught');
+    const incidents = await t.api('POST', '/v2/incidents/search', { filter: { processInstanceKey: other } });
+    expect(incidents.body.items[0]).toMatchObject({ errorType: 'UNHANDLED_ERROR_EVENT', elementId: 'check' });
+    expect(incidents.body.items[0].errorMessage).toContain("'SITE_CLOSED'");
+  });
 });

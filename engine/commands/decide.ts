@@ -47,7 +47,14 @@ export type Command =
   /** The child of a call activity completed; its variables come back. */
   | { type: 'call.complete'; elementInstanceKey: string; variables: Record<string, unknown> }
   /** The child of a call activity could not be created. */
-  | { type: 'call.fail'; elementInstanceKey: string; message: string };
+  | { type: 'call.fail'; elementInstanceKey: string; message: string }
+  /** The child of a call activity threw an error it did not catch. */
+  | {
+      type: 'call.throw_error';
+      elementInstanceKey: string;
+      errorCode: string | null;
+      variables: Record<string, unknown>;
+    };
 
 export interface Decision {
   state: InstanceState;
@@ -296,6 +303,20 @@ const handlers: Handlers = {
         : c.variables;
     run.mergeCompletionVariables(el, variables);
     run.complete(el);
+    return undefined;
+  },
+
+  'call.throw_error'(run, c) {
+    const el = elementOf(run, c.elementInstanceKey);
+    if ('failure' in el) return el;
+    if (!run.throwError(el, c.errorCode ?? undefined, c.variables)) {
+      run.createIncident(
+        el,
+        'UNHANDLED_ERROR_EVENT',
+        `expected to catch the error '${c.errorCode ?? ''}' thrown by the called process of <${el.elementId}>, but nothing catches it`,
+        'ACTIVATE',
+      );
+    }
     return undefined;
   },
 

@@ -767,8 +767,22 @@ export class Runner {
     variables: Record<string, unknown> = {},
   ): boolean {
     const target = this.findCatch(from, 'error', code);
-    if (!target) return false;
-    this.triggerEvent(target.owner, target.eventId, variables);
+    if (target) {
+      this.triggerEvent(target.owner, target.eventId, variables);
+      return true;
+    }
+    // Not caught in a called process: the error goes up to the call activity in the parent,
+    // and this instance ends (the runtime hands the error to the parent in the same transaction).
+    const i = this.state.instance;
+    const root = this.state.elements.get(i.processInstanceKey);
+    if (!i.parentElementInstanceKey || root?.state !== 'ACTIVE') return false;
+    this.emit(
+      'call.error_thrown',
+      { parentElementInstanceKey: i.parentElementInstanceKey, errorCode: code ?? null, variables },
+      from.elementId,
+    );
+    this.terminate(root);
+    this.emit('instance.terminated', { processInstanceKey: i.processInstanceKey, endDate: this.nowIso });
     return true;
   }
 

@@ -40,6 +40,7 @@ const appliers: Appliers = {
   'flow.taken': () => {},
   'call.requested': () => {},
   'call.terminated': () => {},
+  'call.error_thrown': () => {},
   'variable.set': (s, e) => {
     let scope = s.variables.get(e.scopeKey);
     if (!scope) {

@@ -50,6 +50,12 @@ export interface EngineEventMap {
     versionTag: string | null;
     variables: Record<string, unknown>;
   };
+  /** An error nobody in this called instance caught: it is thrown at the parent's call activity. */
+  'call.error_thrown': {
+    parentElementInstanceKey: string;
+    errorCode: string | null;
+    variables: Record<string, unknown>;
+  };
   /** A call activity ended early: its child instance must be cancelled. */
   'call.terminated': { elementInstanceKey: string };
   'subscription.closed': { subscriptionKey: string };

@@ -194,6 +194,18 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
           sameTenant,
           trx,
         );
+      } else if (e.type === 'call.error_thrown') {
+        await this.applyCommand(
+          trx,
+          { by: 'element_instance', key: e.parentElementInstanceKey },
+          {
+            type: 'call.throw_error',
+            elementInstanceKey: e.parentElementInstanceKey,
+            errorCode: e.errorCode,
+            variables: e.variables,
+          },
+          sameTenant,
+        );
       } else if (e.type === 'call.terminated') {
         const child = await trx('process_instances')
           .where({ parent_element_instance_key: e.elementInstanceKey, state: 'ACTIVE' })
