@@ -158,8 +158,19 @@ describe('call activities', () => {
        <bpmn:boundaryEvent id="closed" attachedToRef="check"><bpmn:errorEventDefinition errorRef="e1"/></bpmn:boundaryEvent>
        <bpmn:userTask id="reschedule"/><bpmn:endEvent id="e"/>${flow('a', 's', 'check')}${flow('b', 'check', 'e')}${flow('c', 'closed', 'reschedule')}`,
     ).replace('<bpmn:process', '<bpmn:error id="e1" errorCode="SITE_CLOSED"/><bpmn:process');
-    const uncaught = parent.replace(/calls-failing/g, 'calls-failing-uncaught').replace(/<bpmn:boundaryEvent[^]*?<\/bpmn:boundaryEvent>/, '').replace(flow('c', 'closed', 'reschedule'), '');
-    expect((await t.deploy([{ name: 'fc.bpmn', content: child }, { name: 'cf.bpmn', content: parent }, { name: 'cfu.bpmn', content: uncaught }])).status).toBe(200);
+    const uncaught = parent
+      .replace(/calls-failing/g, 'calls-failing-uncaught')
+      .replace(/<bpmn:boundaryEvent[^]*?<\/bpmn:boundaryEvent>/, '')
+      .replace(flow('c', 'closed', 'reschedule'), '');
+    expect(
+      (
+        await t.deploy([
+          { name: 'fc.bpmn', content: child },
+          { name: 'cf.bpmn', content: parent },
+          { name: 'cfu.bpmn', content: uncaught },
+        ])
+      ).status,
+    ).toBe(200);
 
     const key = await start('calls-failing');
     expect((await openTasks(key)).map((x: any) => x.elementId)).toEqual(['reschedule']);

@@ -80,7 +80,9 @@ function activeTask(run: Runner, key: string) {
 
 function activeJob(run: Runner, key: string) {
   const job = run.state.jobs.get(key);
-  if (!job) return fail('NOT_FOUND', `expected to find job with key <${key}>, but none was found`);
+  // Timers and signal deliveries are the engine's own: workers cannot complete or fail them.
+  if (job?.kind !== 'BPMN_ELEMENT')
+    return fail('NOT_FOUND', `expected to find job with key <${key}>, but none was found`);
   if (!['CREATED', 'ACTIVATED'].includes(job.state)) {
     return fail(
       'INVALID_STATE',

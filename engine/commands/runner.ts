@@ -1,6 +1,6 @@
 import { IncidentSignal, type IncidentType } from '../errors/engine-error.js';
 import { clockFunctions, evaluateFeel, isFeel } from '../expressions/feel.js';
-import { type CycleState, continueCycle, scheduleTimer, type TimerSchedule } from '../expressions/timers.js';
+import { type CycleState, nextOccurrence, scheduleTimer, type TimerSchedule } from '../expressions/timers.js';
 import { behaviourFor } from '../elements/registry.js';
 import type { FlowNode, IoMapping } from '../model/types.js';
 import { apply } from '../state/apply.js';
@@ -14,6 +14,7 @@ type Step =
   | { op: 'complete'; key: string };
 
 const PROCESS_SCOPE = '-1';
+const MAX_STEPS_PER_COMMAND = 100_000;
 /** Element type of the body that holds the instances of a multi-instance activity. */
 const MI_BODY = 'bpmn:MultiInstanceBody';
 
@@ -185,10 +186,16 @@ export class Runner {
     const node = this.node(inst.elementId);
     if (inst.elementType === MI_BODY) return this.activateBody(inst, node);
     if (node.inputs.length > 0) {
-      const vars = this.evaluateMappings(node.inputs, this.feelContext(inst.flowScopeKey), 'input mapping');
+      const vars = this.evaluateMappings(
+        node.inputs,
+        this.feelContext(inst.elementInstanceKey),
+        'input mapping',
+      );
       for (const [name, value] of Object.entries(vars))
         this.setLocalVariable(inst.elementInstanceKey, name, value);
     }
+    // Activation runs again after an incident: what the failed attempt opened is closed first.
+    this.cancelWaitsOf(inst);
     // Boundary events listen for as long as their activity runs (on the body of a multi-instance).
     if (node.boundaries?.length && !node.multiInstance) this.openEventSubscriptions(inst, node.boundaries);
     await behaviourFor(node.type).activate(this, inst, node);
@@ -481,8 +488,7 @@ export class Runner {
    */
   continueTimer(owner: ElementInstanceRecord, job: JobRecord): void {
     if (!job.timerCycle) return;
-    let next = continueCycle(job.timerCycle, new Date(job.dueAt));
-    if (next && next.dueAt <= this.ctx.now) next = continueCycle(job.timerCycle, this.ctx.now);
+    const next = nextOccurrence(job.timerCycle, new Date(job.dueAt), this.ctx.now);
     if (next) this.createTimerJob(owner, job.elementId, next.dueAt, next.next);
   }
 
@@ -507,7 +513,12 @@ export class Runner {
       if (event.isInterrupting !== false) {
         for (const child of this.activeChildren(owner.elementInstanceKey)) this.terminate(child);
         this.clearJoins(owner.elementInstanceKey);
-        this.cancelWaitsOf(owner);
+        // Only the scope's event sub-process triggers end: its own boundary events stay armed.
+        this.cancelWaitsOf(owner, this.node(owner.elementId).eventSubProcessStarts ?? []);
+        // An interrupted scope accepts no further event sub-process (BPMN: it is ending).
+        this.writeRuntime((rt) => {
+          rt.interruptedScopes = [...(rt.interruptedScopes ?? []), owner.elementInstanceKey];
+        });
       }
       const eventSubProcess = this.createElementInstance(this.node(event.scopeId), owner.elementInstanceKey);
       const start = this.createElementInstance(event, eventSubProcess.elementInstanceKey);
@@ -555,6 +566,7 @@ export class Runner {
    */
   private activateBody(body: ElementInstanceRecord, node: FlowNode): void {
     const mi = node.multiInstance!;
+    this.cancelWaitsOf(body);
     if (node.boundaries?.length) this.openEventSubscriptions(body, node.boundaries);
     const items = this.miItems(body, node);
     this.setLocalVariable(body.elementInstanceKey, 'numberOfInstances', items.length);
@@ -624,20 +636,41 @@ export class Runner {
   private completeInner(inner: ElementInstanceRecord, node: FlowNode): void {
     const mi = node.multiInstance!;
     const body = this.state.elements.get(inner.flowScopeKey)!;
-    if (node.outputs.length > 0) {
-      const vars = this.evaluateMappings(
-        node.outputs,
-        this.feelContext(inner.elementInstanceKey),
-        'output mapping',
-      );
-      this.propagateVariables(body.elementInstanceKey, vars);
-    }
+    const completed = this.miNumber(body, 'numberOfCompletedInstances') + 1;
+    const active = this.miNumber(body, 'numberOfActiveInstances') - 1;
+    // Everything that can fail is evaluated before anything changes, so an incident here leaves
+    // the instance as it was and resolving it runs this completion again.
+    const outputs =
+      node.outputs.length > 0
+        ? this.evaluateMappings(node.outputs, this.feelContext(inner.elementInstanceKey), 'output mapping')
+        : {};
+    let element: unknown;
     if (mi.outputCollection && mi.outputElement) {
       const r = isFeel(mi.outputElement)
         ? evaluateFeel(mi.outputElement, this.feelContext(inner.elementInstanceKey))
         : { ok: true as const, value: mi.outputElement };
       if (!r.ok)
         throw new IncidentSignal('EXTRACT_VALUE_ERROR', `outputElement of <${node.id}>: ${r.message}`);
+      element = r.value;
+    }
+    let done = false;
+    if (mi.completionCondition) {
+      const context = {
+        ...this.feelContext(inner.elementInstanceKey),
+        numberOfCompletedInstances: completed,
+        numberOfActiveInstances: active,
+      };
+      const r = evaluateFeel(mi.completionCondition, context);
+      if (!r.ok || typeof r.value !== 'boolean') {
+        throw new IncidentSignal(
+          'CONDITION_ERROR',
+          `expected the completionCondition of <${node.id}> to be a boolean, but it was ${r.ok ? JSON.stringify(r.value) : r.message}`,
+        );
+      }
+      done = r.value;
+    }
+    this.propagateVariables(body.elementInstanceKey, outputs);
+    if (mi.outputCollection && mi.outputElement) {
       const loopCounter = Number(
         this.state.variables.get(inner.elementInstanceKey)?.get('loopCounter')?.value,
       );
@@ -645,7 +678,7 @@ export class Runner {
         ...((this.state.variables.get(body.elementInstanceKey)?.get(mi.outputCollection)
           ?.value as unknown[]) ?? []),
       ];
-      collected[loopCounter - 1] = r.value;
+      collected[loopCounter - 1] = element;
       this.setLocalVariable(body.elementInstanceKey, mi.outputCollection, collected);
     }
     this.cancelWaitsOf(inner);
@@ -654,39 +687,25 @@ export class Runner {
       { elementInstanceKey: inner.elementInstanceKey, elementId: inner.elementId, endDate: this.nowIso },
       inner.elementId,
     );
-    const completed = this.miNumber(body, 'numberOfCompletedInstances') + 1;
     this.setLocalVariable(body.elementInstanceKey, 'numberOfCompletedInstances', completed);
-    this.setLocalVariable(
-      body.elementInstanceKey,
-      'numberOfActiveInstances',
-      this.miNumber(body, 'numberOfActiveInstances') - 1,
-    );
-    if (mi.completionCondition) {
-      const r = evaluateFeel(mi.completionCondition, this.feelContext(inner.elementInstanceKey));
-      if (!r.ok || typeof r.value !== 'boolean') {
-        throw new IncidentSignal(
-          'CONDITION_ERROR',
-          `expected the completionCondition of <${node.id}> to be a boolean, but it was ${r.ok ? JSON.stringify(r.value) : r.message}`,
+    this.setLocalVariable(body.elementInstanceKey, 'numberOfActiveInstances', active);
+    if (done) {
+      // Done early (或签, 票签): the others are no longer needed.
+      for (const other of this.activeChildren(body.elementInstanceKey)) {
+        this.terminate(other);
+        this.setLocalVariable(
+          body.elementInstanceKey,
+          'numberOfTerminatedInstances',
+          this.miNumber(body, 'numberOfTerminatedInstances') + 1,
+        );
+        this.setLocalVariable(
+          body.elementInstanceKey,
+          'numberOfActiveInstances',
+          this.miNumber(body, 'numberOfActiveInstances') - 1,
         );
       }
-      if (r.value) {
-        // Done early (或签, 票签): the others are no longer needed.
-        for (const other of this.activeChildren(body.elementInstanceKey)) {
-          this.terminate(other);
-          this.setLocalVariable(
-            body.elementInstanceKey,
-            'numberOfTerminatedInstances',
-            this.miNumber(body, 'numberOfTerminatedInstances') + 1,
-          );
-          this.setLocalVariable(
-            body.elementInstanceKey,
-            'numberOfActiveInstances',
-            this.miNumber(body, 'numberOfActiveInstances') - 1,
-          );
-        }
-        this.complete(body);
-        return;
-      }
+      this.complete(body);
+      return;
     }
     const total = this.miNumber(body, 'numberOfInstances');
     if (mi.sequential && completed < total) this.spawnInner(body, node, completed);
@@ -753,7 +772,10 @@ export class Runner {
       if (boundary) return { owner: current, eventId: boundary };
       const scope: ElementInstanceRecord | undefined = this.state.elements.get(current.flowScopeKey);
       if (!scope || scope.state !== 'ACTIVE') return null;
-      const start = best(this.process.nodes.get(scope.elementId)?.eventSubProcessStarts);
+      const interrupted = this.state.instance.runtime.interruptedScopes?.includes(scope.elementInstanceKey);
+      const start = interrupted
+        ? undefined
+        : best(this.process.nodes.get(scope.elementId)?.eventSubProcessStarts);
       if (start) return { owner: scope, eventId: start };
       current = scope;
     }
@@ -798,6 +820,12 @@ export class Runner {
 
   joinArrivals(scopeKey: string, gatewayId: string): Record<string, number> {
     return this.state.instance.runtime.joins?.[scopeKey]?.[gatewayId] ?? {};
+  }
+
+  private writeRuntime(mutate: (runtime: InstanceState['instance']['runtime']) => void): void {
+    const runtime = structuredClone(this.state.instance.runtime);
+    mutate(runtime);
+    this.emit('instance.runtime_updated', { processInstanceKey: this.instanceKey, runtime });
   }
 
   private writeJoins(mutate: (joins: NonNullable<InstanceStateJoins>) => void): void {
@@ -910,14 +938,19 @@ export class Runner {
   }
 
   /** Cancels the user tasks and jobs an element instance waits on. */
-  cancelWaitsOf(inst: ElementInstanceRecord): void {
+  cancelWaitsOf(inst: ElementInstanceRecord, onlyEvents?: string[]): void {
+    const mine = (elementId: string) => !onlyEvents || onlyEvents.includes(elementId);
     for (const sub of this.state.subscriptions.values()) {
-      if (sub.elementInstanceKey === inst.elementInstanceKey && sub.state === 'ACTIVE') {
+      if (
+        sub.elementInstanceKey === inst.elementInstanceKey &&
+        sub.state === 'ACTIVE' &&
+        mine(sub.elementId)
+      ) {
         this.emit('subscription.closed', { subscriptionKey: sub.subscriptionKey }, sub.elementId);
       }
     }
     for (const task of this.state.userTasks.values()) {
-      if (task.elementInstanceKey === inst.elementInstanceKey && task.state === 'CREATED') {
+      if (!onlyEvents && task.elementInstanceKey === inst.elementInstanceKey && task.state === 'CREATED') {
         this.emit(
           'task.canceled',
           { userTaskKey: task.userTaskKey, completionDate: this.nowIso },
@@ -929,6 +962,7 @@ export class Runner {
       if (
         job.kind !== 'SIGNAL' &&
         job.elementInstanceKey === inst.elementInstanceKey &&
+        mine(job.elementId) &&
         ['CREATED', 'ACTIVATED', 'FAILED'].includes(job.state)
       ) {
         this.emit('job.canceled', { jobKey: job.jobKey, endDate: this.nowIso }, inst.elementId);
@@ -957,9 +991,17 @@ export class Runner {
 
   /** Drains the agenda; turns IncidentSignals into incidents; completes scopes that ran empty. */
   async run(): Promise<void> {
+    let steps = 0;
     for (;;) {
       while (this.agenda.length > 0) {
         const step = this.agenda.shift()!;
+        // A model that loops without waiting (e.g. an error thrown back into its own handler)
+        // must not hang the server: the command fails and nothing is written.
+        if (++steps > MAX_STEPS_PER_COMMAND) {
+          throw new Error(
+            `process <${this.process.id}> ran ${MAX_STEPS_PER_COMMAND} steps without waiting; it loops`,
+          );
+        }
         await this.runStep(step);
       }
       if (!this.settleScopes()) break;

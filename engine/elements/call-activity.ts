@@ -21,8 +21,8 @@ export const callActivityBehaviour: ElementBehaviour = {
     if (isFeel(processId) && checkFeelSyntax(processId))
       report(`processId is not a valid FEEL expression: ${checkFeelSyntax(processId)}`);
     const bindingType: string = called.bindingType ?? 'latest';
-    if (!['latest', 'versionTag', 'deployment'].includes(bindingType))
-      report(`bindingType '${bindingType}' is not supported`);
+    if (!['latest', 'versionTag'].includes(bindingType))
+      report(`bindingType '${bindingType}' is not supported; use latest or versionTag`);
     if (bindingType === 'versionTag' && !called.versionTag)
       report('bindingType versionTag needs a versionTag');
     node.callActivity = {

@@ -136,3 +136,17 @@ export function scheduleTimer(type: TimerDefinition['type'], value: unknown, now
       return parseCycle(value, now);
   }
 }
+
+/**
+ * The first occurrence of a cycle after `now`, stepping from the planned time by whole intervals:
+ * after downtime the cycle keeps its rhythm (08:00 every day stays 08:00) and fires once, not once
+ * per missed occurrence. Null when the cycle ran out.
+ */
+export function nextOccurrence(state: CycleState, plannedDue: Date, now: Date): TimerSchedule | null {
+  if (state.kind === 'cron') return continueCycle(state, plannedDue > now ? plannedDue : now);
+  let next = continueCycle(state, plannedDue);
+  for (let guard = 0; next && next.dueAt <= now && guard < 1_000_000; guard++) {
+    next = next.next ? continueCycle(next.next, next.dueAt) : null;
+  }
+  return next;
+}

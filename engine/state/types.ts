@@ -30,6 +30,8 @@ export interface ProcessInstanceRecord {
 export interface InstanceRuntime {
   /** scopeKey -> gatewayId -> incoming flowId -> number of tokens arrived */
   joins?: Record<string, Record<string, Record<string, number>>>;
+  /** Scopes in which an interrupting event sub-process started: they accept no other. */
+  interruptedScopes?: string[];
 }
 
 export interface ElementInstanceRecord {

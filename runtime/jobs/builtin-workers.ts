@@ -22,6 +22,10 @@ export interface MailSettings {
 }
 
 const WORKER_ACTOR = 'system:worker';
+const MAX_RECIPIENTS = 50;
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+const PLAIN_ADDRESS =
+  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
 
 export class BuiltinWorkers {
   private stopped = true;
@@ -130,6 +134,10 @@ export class BuiltinWorkers {
       .map((a) => String(a).trim())
       .filter(Boolean);
     if (to.length === 0) throw new Error('email needs at least one recipient in the header <to>');
+    if (to.length > MAX_RECIPIENTS) throw new Error(`email may have at most ${MAX_RECIPIENTS} recipients`);
+    // Each recipient is one plain address: no names, groups or line breaks that could smuggle in more.
+    const bad = to.find((a) => !PLAIN_ADDRESS.test(a));
+    if (bad) throw new Error(`'${bad.slice(0, 80)}' is not a plain email address`);
     const subject = String(this.value(h.subject ?? '', job, 'subject'));
     const text = String(this.value(h.body ?? '', job, 'body'));
     this.transport ??= createTransport(this.mail.smtpUrl);
@@ -143,9 +151,13 @@ export class BuiltinWorkers {
     const h = job.customHeaders;
     const url = new URL(String(this.value(h.url ?? '', job, 'url')));
     const host = url.host.toLowerCase();
+    // An entry without a port allows the scheme's default port only; credentials in URLs are refused.
+    const hostOnly = url.port === '' && this.allowedHosts.includes(url.hostname.toLowerCase());
     if (
       !['http:', 'https:'].includes(url.protocol) ||
-      !(this.allowedHosts.includes(host) || this.allowedHosts.includes(url.hostname.toLowerCase()))
+      url.username ||
+      url.password ||
+      !(this.allowedHosts.includes(host) || hostOnly)
     ) {
       throw new Error(
         `the host <${url.host}> is not on the allowlist (HTTP_ALLOWED_HOSTS) of the http job type`,
@@ -166,7 +178,10 @@ export class BuiltinWorkers {
       redirect: 'manual',
       signal: AbortSignal.timeout(30_000),
     });
-    const text = await res.text();
+    const length = Number(res.headers.get('content-length') ?? 0);
+    if (length > MAX_RESPONSE_BYTES)
+      throw new Error(`the answer of ${url.origin} is larger than ${MAX_RESPONSE_BYTES} bytes`);
+    const text = (await res.text()).slice(0, MAX_RESPONSE_BYTES);
     let parsed: unknown = text;
     try {
       parsed = text ? JSON.parse(text) : null;

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { continueCycle, type CycleState } from '../../engine/expressions/timers.js';
+import { type CycleState, nextOccurrence } from '../../engine/expressions/timers.js';
 import { Problem } from '../http/problem.js';
 import { log } from '../logging/logger.js';
 import { iso } from '../persistence/rows.js';
@@ -159,7 +159,8 @@ export class TimerExecutor {
       }
       return true;
     } catch (err) {
-      if (err instanceof Problem && (err.status === 404 || err.status === 409)) {
+      // Stale only when the timer or its element is really gone; a lost race (CONFLICT) is retried.
+      if (err instanceof Problem && (err.title === 'NOT_FOUND' || err.title === 'INVALID_STATE')) {
         // The element that owned the timer ended meanwhile: the timer is stale.
         await this.knex('jobs')
           .where({ job_key: timer.job_key, state: 'ACTIVATED' })
@@ -183,8 +184,7 @@ export class TimerExecutor {
         .update({ state: 'COMPLETED', ended_at: now });
       if (Number(done) !== 1) return; // replaced by a new version meanwhile
       if (timer.timer_cycle) {
-        let next = continueCycle(timer.timer_cycle, new Date(iso(timer.due_at)!));
-        if (next && next.dueAt <= now) next = continueCycle(timer.timer_cycle, now);
+        const next = nextOccurrence(timer.timer_cycle, new Date(iso(timer.due_at)!), now);
         if (next) {
           const job = await trx('jobs').where({ job_key: timer.job_key }).first();
           await trx('jobs').insert({

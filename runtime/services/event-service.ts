@@ -96,8 +96,10 @@ export class EventService {
         .where({ tenant_id: req.tenantId, name: req.name, message_id: req.messageId, state: 'BUFFERED' })
         .where('expires_at', '<=', now)
         .update({ state: 'EXPIRED' });
+      // A message id names one publication for as long as its time to live, delivered or not.
       const dup = await this.knex('messages')
-        .where({ tenant_id: req.tenantId, name: req.name, message_id: req.messageId, state: 'BUFFERED' })
+        .where({ tenant_id: req.tenantId, name: req.name, message_id: req.messageId })
+        .where('expires_at', '>', now)
         .first('message_key');
       if (dup)
         throw conflict(
@@ -115,7 +117,7 @@ export class EventService {
       }
       if (await this.trigger(row, req.variables, actor)) delivered++;
     }
-    if (delivered === 0 && req.timeToLive > 0) {
+    if (req.timeToLive > 0 && (delivered === 0 || req.messageId)) {
       try {
         await this.knex('messages').insert({
           message_key: messageKey,
@@ -124,7 +126,8 @@ export class EventService {
           correlation_key: req.correlationKey,
           message_id: req.messageId,
           variables: JSON.stringify(req.variables),
-          state: 'BUFFERED',
+          // a delivered message is kept only to recognise its id again
+          state: delivered === 0 ? 'BUFFERED' : 'CORRELATED',
           expires_at: new Date(now.getTime() + req.timeToLive),
           created_at: now,
         });
