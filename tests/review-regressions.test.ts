@@ -52,6 +52,20 @@ const TIMED_TASK = defs(
    <bpmn:endEvent id="e"/>${flow('a', 's', 't')}${flow('b', 't', 'e')}${flow('c', 'tb', 'e')}`,
 );
 
+const INSTANT_CHILD = defs(
+  'instant-child',
+  `<bpmn:startEvent id="cs"/><bpmn:endEvent id="ce"/>${flow('c', 'cs', 'ce')}`,
+);
+const FORK_CALL_AND_WAIT = defs(
+  'fork-call-wait',
+  `<bpmn:startEvent id="s"/><bpmn:parallelGateway id="fork"/>
+   <bpmn:callActivity id="call"><bpmn:extensionElements><zeebe:calledElement processId="instant-child"/></bpmn:extensionElements></bpmn:callActivity>
+   <bpmn:intermediateCatchEvent id="wait"><bpmn:messageEventDefinition messageRef="m"/></bpmn:intermediateCatchEvent>
+   <bpmn:parallelGateway id="join"/><bpmn:userTask id="after"/>
+   ${flow('a', 's', 'fork')}${flow('b', 'fork', 'call')}${flow('c', 'fork', 'wait')}${flow('d', 'call', 'join')}${flow('e', 'wait', 'join')}${flow('f', 'join', 'after')}`,
+  '<bpmn:message id="m" name="ready"><bpmn:extensionElements><zeebe:subscription correlationKey="=k"/></bpmn:extensionElements></bpmn:message>',
+);
+
 let t: TestRuntime;
 beforeAll(async () => {
   t = await startTestRuntime();
@@ -60,6 +74,8 @@ beforeAll(async () => {
     { name: 'sla.bpmn', content: SLA },
     { name: 'mi.bpmn', content: MI_INPUT },
     { name: 'timed.bpmn', content: TIMED_TASK },
+    { name: 'child.bpmn', content: INSTANT_CHILD },
+    { name: 'fork.bpmn', content: FORK_CALL_AND_WAIT },
   ]);
   expect(res.status, res.text).toBe(200);
 });
@@ -133,5 +149,19 @@ describe('review regressions', () => {
       new Date('2026-01-05T13:00:00Z'),
     );
     expect(limited).toBeNull();
+  });
+
+  it('starts an instance whose child ends at once while a buffered message is consumed in the same step', async () => {
+    await t.api('POST', '/v2/messages/publication', {
+      name: 'ready',
+      correlationKey: 'K1',
+      timeToLive: 60_000,
+    });
+    const res = await start('fork-call-wait', { k: 'K1' });
+    expect(res.status).toBe(200);
+    const tasks = await t.api('POST', '/v2/user-tasks/search', {
+      filter: { processInstanceKey: res.body.processInstanceKey },
+    });
+    expect(tasks.body.items.map((x: any) => x.elementId)).toEqual(['after']);
   });
 });

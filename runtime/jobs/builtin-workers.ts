@@ -60,13 +60,15 @@ export class BuiltinWorkers {
             type,
             worker: WORKER_ACTOR,
             timeout: 60_000,
-            maxJobsToActivate: 32,
+            maxJobsToActivate: 8,
             requestTimeout: 30_000,
             tenantIds: await this.tenantIds(),
           },
           abort.signal,
         );
-        for (const job of jobs) await this.run(job);
+        // All at once, well within their lock: a job still running when its lock ends would be
+        // handed to another node and run twice.
+        await Promise.all(jobs.map((job) => this.run(job)));
       } catch (err) {
         if (!this.stopped) {
           log.error('built-in worker failed; retrying in 5 s', { type, err });

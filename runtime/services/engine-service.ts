@@ -119,7 +119,15 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
     let pending = events;
     for (let round = 0; round < 20 && pending.length; round++) {
       const next: EngineEvent[] = [];
-      await this.followCalls(trx, state, pending, actor);
+      if (await this.followCalls(trx, state, pending, actor)) {
+        // A nested command changed this very instance (a child completed at once): continue from
+        // what is stored now, not from the state this command started with.
+        const fresh = await loadInstanceState(trx, {
+          by: 'instance',
+          key: state.instance.processInstanceKey,
+        });
+        if (fresh) Object.assign(state, fresh);
+      }
       for (const e of pending) {
         if (e.type !== 'subscription.opened' || e.subscription.kind !== 'MESSAGE') continue;
         const sub = state.subscriptions.get(e.subscription.subscriptionKey);
@@ -157,11 +165,13 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
     state: InstanceState,
     events: EngineEvent[],
     actor: Actor,
-  ): Promise<void> {
+  ): Promise<boolean> {
+    let changedThis = false;
     const i = state.instance;
     const sameTenant: Actor = { ...actor, tenantIds: [i.tenantId] };
     for (const e of events) {
       if (e.type === 'call.requested') {
+        changedThis = true;
         const def = await this.definitions.findDefinition(
           {
             processDefinitionId: e.processId,
@@ -233,6 +243,7 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
         );
       }
     }
+    return changedThis;
   }
 
   async createInstance(
