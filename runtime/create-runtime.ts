@@ -45,8 +45,7 @@ export function createRuntime(
     engine,
     clock,
     options.node ?? `${hostname()}:${process.pid}`,
-    (signalName, variables, actor, thrownBefore) =>
-      events.broadcast({ signalName, variables, tenantId: actor.tenantIds[0], thrownBefore }, actor),
+    (job, actor, now) => events.deliverSignalJob(job, actor, now),
   );
   engine.on('committed', ({ events }) => {
     for (const e of events) {

@@ -49,10 +49,9 @@ export class TimerExecutor {
     private readonly node: string,
     /** Delivers a signal broadcast written by a signal throw event. */
     private readonly broadcast: (
-      signalName: string,
-      variables: Record<string, unknown>,
+      job: { jobKey: string; signalName: string; variables: Record<string, unknown>; tenantId: string },
       actor: Actor,
-      thrownBefore: string,
+      now: Date,
     ) => Promise<unknown>,
     private readonly lockMs = 30_000,
   ) {}
@@ -145,10 +144,11 @@ export class TimerExecutor {
     try {
       if (timer.kind === 'SIGNAL') {
         const variables = JSON.parse(timer.custom_headers?.variables ?? '{}');
-        await this.broadcast(timer.type, variables, systemActor(timer.tenant_id), timer.job_key);
-        await this.knex('jobs')
-          .where({ job_key: timer.job_key })
-          .update({ state: 'COMPLETED', ended_at: this.clock() });
+        await this.broadcast(
+          { jobKey: timer.job_key, signalName: timer.type, variables, tenantId: timer.tenant_id },
+          systemActor(timer.tenant_id),
+          this.clock(),
+        );
       } else if (timer.process_instance_key) {
         await this.engine.execute(
           { type: 'timer.trigger', jobKey: timer.job_key },

@@ -89,6 +89,31 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
     return { state: decision.state, events: [...decision.events, ...more] };
   }
 
+  /**
+   * Runs a command inside the caller's transaction (no retries: the caller owns the transaction).
+   * Listeners hear about it when that transaction commits.
+   */
+  async executeIn(
+    trx: Knex.Transaction,
+    command: Command,
+    actor: Actor,
+    processInstanceKey?: string,
+  ): Promise<InstanceState> {
+    const result = await this.applyCommand(trx, locatorOf(command, processInstanceKey), command, actor);
+    if (!result)
+      throw notFound(`expected to find ${describe(command, processInstanceKey)}, but none was found`);
+    trx.executionPromise.then(
+      () =>
+        this.emit('committed', {
+          tenantId: result.state.instance.tenantId,
+          processInstanceKey: result.state.instance.processInstanceKey,
+          events: result.events,
+        }),
+      () => {},
+    );
+    return result.state;
+  }
+
   /** Load, check, decide, write and follow up one command, inside the caller's transaction. */
   private async applyCommand(
     trx: Knex.Transaction,

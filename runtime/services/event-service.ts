@@ -19,8 +19,14 @@ export class EventService {
     private readonly clock: () => Date,
   ) {}
 
-  private waiting(kind: 'MESSAGE' | 'SIGNAL', tenantId: string, name: string, correlationKey: string | null) {
-    const q = this.knex('event_subscriptions')
+  private waiting(
+    kind: 'MESSAGE' | 'SIGNAL',
+    tenantId: string,
+    name: string,
+    correlationKey: string | null,
+    db: Knex = this.knex,
+  ) {
+    const q = db('event_subscriptions')
       .where({ kind, tenant_id: tenantId, name, state: 'ACTIVE' })
       .orderBy('created_at')
       .orderBy('subscription_key')
@@ -144,19 +150,65 @@ export class EventService {
   }
 
   /**
-   * `thrownBefore`: for a signal thrown by a process, the key of its SIGNAL job: only subscriptions
-   * that already waited when it was thrown receive it (a catch event opened by the same step does
-   * not catch its own signal).
+   * Delivers a signal thrown by a process (its SIGNAL job) in ONE transaction with marking the job
+   * done: either every waiting subscription got it and the job is completed, or nothing happened
+   * and the job is delivered again after its lock expires. Each delivery runs in a savepoint, so a
+   * subscription that closed meanwhile is skipped without spoiling the others.
    */
+  async deliverSignalJob(
+    job: { jobKey: string; signalName: string; variables: Record<string, unknown>; tenantId: string },
+    actor: Actor,
+    now: Date,
+  ) {
+    await this.knex.transaction(async (trx) => {
+      const rows = await this.waiting('SIGNAL', job.tenantId, job.signalName, null, trx).where(
+        'subscription_key',
+        '<',
+        job.jobKey,
+      );
+      for (const row of rows) {
+        try {
+          await trx.transaction(async (sp) => {
+            if (row.process_instance_key === null) {
+              await this.engine.createInstance(
+                {
+                  processDefinitionKey: String(row.process_definition_key),
+                  startElementId: row.element_id,
+                  variables: job.variables,
+                },
+                actor,
+                sp,
+              );
+            } else {
+              await this.engine.executeIn(
+                sp,
+                {
+                  type: 'subscription.trigger',
+                  subscriptionKey: String(row.subscription_key),
+                  variables: job.variables,
+                },
+                actor,
+              );
+            }
+          });
+        } catch (err) {
+          if (err instanceof Problem && (err.title === 'NOT_FOUND' || err.title === 'INVALID_STATE'))
+            continue;
+          throw err;
+        }
+      }
+      await trx('jobs').where({ job_key: job.jobKey }).update({ state: 'COMPLETED', ended_at: now });
+    });
+  }
+
+  /** A signal from outside (REST): every waiting signal subscription and signal start event. */
   async broadcast(
-    req: { signalName: string; variables: Record<string, unknown>; tenantId: string; thrownBefore?: string },
+    req: { signalName: string; variables: Record<string, unknown>; tenantId: string },
     actor: Actor,
   ) {
     if (!req.signalName)
       throw badRequest('a signal needs a name', [{ field: 'signalName', reason: 'is required' }]);
-    const query = this.waiting('SIGNAL', req.tenantId, req.signalName, null);
-    if (req.thrownBefore) query.where('subscription_key', '<', req.thrownBefore);
-    const rows = await query;
+    const rows = await this.waiting('SIGNAL', req.tenantId, req.signalName, null);
     for (const row of rows) await this.trigger(row, req.variables, actor);
     return { signalKey: this.engine.nextKey(), tenantId: req.tenantId };
   }
