@@ -125,18 +125,35 @@ export class EventService {
     }
     if (req.timeToLive > 0 && (delivered === 0 || req.messageId)) {
       try {
-        await this.knex('messages').insert({
-          message_key: messageKey,
-          tenant_id: req.tenantId,
-          name: req.name,
-          correlation_key: req.correlationKey,
-          message_id: req.messageId,
-          variables: JSON.stringify(req.variables),
-          // a delivered message is kept only to recognise its id again
-          state: delivered === 0 ? 'BUFFERED' : 'CORRELATED',
-          expires_at: new Date(now.getTime() + req.timeToLive),
-          created_at: now,
+        // Buffering and a subscription looking for buffered messages take the same lock, so a
+        // subscription that opened since the lookup above is found here (or finds the message).
+        const lateDelivery = await this.knex.transaction(async (trx) => {
+          await lockMessageKey(trx, req.tenantId, req.name, req.correlationKey);
+          if (delivered === 0) {
+            const late = await this.waiting(
+              'MESSAGE',
+              req.tenantId,
+              req.name,
+              req.correlationKey,
+              trx,
+            ).whereNotNull('process_instance_key');
+            if (late.length > 0) return late;
+          }
+          await trx('messages').insert({
+            message_key: messageKey,
+            tenant_id: req.tenantId,
+            name: req.name,
+            correlation_key: req.correlationKey,
+            message_id: req.messageId,
+            variables: JSON.stringify(req.variables),
+            // a delivered message is kept only to recognise its id again
+            state: delivered === 0 ? 'BUFFERED' : 'CORRELATED',
+            expires_at: new Date(now.getTime() + req.timeToLive),
+            created_at: now,
+          });
+          return [];
         });
+        for (const row of lateDelivery) await this.trigger(row, req.variables, actor);
       } catch (err) {
         if ((err as { code?: string }).code === '23505') {
           throw conflict(
@@ -218,12 +235,25 @@ export class EventService {
  * Buffered messages for subscriptions a command just opened: returns the oldest live one for each
  * (locked, marked consumed), so the caller can trigger it in the same transaction.
  */
+/** Serialises buffering a message with subscriptions looking for it (same tenant, name and key). */
+async function lockMessageKey(
+  trx: Knex.Transaction,
+  tenantId: string,
+  name: string,
+  correlationKey: string | null,
+): Promise<void> {
+  await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [
+    `lifeflow-message ${JSON.stringify([tenantId, name, correlationKey])}`,
+  ]);
+}
+
 export async function takeBufferedMessage(
   trx: Knex.Transaction,
   sub: { tenantId: string; name: string; correlationKey: string | null },
   processInstanceKey: string,
   now: Date,
 ): Promise<Record<string, unknown> | null> {
+  await lockMessageKey(trx, sub.tenantId, sub.name, sub.correlationKey);
   const row = await trx('messages')
     .where({ tenant_id: sub.tenantId, name: sub.name, state: 'BUFFERED' })
     .where((w) =>
