@@ -160,7 +160,7 @@ describe('call activities', () => {
     ).replace('<bpmn:process', '<bpmn:error id="e1" errorCode="SITE_CLOSED"/><bpmn:process');
     const uncaught = parent
       .replace(/calls-failing/g, 'calls-failing-uncaught')
-      .replace(/<bpmn:boundaryEvent[^]*?<\/bpmn:boundaryEvent>/, '')
+      .replace(/<bpmn:boundaryEvent[\s\S]*?<\/bpmn:boundaryEvent>/, '')
       .replace(flow('c', 'closed', 'reschedule'), '');
     expect(
       (
