@@ -1,13 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRuntime, type TestRuntime } from './support/test-runtime.js';
+import { defs, flow } from './support/bpmn.js';
 
-const defs = (id: string, body: string, extra = '') => `<?xml version="1.0"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d_${id}">
-  ${extra}
-  <bpmn:process id="${id}" isExecutable="true">${body}</bpmn:process>
-</bpmn:definitions>`;
-const flow = (id: string, from: string, to: string) =>
-  `<bpmn:sequenceFlow id="${id}" sourceRef="${from}" targetRef="${to}"/>`;
 const ERRORS =
   '<bpmn:error id="err_contract" name="无合同" errorCode="NO_CONTRACT"/><bpmn:error id="err_other" name="other" errorCode="OTHER"/>';
 

@@ -2,12 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nextOccurrence } from '../engine/expressions/timers.js';
 import { startTestRuntime, type TestRuntime } from './support/test-runtime.js';
-
-const defs = (id: string, body: string, extra = '') => `<?xml version="1.0"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d_${id}">${extra}
-  <bpmn:process id="${id}" isExecutable="true">${body}</bpmn:process></bpmn:definitions>`;
-const flow = (id: string, from: string, to: string) =>
-  `<bpmn:sequenceFlow id="${id}" sourceRef="${from}" targetRef="${to}"/>`;
+import { defs, flow } from './support/bpmn.js';
 
 // An error event sub-process whose own path throws an error again.
 const LOOPING = defs(

@@ -2,16 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime } from '../runtime/create-runtime.js';
 import { createKeyGenerator } from '../runtime/persistence/keys.js';
 import { startTestRuntime, type TestRuntime } from './support/test-runtime.js';
-
-const bpmn = (id: string, body: string) => `<?xml version="1.0"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d_${id}">
-  <bpmn:process id="${id}" isExecutable="true">${body}</bpmn:process>
-</bpmn:definitions>`;
-const flow = (id: string, from: string, to: string) =>
-  `<bpmn:sequenceFlow id="${id}" sourceRef="${from}" targetRef="${to}"/>`;
+import { defs, flow } from './support/bpmn.js';
 
 // 整改期限: a rectification task with a 3-day deadline; when it passes the case escalates.
-const ESCALATION = bpmn(
+const ESCALATION = defs(
   'rectification',
   `<bpmn:startEvent id="s"/>
    <bpmn:userTask id="rectify" name="整改"><bpmn:extensionElements><zeebe:assignmentDefinition candidateGroups="contractor"/></bpmn:extensionElements></bpmn:userTask>
@@ -24,7 +18,7 @@ const ESCALATION = bpmn(
    ${flow('f5', 'reminder', 'remind')}${flow('f6', 'remind', 'reminded')}`,
 );
 
-const LONG_WAIT = bpmn(
+const LONG_WAIT = defs(
   'warranty',
   `<bpmn:startEvent id="s"/>
    <bpmn:intermediateCatchEvent id="oneYear" name="首年免费运维期满"><bpmn:timerEventDefinition><bpmn:timeDuration>P1Y</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>
@@ -32,7 +26,7 @@ const LONG_WAIT = bpmn(
 );
 
 const QUARTERLY = (cycle: string, name: string) =>
-  bpmn(
+  defs(
     'kpi-review',
     `<bpmn:startEvent id="quarterly" name="${name}"><bpmn:timerEventDefinition><bpmn:timeCycle>${cycle}</bpmn:timeCycle></bpmn:timerEventDefinition></bpmn:startEvent>
      <bpmn:userTask id="review" name="KPI 复盘"/>${flow('a', 'quarterly', 'review')}`,
