@@ -37,15 +37,11 @@ afterAll(async () => {
   await t?.close();
 });
 
-const start = async (id: string, variables: Record<string, unknown> = {}) =>
-  (await t.api('POST', '/v2/process-instances', { processDefinitionId: id, variables })).body
-    .processInstanceKey as string;
+const start = (id: string, variables: Record<string, unknown> = {}) => t.start(id, variables);
 const childOf = async (parent: string) =>
   (await t.api('POST', '/v2/process-instances/search', { filter: { parentProcessInstanceKey: parent } })).body
     .items;
-const openTasks = async (key: string) =>
-  (await t.api('POST', '/v2/user-tasks/search', { filter: { processInstanceKey: key, state: 'CREATED' } }))
-    .body.items;
+const openTasks = (key: string) => t.openTasks(key);
 
 describe('call activities', () => {
   it('starts the latest version of the called process with the parent’s variables and continues with the child’s', async () => {

@@ -80,22 +80,9 @@ afterAll(async () => {
   await t?.close();
 });
 
-const start = async (id: string, variables: Record<string, unknown> = {}) =>
-  (await t.api('POST', '/v2/process-instances', { processDefinitionId: id, variables })).body
-    .processInstanceKey as string;
-const openTasks = async (key: string) =>
-  (
-    await t.api('POST', '/v2/user-tasks/search', { filter: { processInstanceKey: key, state: 'CREATED' } })
-  ).body.items
-    .map((i: any) => i.elementId)
-    .sort();
-const elements = async (key: string) =>
-  (
-    await t.api('POST', '/v2/element-instances/search', {
-      filter: { processInstanceKey: key },
-      page: { limit: 100 },
-    })
-  ).body.items.map((e: any) => `${e.elementId}:${e.state}`);
+const start = (id: string, variables: Record<string, unknown> = {}) => t.start(id, variables);
+const openTasks = async (key: string) => (await t.openTasks(key)).map((i: any) => i.elementId).sort();
+const elements = (key: string) => t.elements(key);
 async function jobOf(key: string) {
   const res = await t.api('POST', '/v2/jobs/activation', {
     type: 'contract-check',

@@ -59,20 +59,10 @@ afterAll(async () => {
   await t?.close();
 });
 
-const start = async (id: string, variables: Record<string, unknown> = {}) =>
-  (await t.api('POST', '/v2/process-instances', { processDefinitionId: id, variables })).body
-    .processInstanceKey as string;
-const stateOf = async (key: string) => (await t.api('GET', `/v2/process-instances/${key}`)).body.state;
-const openTasks = async (key: string) =>
-  (
-    await t.api('POST', '/v2/user-tasks/search', { filter: { processInstanceKey: key, state: 'CREATED' } })
-  ).body.items.map((i: any) => i.elementId);
-const vars = async (key: string) =>
-  Object.fromEntries(
-    (
-      await t.api('POST', '/v2/variables/search', { filter: { processInstanceKey: key, scopeKey: key } })
-    ).body.items.map((v: any) => [v.name, JSON.parse(v.value)]),
-  );
+const start = (id: string, variables: Record<string, unknown> = {}) => t.start(id, variables);
+const stateOf = (key: string) => t.stateOf(key);
+const openTasks = async (key: string) => (await t.openTasks(key)).map((i: any) => i.elementId);
+const vars = (key: string) => t.rootVariables(key);
 
 describe('messages', () => {
   it('correlates a message to the instance waiting with that correlation key, with its variables', async () => {

@@ -51,12 +51,7 @@ const complete = (task: any, decision: string) =>
     { variables: { decision } },
     { user: task.assignee ?? 'admin' },
   );
-const rootVars = async (key: string) =>
-  Object.fromEntries(
-    (
-      await t.api('POST', '/v2/variables/search', { filter: { processInstanceKey: key, scopeKey: key } })
-    ).body.items.map((v: any) => [v.name, JSON.parse(v.value)]),
-  );
+const rootVars = (key: string) => t.rootVariables(key);
 
 describe('multi-instance user tasks', () => {
   it('会签: creates one task per approver in parallel and moves on when all have signed, collecting their decisions in order', async () => {

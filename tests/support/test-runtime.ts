@@ -18,6 +18,16 @@ export interface TestRuntime {
     files: Array<{ name: string; content: string }>,
     opts?: { user?: string; tenantId?: string },
   ): Promise<ApiResponse>;
+  /** Starts the latest version of a process as admin; returns the instance key. */
+  start(processDefinitionId: string, variables?: Record<string, unknown>): Promise<string>;
+  /** The instance's state (ACTIVE, COMPLETED, TERMINATED). */
+  stateOf(processInstanceKey: string): Promise<string>;
+  /** Open user tasks of an instance. */
+  openTasks(processInstanceKey: string): Promise<any[]>;
+  /** `elementId:STATE` of every element instance of an instance. */
+  elements(processInstanceKey: string): Promise<string[]>;
+  /** The instance's own (root scope) variables, parsed. */
+  rootVariables(processInstanceKey: string): Promise<Record<string, unknown>>;
   close(): Promise<void>;
 }
 
@@ -58,7 +68,7 @@ export async function startTestRuntime(
     }
     return { status: res.status, headers: res.headers, body, text };
   };
-  return {
+  const rt: TestRuntime = {
     runtime,
     baseUrl,
     async api(method, path, body, o = {}) {
@@ -85,9 +95,39 @@ export async function startTestRuntime(
       });
       return read(res);
     },
+    async start(processDefinitionId, variables = {}) {
+      const res = await rt.api('POST', '/v2/process-instances', { processDefinitionId, variables });
+      if (res.status !== 200) throw new Error(`could not start <${processDefinitionId}>: ${res.text}`);
+      return res.body.processInstanceKey;
+    },
+    async stateOf(key) {
+      return (await rt.api('GET', `/v2/process-instances/${key}`)).body.state;
+    },
+    async openTasks(key) {
+      return (
+        await rt.api('POST', '/v2/user-tasks/search', {
+          filter: { processInstanceKey: key, state: 'CREATED' },
+        })
+      ).body.items;
+    },
+    async elements(key) {
+      const res = await rt.api('POST', '/v2/element-instances/search', {
+        filter: { processInstanceKey: key },
+        page: { limit: 1000 },
+      });
+      return res.body.items.map((e: any) => `${e.elementId}:${e.state}`);
+    },
+    async rootVariables(key) {
+      const res = await rt.api('POST', '/v2/variables/search', {
+        filter: { processInstanceKey: key, scopeKey: key },
+        page: { limit: 1000 },
+      });
+      return Object.fromEntries(res.body.items.map((v: any) => [v.name, JSON.parse(v.value)]));
+    },
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await test.drop();
     },
   };
+  return rt;
 }
