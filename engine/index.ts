@@ -4,7 +4,7 @@ export type { CompiledProcess, CompileResult, FlowNode, Problem } from './model/
 export { decide, newInstanceState, type Command, type Decision } from './commands/decide.js';
 export type { CommandContext, EngineServices } from './commands/context.js';
 export { apply } from './state/apply.js';
-export { visibleVariables } from './commands/runner.js';
+export { findCatch, visibleVariables } from './commands/runner.js';
 export type { EngineEvent, EngineEventType } from './state/events.js';
 export * from './state/types.js';
 export { fail, isFailure, type Failure, type FailureCode } from './errors/engine-error.js';

@@ -173,9 +173,117 @@ describe('call activities', () => {
     const [c] = await childOf(key);
     expect(c.state).toBe('TERMINATED');
 
+    // Nobody up the hierarchy catches it: the incident is raised in the child at the thrower (as
+    // Zeebe does), and the parent keeps waiting at its call activity.
     const other = await start('calls-failing-uncaught');
-    const incidents = await t.api('POST', '/v2/incidents/search', { filter: { processInstanceKey: other } });
-    expect(incidents.body.items[0]).toMatchObject({ errorType: 'UNHANDLED_ERROR_EVENT', elementId: 'check' });
+    const [oc] = await childOf(other);
+    expect(oc.state).toBe('ACTIVE');
+    const incidents = await t.api('POST', '/v2/incidents/search', {
+      filter: { processInstanceKey: oc.processInstanceKey },
+    });
+    expect(incidents.body.items).toHaveLength(1);
+    expect(incidents.body.items[0]).toMatchObject({
+      errorType: 'UNHANDLED_ERROR_EVENT',
+      elementId: 'noAccess',
+    });
     expect(incidents.body.items[0].errorMessage).toContain("'SITE_CLOSED'");
+    expect(await t.elements(other)).toContain('check:ACTIVE');
+    const parentIncidents = await t.api('POST', '/v2/incidents/search', {
+      filter: { processInstanceKey: other },
+    });
+    expect(parentIncidents.body.items).toHaveLength(0);
+  });
+
+  it('lets a grandparent catch an error that neither the child nor the parent catches', async () => {
+    const err = '<bpmn:error id="e2" errorCode="PERMIT_REVOKED"/>';
+    const grandchild = defs(
+      'permit-check',
+      `<bpmn:startEvent id="gs"/><bpmn:serviceTask id="askAuthority"><bpmn:extensionElements><zeebe:taskDefinition type="permit-authority"/></bpmn:extensionElements></bpmn:serviceTask>${flow('g1', 'gs', 'askAuthority')}`,
+    );
+    const middle = defs(
+      'site-works',
+      `<bpmn:startEvent id="ms"/><bpmn:callActivity id="callPermit"><bpmn:extensionElements><zeebe:calledElement processId="permit-check"/></bpmn:extensionElements></bpmn:callActivity>${flow('m1', 'ms', 'callPermit')}`,
+    );
+    const top = defs(
+      'project-delivery',
+      `<bpmn:startEvent id="ts"/><bpmn:callActivity id="callWorks"><bpmn:extensionElements><zeebe:calledElement processId="site-works"/></bpmn:extensionElements></bpmn:callActivity>
+       <bpmn:boundaryEvent id="revoked" attachedToRef="callWorks"><bpmn:errorEventDefinition errorRef="e2"/></bpmn:boundaryEvent>
+       <bpmn:userTask id="replan"/>${flow('t1', 'ts', 'callWorks')}${flow('t2', 'revoked', 'replan')}`,
+    ).replace('<bpmn:process', `${err}<bpmn:process`);
+    const res = await t.deploy([
+      { name: 'g.bpmn', content: grandchild },
+      { name: 'm.bpmn', content: middle },
+      { name: 't.bpmn', content: top },
+    ]);
+    expect(res.status, res.text).toBe(200);
+    const key = await start('project-delivery');
+    const [mid] = await childOf(key);
+    const [leaf] = await childOf(mid.processInstanceKey);
+    const jobs = await t.api('POST', '/v2/jobs/activation', {
+      type: 'permit-authority',
+      worker: 'w',
+      timeout: 60000,
+      maxJobsToActivate: 1,
+    });
+    expect(jobs.body.jobs).toHaveLength(1);
+    expect(jobs.body.jobs[0].processInstanceKey).toBe(leaf.processInstanceKey);
+    const thrown = await t.api('POST', `/v2/jobs/${jobs.body.jobs[0].jobKey}/error`, {
+      errorCode: 'PERMIT_REVOKED',
+      variables: { reason: '许可证被撤销' },
+    });
+    expect(thrown.status, thrown.text).toBe(204);
+    expect((await openTasks(key)).map((x: any) => x.elementId)).toEqual(['replan']);
+    for (const k of [mid.processInstanceKey, leaf.processInstanceKey])
+      expect((await t.api('GET', `/v2/process-instances/${k}`)).body.state).toBe('TERMINATED');
+    expect(await t.rootVariables(key)).toMatchObject({ reason: '许可证被撤销' });
+  });
+
+  it('hands an escalation the child does not catch to the call activity', async () => {
+    const esc = '<bpmn:escalation id="x1" escalationCode="OVERDUE"/>';
+    // The child escalates and goes on; its call activity catches OVERDUE without or with interrupting.
+    const child = defs(
+      'rectify-with-escalation',
+      `<bpmn:startEvent id="cs"/><bpmn:intermediateThrowEvent id="late"><bpmn:escalationEventDefinition escalationRef="x1"/></bpmn:intermediateThrowEvent>
+       <bpmn:userTask id="fixIt"/>${flow('c1', 'cs', 'late')}${flow('c2', 'late', 'fixIt')}`,
+    ).replace('<bpmn:process', `${esc}<bpmn:process`);
+    const parent = (id: string, interrupting: boolean) =>
+      defs(
+        id,
+        `<bpmn:startEvent id="s"/><bpmn:callActivity id="callFix"><bpmn:extensionElements><zeebe:calledElement processId="rectify-with-escalation"/></bpmn:extensionElements></bpmn:callActivity>
+         <bpmn:boundaryEvent id="overdue" attachedToRef="callFix" cancelActivity="${interrupting}"><bpmn:escalationEventDefinition escalationRef="x1"/></bpmn:boundaryEvent>
+         <bpmn:userTask id="notifyManager"/>${flow('a', 's', 'callFix')}${flow('b', 'overdue', 'notifyManager')}`,
+      ).replace('<bpmn:process', `${esc}<bpmn:process`);
+    const plain = defs(
+      'calls-escalating',
+      `<bpmn:startEvent id="s"/><bpmn:callActivity id="callFix"><bpmn:extensionElements><zeebe:calledElement processId="rectify-with-escalation"/></bpmn:extensionElements></bpmn:callActivity>${flow('a', 's', 'callFix')}`,
+    );
+    const res = await t.deploy([
+      { name: 'ce.bpmn', content: child },
+      { name: 'p1.bpmn', content: parent('escalation-noninterrupting', false) },
+      { name: 'p2.bpmn', content: parent('escalation-interrupting', true) },
+      { name: 'p3.bpmn', content: plain },
+    ]);
+    expect(res.status, res.text).toBe(200);
+
+    const soft = await start('escalation-noninterrupting');
+    const [softChild] = await childOf(soft);
+    expect((await openTasks(soft)).map((x: any) => x.elementId)).toEqual(['notifyManager']);
+    expect(softChild.state).toBe('ACTIVE');
+    expect((await openTasks(softChild.processInstanceKey)).map((x: any) => x.elementId)).toEqual(['fixIt']);
+    expect(await t.elements(soft)).toContain('callFix:ACTIVE');
+
+    const hard = await start('escalation-interrupting');
+    const [hardChild] = await childOf(hard);
+    expect((await openTasks(hard)).map((x: any) => x.elementId)).toEqual(['notifyManager']);
+    expect((await t.api('GET', `/v2/process-instances/${hardChild.processInstanceKey}`)).body.state).toBe(
+      'TERMINATED',
+    );
+    expect(await t.elements(hard)).toContain('callFix:TERMINATED');
+
+    // Uncaught anywhere: nothing happens, the child goes on.
+    const none = await start('calls-escalating');
+    const [noneChild] = await childOf(none);
+    expect((await openTasks(noneChild.processInstanceKey)).map((x: any) => x.elementId)).toEqual(['fixIt']);
+    expect(await t.elements(none)).toContain('callFix:ACTIVE');
   });
 });

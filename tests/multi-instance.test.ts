@@ -99,6 +99,15 @@ describe('multi-instance user tasks', () => {
     for (const approver of APPROVERS) {
       const tasks = await open(key);
       expect(tasks.map((x: any) => x.assignee)).toEqual([approver]);
+      // Only the documented multi-instance variables are visible, never the engine's bookkeeping.
+      const names = (
+        await t.api('POST', '/v2/variables/search', {
+          filter: { processInstanceKey: key },
+          page: { limit: 100 },
+        })
+      ).body.items.map((v: any) => v.name);
+      expect(names.filter((n: string) => n.startsWith('_'))).toEqual([]);
+      expect(names).toContain('numberOfCompletedInstances');
       expect((await complete(tasks[0], 'approve')).status).toBe(204);
     }
     expect((await open(key)).map((x: any) => x.elementId)).toEqual(['next']);

@@ -20,4 +20,9 @@ export interface CommandContext {
   /** The compiled model of the instance's process definition. */
   process: CompiledProcess;
   services: EngineServices;
+  /**
+   * Set by the runtime when no caller up the call hierarchy catches an error this called instance
+   * throws: the error then stays here and becomes an incident at the thrower.
+   */
+  uncaughtErrorsStayLocal?: boolean;
 }

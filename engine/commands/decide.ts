@@ -54,7 +54,9 @@ export type Command =
       elementInstanceKey: string;
       errorCode: string | null;
       variables: Record<string, unknown>;
-    };
+    }
+  /** The child of a call activity threw an escalation it did not catch. */
+  | { type: 'call.throw_escalation'; elementInstanceKey: string; escalationCode: string | null };
 
 export interface Decision {
   state: InstanceState;
@@ -319,6 +321,13 @@ const handlers: Handlers = {
         'ACTIVATE',
       );
     }
+    return undefined;
+  },
+
+  'call.throw_escalation'(run, c) {
+    const el = elementOf(run, c.elementInstanceKey);
+    if ('failure' in el) return el;
+    run.throwEscalation(el, c.escalationCode ?? undefined);
     return undefined;
   },
 

@@ -2,7 +2,7 @@ import { IncidentSignal, type IncidentType } from '../errors/engine-error.js';
 import { clockFunctions, evaluateFeel, isFeel } from '../expressions/feel.js';
 import { type CycleState, nextOccurrence, scheduleTimer, type TimerSchedule } from '../expressions/timers.js';
 import { behaviourFor } from '../elements/registry.js';
-import type { FlowNode, IoMapping } from '../model/types.js';
+import type { CompiledProcess, FlowNode, IoMapping } from '../model/types.js';
 import { apply } from '../state/apply.js';
 import type { EngineEvent, EngineEventMap, EngineEventType } from '../state/events.js';
 import type { ElementInstanceRecord, IncidentRecord, InstanceState, JobRecord } from '../state/types.js';
@@ -579,13 +579,18 @@ export class Runner {
         mi.outputCollection,
         items.map(() => null),
       );
-    this.setLocalVariable(body.elementInstanceKey, '_miItems', items);
+    // Sequential bodies start their items one by one: the collection waits in the instance's
+    // runtime bookkeeping (not a variable, so users never see it).
+    if (mi.sequential && items.length > 1)
+      this.writeRuntime((rt) => {
+        rt.miItems = { ...rt.miItems, [body.elementInstanceKey]: items };
+      });
     if (items.length === 0) {
       this.complete(body);
       return;
     }
-    const first = mi.sequential ? 1 : items.length;
-    for (let i = 0; i < first; i++) this.spawnInner(body, node, i);
+    if (mi.sequential) this.spawnInner(body, node, 0, items[0]);
+    else for (const [i, item] of items.entries()) this.spawnInner(body, node, i, item);
   }
 
   private miItems(body: ElementInstanceRecord, node: FlowNode): unknown[] {
@@ -618,12 +623,11 @@ export class Runner {
     return Array.from({ length: n }, (_, i) => i + 1);
   }
 
-  private spawnInner(body: ElementInstanceRecord, node: FlowNode, index: number): void {
+  private spawnInner(body: ElementInstanceRecord, node: FlowNode, index: number, item: unknown): void {
     const inner = this.createElementInstance(node, body.elementInstanceKey);
-    const items = this.state.variables.get(body.elementInstanceKey)?.get('_miItems')?.value as unknown[];
     this.setLocalVariable(inner.elementInstanceKey, 'loopCounter', index + 1);
     if (node.multiInstance!.inputElement)
-      this.setLocalVariable(inner.elementInstanceKey, node.multiInstance!.inputElement, items[index]);
+      this.setLocalVariable(inner.elementInstanceKey, node.multiInstance!.inputElement, item);
     this.setLocalVariable(
       body.elementInstanceKey,
       'numberOfActiveInstances',
@@ -708,8 +712,19 @@ export class Runner {
       return;
     }
     const total = this.miNumber(body, 'numberOfInstances');
-    if (mi.sequential && completed < total) this.spawnInner(body, node, completed);
-    else if (completed + this.miNumber(body, 'numberOfTerminatedInstances') >= total) this.complete(body);
+    if (mi.sequential && completed < total) {
+      const items = this.state.instance.runtime.miItems?.[body.elementInstanceKey] ?? [];
+      if (completed === total - 1) this.forgetMiItems(body);
+      this.spawnInner(body, node, completed, items[completed]);
+    } else if (completed + this.miNumber(body, 'numberOfTerminatedInstances') >= total) this.complete(body);
+  }
+
+  private forgetMiItems(body: ElementInstanceRecord): void {
+    if (!this.state.instance.runtime.miItems?.[body.elementInstanceKey]) return;
+    this.writeRuntime((rt) => {
+      const { [body.elementInstanceKey]: _done, ...rest } = rt.miItems ?? {};
+      rt.miItems = Object.keys(rest).length ? rest : undefined;
+    });
   }
 
   /** The body completes: the output collection goes to the enclosing scope; the activity moves on. */
@@ -719,6 +734,7 @@ export class Runner {
       const value = this.state.variables.get(body.elementInstanceKey)?.get(mi.outputCollection)?.value ?? [];
       this.propagateVariables(body.flowScopeKey, { [mi.outputCollection]: value });
     }
+    this.forgetMiItems(body);
     const flows = this.defaultOutgoing(body, node);
     this.cancelWaitsOf(body);
     this.emit(
@@ -732,54 +748,8 @@ export class Runner {
 
   // ---- errors and escalations --------------------------------------------------------------
 
-  /**
-   * Finds the catch event for a thrown error or escalation, from the thrower outwards: the
-   * thrower's own boundary events, then at each enclosing scope its event sub-processes, then the
-   * boundary events of the scope element, and so on up to the process. An event with the same
-   * code wins over one that catches every code.
-   */
-  private findCatch(
-    from: ElementInstanceRecord,
-    kind: 'error' | 'escalation',
-    code: string | undefined,
-  ): { owner: ElementInstanceRecord; eventId: string } | null {
-    const matches = (id: string) => {
-      const ev = this.node(id).event;
-      if (ev?.kind !== kind) return 0;
-      const wanted =
-        ev.kind === 'error' ? ev.errorCode : ev.kind === 'escalation' ? ev.escalationCode : undefined;
-      if (wanted === undefined) return 1;
-      return wanted === code ? 2 : 0;
-    };
-    const best = (ids: string[] | undefined) => {
-      let found: string | undefined;
-      let score = 0;
-      for (const id of ids ?? []) {
-        const m = matches(id);
-        if (m > score) {
-          score = m;
-          found = id;
-        }
-      }
-      return found;
-    };
-    let current: ElementInstanceRecord | undefined = from;
-    while (current) {
-      const currentNode = this.process.nodes.get(current.elementId);
-      // The boundary events of a multi-instance activity belong to its body, not to each instance.
-      const ownsBoundaries = !currentNode?.multiInstance || current.elementType === MI_BODY;
-      const boundary = ownsBoundaries ? best(currentNode?.boundaries) : undefined;
-      if (boundary) return { owner: current, eventId: boundary };
-      const scope: ElementInstanceRecord | undefined = this.state.elements.get(current.flowScopeKey);
-      if (!scope || scope.state !== 'ACTIVE') return null;
-      const interrupted = this.state.instance.runtime.interruptedScopes?.includes(scope.elementInstanceKey);
-      const start = interrupted
-        ? undefined
-        : best(this.process.nodes.get(scope.elementId)?.eventSubProcessStarts);
-      if (start) return { owner: scope, eventId: start };
-      current = scope;
-    }
-    return null;
+  private findCatch(from: ElementInstanceRecord, kind: 'error' | 'escalation', code: string | undefined) {
+    return findCatch(this.state, this.process, from, kind, code);
   }
 
   /** Throws a BPMN error; returns false when nothing catches it (the caller raises an incident). */
@@ -795,9 +765,12 @@ export class Runner {
     }
     // Not caught in a called process: the error goes up to the call activity in the parent,
     // and this instance ends (the runtime hands the error to the parent in the same transaction).
+    // The runtime decides again with `uncaughtErrorsStayLocal` when no caller up the hierarchy
+    // catches it either: then the incident is raised here, at the thrower (as Zeebe does).
     const i = this.state.instance;
     const root = this.state.elements.get(i.processInstanceKey);
-    if (!i.parentElementInstanceKey || root?.state !== 'ACTIVE') return false;
+    if (!i.parentElementInstanceKey || root?.state !== 'ACTIVE' || this.ctx.uncaughtErrorsStayLocal)
+      return false;
     this.emit(
       'call.error_thrown',
       { parentElementInstanceKey: i.parentElementInstanceKey, errorCode: code ?? null, variables },
@@ -811,8 +784,20 @@ export class Runner {
   /** Throws an escalation; returns whether it was caught (uncaught escalations change nothing). */
   throwEscalation(from: ElementInstanceRecord, code: string | undefined): boolean {
     const target = this.findCatch(from, 'escalation', code);
-    if (!target) return false;
-    this.triggerEvent(target.owner, target.eventId, {});
+    if (target) {
+      this.triggerEvent(target.owner, target.eventId, {});
+      return true;
+    }
+    // Not caught in a called process: the call activity in the parent gets the escalation; the
+    // thrower goes on here (an interrupting catch in the parent then cancels this instance).
+    const i = this.state.instance;
+    if (!i.parentElementInstanceKey || this.state.elements.get(i.processInstanceKey)?.state !== 'ACTIVE')
+      return false;
+    this.emit(
+      'call.escalation_thrown',
+      { parentElementInstanceKey: i.parentElementInstanceKey, escalationCode: code ?? null },
+      from.elementId,
+    );
     return true;
   }
 
@@ -926,6 +911,7 @@ export class Runner {
     this.dropQueuedActivations(inst.elementInstanceKey);
     for (const child of this.activeChildren(inst.elementInstanceKey)) this.terminate(child);
     this.clearJoins(inst.elementInstanceKey);
+    this.forgetMiItems(inst);
     const node = this.process.nodes.get(inst.elementId);
     if (node) behaviourFor(node.type).terminate?.(this, inst, node);
     this.cancelWaitsOf(inst);
@@ -1125,3 +1111,53 @@ export function visibleVariables(state: InstanceState, scopeKey: string): Record
 }
 
 export { PROCESS_SCOPE };
+
+/**
+ * Finds the catch event for a thrown error or escalation, from the thrower outwards: the
+ * thrower's own boundary events, then at each enclosing scope its event sub-processes, then the
+ * boundary events of the scope element, and so on up to the process. An event with the same
+ * code wins over one that catches every code.
+ */
+export function findCatch(
+  state: InstanceState,
+  process: CompiledProcess,
+  from: ElementInstanceRecord,
+  kind: 'error' | 'escalation',
+  code: string | undefined,
+): { owner: ElementInstanceRecord; eventId: string } | null {
+  const matches = (id: string) => {
+    const ev = process.nodes.get(id)?.event;
+    if (ev?.kind !== kind) return 0;
+    const wanted =
+      ev.kind === 'error' ? ev.errorCode : ev.kind === 'escalation' ? ev.escalationCode : undefined;
+    if (wanted === undefined) return 1;
+    return wanted === code ? 2 : 0;
+  };
+  const best = (ids: string[] | undefined) => {
+    let found: string | undefined;
+    let score = 0;
+    for (const id of ids ?? []) {
+      const m = matches(id);
+      if (m > score) {
+        score = m;
+        found = id;
+      }
+    }
+    return found;
+  };
+  let current: ElementInstanceRecord | undefined = from;
+  while (current) {
+    const currentNode = process.nodes.get(current.elementId);
+    // The boundary events of a multi-instance activity belong to its body, not to each instance.
+    const ownsBoundaries = !currentNode?.multiInstance || current.elementType === MI_BODY;
+    const boundary = ownsBoundaries ? best(currentNode?.boundaries) : undefined;
+    if (boundary) return { owner: current, eventId: boundary };
+    const scope: ElementInstanceRecord | undefined = state.elements.get(current.flowScopeKey);
+    if (scope?.state !== 'ACTIVE') return null;
+    const interrupted = state.instance.runtime.interruptedScopes?.includes(scope.elementInstanceKey);
+    const start = interrupted ? undefined : best(process.nodes.get(scope.elementId)?.eventSubProcessStarts);
+    if (start) return { owner: scope, eventId: start };
+    current = scope;
+  }
+  return null;
+}

@@ -41,6 +41,7 @@ const appliers: Appliers = {
   'call.requested': () => {},
   'call.terminated': () => {},
   'call.error_thrown': () => {},
+  'call.escalation_thrown': () => {},
   'variable.set': (s, e) => {
     let scope = s.variables.get(e.scopeKey);
     if (!scope) {

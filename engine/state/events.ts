@@ -56,6 +56,8 @@ export interface EngineEventMap {
     errorCode: string | null;
     variables: Record<string, unknown>;
   };
+  /** An escalation nobody in this called instance caught: it goes to the parent's call activity. */
+  'call.escalation_thrown': { parentElementInstanceKey: string; escalationCode: string | null };
   /** A call activity ended early: its child instance must be cancelled. */
   'call.terminated': { elementInstanceKey: string };
   'subscription.closed': { subscriptionKey: string };

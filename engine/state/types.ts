@@ -32,6 +32,8 @@ export interface InstanceRuntime {
   joins?: Record<string, Record<string, Record<string, number>>>;
   /** Scopes in which an interrupting event sub-process started: they accept no other. */
   interruptedScopes?: string[];
+  /** Sequential multi-instance bodies (by key): the items of their input collection still to run. */
+  miItems?: Record<string, unknown[]>;
 }
 
 export interface ElementInstanceRecord {

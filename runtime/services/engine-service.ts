@@ -5,6 +5,7 @@ import {
   type CommandContext,
   decide,
   type EngineEvent,
+  findCatch,
   type InstanceState,
   isFailure,
   newInstanceState,
@@ -77,8 +78,17 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
     actor: Actor,
     isNew: boolean,
   ): Promise<{ state: InstanceState; events: EngineEvent[] }> {
-    const decision = await decide(state, command, ctx);
+    // A called instance may hand an uncaught error to its caller; decide on a copy so the command
+    // can be decided again if no caller catches it.
+    const original = state.instance.parentElementInstanceKey ? structuredClone(state) : null;
+    let decision = await decide(state, command, ctx);
     if (isFailure(decision)) throw problemFromFailure(decision);
+    const handedUp = decision.events.find((e) => e.type === 'call.error_thrown');
+    if (original && handedUp && !(await this.callersCatchError(trx, handedUp))) {
+      ctx = { ...ctx, uncaughtErrorsStayLocal: true };
+      decision = await decide(original, command, ctx);
+      if (isFailure(decision)) throw problemFromFailure(decision);
+    }
     await persistDecision(trx, decision.state, decision.events, {
       isNew,
       command: command.type,
@@ -87,6 +97,27 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
     });
     const more = await this.followUps(trx, decision.state, decision.events, ctx, actor);
     return { state: decision.state, events: [...decision.events, ...more] };
+  }
+
+  /**
+   * Whether a caller up the call hierarchy catches an error a called instance did not: the call
+   * activity's boundary events, then the caller's scopes, then the caller's own caller, and so on.
+   */
+  private async callersCatchError(
+    trx: Knex.Transaction,
+    thrown: Extract<EngineEvent, { type: 'call.error_thrown' }>,
+  ): Promise<boolean> {
+    const code = thrown.errorCode ?? undefined;
+    let key: string | null = thrown.parentElementInstanceKey;
+    for (let depth = 0; key && depth < 100; depth++) {
+      const caller = await loadInstanceState(trx, { by: 'element_instance', key });
+      const el = caller?.elements.get(key);
+      if (!caller || el?.state !== 'ACTIVE') return false;
+      const process = await this.definitions.getCompiled(caller.instance.processDefinitionKey, trx);
+      if (findCatch(caller, process, el, 'error', code)) return true;
+      key = caller.instance.parentElementInstanceKey;
+    }
+    return false;
   }
 
   /**
@@ -241,6 +272,19 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
           },
           sameTenant,
         );
+      } else if (e.type === 'call.escalation_thrown') {
+        // An interrupting catch in the caller cancels this very instance: continue from fresh state.
+        changedThis = true;
+        await this.applyCommand(
+          trx,
+          { by: 'element_instance', key: e.parentElementInstanceKey },
+          {
+            type: 'call.throw_escalation',
+            elementInstanceKey: e.parentElementInstanceKey,
+            escalationCode: e.escalationCode,
+          },
+          sameTenant,
+        );
       } else if (e.type === 'call.terminated') {
         const child = await trx('process_instances')
           .where({ parent_element_instance_key: e.elementInstanceKey, state: 'ACTIVE' })
@@ -258,6 +302,11 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
         i.parentElementInstanceKey &&
         e.processInstanceKey === i.processInstanceKey
       ) {
+        // The caller may have ended the call activity meanwhile (an escalation it caught interrupted it).
+        const waiting = await trx('element_instances')
+          .where({ element_instance_key: i.parentElementInstanceKey, state: 'ACTIVE' })
+          .first('element_instance_key');
+        if (!waiting) continue;
         const root = state.variables.get(i.processInstanceKey);
         const variables = Object.fromEntries([...(root?.values() ?? [])].map((v) => [v.name, v.value]));
         await this.applyCommand(
