@@ -17,6 +17,13 @@ const PROCESS_SCOPE = '-1';
 const MAX_STEPS_PER_COMMAND = 100_000;
 /** Element type of the body that holds the instances of a multi-instance activity. */
 const MI_BODY = 'bpmn:MultiInstanceBody';
+/** The local variables a multi-instance body keeps its counts in (see `activateBody`). */
+const MI_COUNTERS = new Set([
+  'numberOfInstances',
+  'numberOfActiveInstances',
+  'numberOfCompletedInstances',
+  'numberOfTerminatedInstances',
+]);
 
 function deepEqual(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
@@ -108,6 +115,10 @@ export class Runner {
     const chain = this.scopeChain(scopeKey);
     for (const [name, value] of Object.entries(variables)) {
       const target = chain.find((k) => this.state.variables.get(k)?.has(name)) ?? this.instanceKey;
+      // A multi-instance body's counters are the engine's bookkeeping: a variable of the same name
+      // coming up from an instance (a job's result, a called process's variables, which include
+      // the copies it was given) must not overwrite them, or the body never counts to its end.
+      if (MI_COUNTERS.has(name) && this.state.elements.get(target)?.elementType === MI_BODY) continue;
       this.setLocalVariable(target, name, value);
     }
   }

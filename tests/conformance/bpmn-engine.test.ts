@@ -40,15 +40,43 @@
  *     the other variable paths above) become `=x`; timer durations are not scaled: the driver's
  *     clock jumps to each timer's due time;
  *   - a call activity's BPMN attribute `calledElement="x"` (which Camunda 8 does not read) becomes
- *     `<zeebe:calledElement processId="x"/>`. (Every peer call-activity fixture is still rejected:
- *     its called process has no start event, which Camunda 8 requires.)
+ *     `<zeebe:calledElement processId="x"/>`;
+ *   - a process or embedded sub-process of an executable process that has NO start event (Camunda 8
+ *     requires one) gets a none start event `harness-start-<scope id>` with an unconditional flow to
+ *     every flow node of the scope without incoming flow, except boundary events, event
+ *     sub-processes, compensation activities and link catch events: BPMN 2.0 (Start Event: without
+ *     a start event, every flow node without incoming sequence flow is instantiated when the scope
+ *     starts) starts exactly those nodes (several targets: an implicit fork);
+ *   - a peer service, i.e. a service task without zeebe:taskDefinition whose implementation is
+ *     `${environment.services.name}` or absent (and no Camunda 7 attribute), gets
+ *     `<zeebe:taskDefinition type="name"/>` (type = its element id when there is no
+ *     implementation). The scenario plays the peer's service as the job worker: a service that
+ *     calls back without error completes the job; one that calls back with an error throws a BPMN
+ *     error with code SERVICE_ERROR_CODE (`job.throw_error`). The peer catches a service error with
+ *     (catch-all) error boundaries and fails the run otherwise; Camunda 8 catches a thrown job error
+ *     the same way and raises an incident otherwise (a job failure would go straight to an incident);
+ *   - a message throw (intermediate throw or end event with a message, send task) without
+ *     zeebe:taskDefinition gets `<zeebe:taskDefinition type="publish-message"/>` with a task header
+ *     `messageName` (Camunda 8 sends messages through a job worker). The harness's worker
+ *     (`workMessageJobs`) completes the job, then publishes the message with CORRELATION_KEY;
+ *   - anonymous triggers get the names the peer matches them by: a messageEventDefinition without
+ *     messageRef gets a bpmn:message of its own named after its event's id (the peer delivers it by
+ *     that id); every signalEventDefinition without signalRef refers to one bpmn:signal named
+ *     `anonymous` (ANONYMOUS_SIGNAL: the peer's anonymous throw reaches every anonymous catch); a
+ *     bpmn:message or bpmn:signal without a name is named after its id;
+ *   - a bpmn:error without errorCode, a bpmn:escalation without escalationCode get their id as
+ *     code (the peer matches them by reference; Camunda 8 by code). Events without any errorRef
+ *     or escalationRef stay anonymous (catch-all on catch events; an error end needs a code);
+ *   - `camunda:dueDate` / `camunda:followUpDate` on a user task with a variable path (as above)
+ *     become `<zeebe:taskSchedule dueDate|followUpDate="=x"/>`, their one-to-one Camunda 8 form;
  *   - every bpmn:message gets `<zeebe:subscription correlationKey="=&quot;conformance&quot;"/>`
  *     (CORRELATION_KEY; the zeebe namespace is declared when missing): the peer matches messages
  *     by name, Camunda 8 by name and correlation key, and without a key every message catch would
  *     be rejected. Messages without a name stay rejected;
  *   - a peer `signal` of a user task is our `task.complete`; manual tasks pass through, except the
  *     ones the peer waits at to let boundary timers fire or signals interrupt them
- *     (PEER_WAITS_AT_MANUAL_TASK): those become user tasks;
+ *     (PEER_WAITS_AT_MANUAL_TASK), or whose waiting is the point of the peer's scenario (a called
+ *     process that waits): those become user tasks;
  *   - delivering a message or signal to a waiting event (peer `signal({id})`, `sendMessage`, a
  *     thrown signal) is `subscription.trigger` of the matching open subscription: the driver's
  *     `correlate` (name + correlation key) and `signal` (name). A signal thrown by the instance is
@@ -56,6 +84,11 @@
  *     the instance (reaching the subscriptions open when the signal was thrown, as in Camunda 8).
  *     Message buffering (publication before the subscription opens) is the runtime's and is not
  *     exercised here.
+ *   - Fixtures with several instances (call activities, signal and message starts of other
+ *     processes) run in a DeploymentDriver, which does the runtime's cross-instance part: creates
+ *     called children and reports their end (or uncaught error / escalation) to the call activity,
+ *     cancels them with it, broadcasts thrown signals to every instance and to signal start events,
+ *     and publishes messages to waiting instances and message start events.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -63,7 +96,13 @@ import { fileURLToPath } from 'node:url';
 import { BpmnModdle } from 'bpmn-moddle';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CompiledProcess, CompileResult } from '../../engine/index.js';
-import { deploy, expectWellFormedProblems, InstanceDriver, namesElement } from '../support/engine-driver.js';
+import {
+  DeploymentDriver,
+  deploy,
+  expectWellFormedProblems,
+  InstanceDriver,
+  namesElement,
+} from '../support/engine-driver.js';
 
 const CONFORMANCE =
   process.env.LIFEFLOW_CONFORMANCE_DIR ??
@@ -144,6 +183,9 @@ const TIMER_EXPRESSION =
 const PEER_WAITS_AT_MANUAL_TASK: Record<string, string[]> = {
   'inline/timers-L468-noninterrupting-timer-cycle-boundary.bpmn': ['task'],
   'resources/one-or-the-other.bpmn': ['task1', 'task2'],
+  'resources/timers.bpmn': ['task'],
+  // the called process waiting is what the peer's scenario is about
+  'resources/call-activity-signal.bpmn': ['task'],
 };
 
 /**
@@ -182,7 +224,196 @@ function declareZeebe(xml: string): string {
   return xml.replace(/<((?:[\w-]+:)?definitions)\b/, `<$1 xmlns:zeebe="${ZEEBE_NS}"`);
 }
 
-function prepare(key: string, xml: string): string {
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeAttr = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/**
+ * Adds zeebe extension elements to the element with this id (a task or an event: an element that
+ * does not nest its own kind), inside its extensionElements when it has some.
+ */
+function addExtension(xml: string, id: string, ext: string): string {
+  const open = new RegExp(`<((?:[\\w-]+:)?)(\\w+)\\b([^>]*?\\sid="${escapeRegExp(id)}"[^>]*?)(/?)>`).exec(
+    xml,
+  );
+  if (!open) throw new Error(`harness: no element <${id}>`);
+  const [whole, prefix, tag, attrs, selfClosing] = open;
+  const before = xml.slice(0, open.index);
+  const after = xml.slice(open.index + whole.length);
+  const wrapped = `<${prefix}extensionElements>${ext}</${prefix}extensionElements>`;
+  if (selfClosing) return `${before}<${prefix}${tag}${attrs}>${wrapped}</${prefix}${tag}>${after}`;
+  const body = after.slice(0, after.indexOf(`</${prefix}${tag}>`));
+  const existing = body.indexOf(`<${prefix}extensionElements>`);
+  if (existing < 0) return `${before}${whole}${wrapped}${after}`;
+  const at = existing + `<${prefix}extensionElements>`.length;
+  return `${before}${whole}${after.slice(0, at)}${ext}${after.slice(at)}`;
+}
+
+/** Camunda 7 user task attributes with a zeebe:taskSchedule counterpart. */
+const CAMUNDA_SCHEDULE = /\scamunda:(dueDate|followUpDate)="\$\{\s*([^}"]*?)\s*\}"/;
+
+/** `camunda:dueDate|followUpDate="${var}"` on a user task -> `<zeebe:taskSchedule dueDate|followUpDate="=var"/>`. */
+function translateSchedules(xml: string): string {
+  let out = xml;
+  for (;;) {
+    const tag = new RegExp(`<(?:[\\w-]+:)?userTask\\b[^>]*?${CAMUNDA_SCHEDULE.source}[^>]*>`).exec(out);
+    if (!tag) return out;
+    const [, attr, inner] = CAMUNDA_SCHEDULE.exec(tag[0])!;
+    const path = VARIABLE_PATH.exec(inner);
+    if (!path) return out; // not a variable: stays, and the model is rejected for it
+    const id = /\sid="([^"]+)"/.exec(tag[0])![1];
+    const open = tag[0].replace(CAMUNDA_SCHEDULE, '');
+    out = out.slice(0, tag.index) + open + out.slice(tag.index + tag[0].length);
+    out = declareZeebe(addExtension(out, id, `<zeebe:taskSchedule ${attr}="=${path[1]}" />`));
+  }
+}
+
+/** The one bpmn:signal every anonymous signal event definition refers to (see the header). */
+const ANONYMOUS_SIGNAL = { id: 'harness-anonymous-signal', name: 'anonymous' };
+
+/**
+ * Anonymous messages and signals, and errors and escalations without a code (see the header):
+ * - a messageEventDefinition without messageRef gets a message of its own, named after its event;
+ * - a signalEventDefinition without signalRef gets the one ANONYMOUS_SIGNAL;
+ * - a bpmn:message or bpmn:signal without a name is named after its id;
+ * - a bpmn:error without errorCode, a bpmn:escalation without escalationCode get their id as code.
+ */
+function nameAnonymousTriggers(xml: string): string {
+  const roots: string[] = [];
+  let prefix = '';
+  let out = xml.replace(
+    /<((?:[\w-]+:)?)messageEventDefinition\b((?:(?!\smessageRef=)[^>])*?)(\/?)>/g,
+    (_w, p: string, attrs: string, selfClosing: string, offset: number, all: string) => {
+      prefix = p;
+      const events = [...all.slice(0, offset).matchAll(/<(?:[\w-]+:)?\w+Event\b[^>]*?\sid="([^"]+)"/g)];
+      const eventId = events[events.length - 1]?.[1];
+      if (!eventId) throw new Error('harness: a message event definition outside an event');
+      const messageId = `harness-message-${eventId}`;
+      roots.push(`<${p}message id="${messageId}" name="${escapeAttr(eventId)}" />`);
+      return `<${p}messageEventDefinition${attrs} messageRef="${messageId}"${selfClosing}>`;
+    },
+  );
+  let anonymousSignal = false;
+  out = out.replace(
+    /<((?:[\w-]+:)?)signalEventDefinition\b((?:(?!\ssignalRef=)[^>])*?)(\/?)>/g,
+    (_w, p: string, attrs: string, selfClosing: string) => {
+      prefix = p;
+      anonymousSignal = true;
+      return `<${p}signalEventDefinition${attrs} signalRef="${ANONYMOUS_SIGNAL.id}"${selfClosing}>`;
+    },
+  );
+  if (anonymousSignal)
+    roots.push(`<${prefix}signal id="${ANONYMOUS_SIGNAL.id}" name="${ANONYMOUS_SIGNAL.name}" />`);
+  out = out.replace(
+    /<((?:[\w-]+:)?)(message|signal)\b((?:(?!\sname=)[^>])*?)\sid="([^"]+)"((?:(?!\sname=)[^>])*?)(\/?)>/g,
+    (_w, p: string, tag: string, before: string, id: string, after: string, selfClosing: string) =>
+      `<${p}${tag}${before} id="${id}" name="${id}"${after}${selfClosing}>`,
+  );
+  out = out.replace(
+    /<((?:[\w-]+:)?)(error|escalation)\b((?:(?!\s(?:errorCode|escalationCode)=)[^>])*?)\sid="([^"]+)"((?:(?!\s(?:errorCode|escalationCode)=)[^>])*?)(\/?)>/g,
+    (_w, p: string, tag: string, before: string, id: string, after: string, selfClosing: string) =>
+      `<${p}${tag}${before} id="${id}" ${tag}Code="${id}"${after}${selfClosing}>`,
+  );
+  if (roots.length === 0) return out;
+  return out.replace(/<\/((?:[\w-]+:)?definitions)>/, `${roots.join('')}</$1>`);
+}
+
+/** The job type the harness gives the message throws it adds a job to; the header names the message. */
+const PUBLISH_MESSAGE_JOB = 'publish-message';
+
+/** `${environment.services.name}`: a peer service the harness turns into a job of type `name`. */
+const PEER_SERVICE = /^\$\{\s*environment\.services\.([A-Za-z_]\w*)\s*\}$/;
+
+const isScopeWithoutStart = (scope: El) =>
+  (scope.$type === 'bpmn:Process' || scope.$type === 'bpmn:SubProcess') &&
+  !scope.triggeredByEvent &&
+  !(scope.flowElements ?? []).some((e: El) => e.$type === 'bpmn:StartEvent');
+
+/** Flow nodes the spec does not instantiate when a scope without start event starts. */
+const notInstantiated = (e: El) =>
+  !e.$instanceOf('bpmn:FlowNode') ||
+  e.$type === 'bpmn:BoundaryEvent' ||
+  e.isForCompensation ||
+  (e.$type === 'bpmn:SubProcess' && e.triggeredByEvent) ||
+  (e.$type === 'bpmn:IntermediateCatchEvent' && (e.eventDefinitions ?? []).some((d: El) => d.$type === LINK));
+
+/**
+ * The adaptations that need the model: none start events for scopes that have none, job types for
+ * peer services and for message throws (see the header). Only executable processes are touched.
+ */
+async function addStartEventsAndJobs(xml: string): Promise<string> {
+  let definitions: El;
+  try {
+    ({ rootElement: definitions } = await new BpmnModdle({ zeebe: zeebeDescriptor }).fromXML(
+      xml,
+      'bpmn:Definitions',
+    ));
+  } catch {
+    return xml; // a NEG fixture: left as it is
+  }
+  let out = xml;
+  let zeebe = false;
+  const visit = (scope: El) => {
+    const elements: El[] = scope.flowElements ?? [];
+    if (isScopeWithoutStart(scope)) {
+      const targets = elements.filter(
+        (e) =>
+          !notInstantiated(e) && !elements.some((f) => f.$type === 'bpmn:SequenceFlow' && f.targetRef === e),
+      );
+      if (targets.length > 0) {
+        const tag = scope.$type === 'bpmn:Process' ? 'process' : 'subProcess';
+        const open = new RegExp(
+          `<((?:[\\w-]+:)?)${tag}\\b[^>]*?\\sid="${escapeRegExp(scope.id)}"[^>]*>`,
+        ).exec(out);
+        if (!open) throw new Error(`harness: no <${tag}> <${scope.id}>`);
+        const p = open[1];
+        const startId = `harness-start-${scope.id}`;
+        const added = [
+          `<${p}startEvent id="${startId}" />`,
+          ...targets.map(
+            (t) =>
+              `<${p}sequenceFlow id="${startId}-to-${t.id}" sourceRef="${startId}" targetRef="${t.id}" />`,
+          ),
+        ].join('');
+        const at = open.index + open[0].length;
+        out = out.slice(0, at) + added + out.slice(at);
+      }
+    }
+    for (const el of elements) {
+      const hasJob = hasExtension(el, 'zeebe:TaskDefinition');
+      if (
+        el.$type === 'bpmn:ServiceTask' &&
+        !hasJob &&
+        Object.keys(el.$attrs ?? {}).every((a) => !/^camunda:/.test(a))
+      ) {
+        const service = el.implementation === undefined ? el.id : PEER_SERVICE.exec(el.implementation)?.[1];
+        if (service) {
+          out = addExtension(out, el.id, `<zeebe:taskDefinition type="${service}" />`);
+          zeebe = true;
+        }
+      }
+      const message =
+        el.$type === 'bpmn:SendTask'
+          ? el.messageRef
+          : el.$type === 'bpmn:IntermediateThrowEvent' || el.$type === 'bpmn:EndEvent'
+            ? (el.eventDefinitions ?? []).find((d: El) => d.$type === MESSAGE)?.messageRef
+            : undefined;
+      if (message?.name && !hasJob) {
+        out = addExtension(
+          out,
+          el.id,
+          `<zeebe:taskDefinition type="${PUBLISH_MESSAGE_JOB}" /><zeebe:taskHeaders><zeebe:header key="messageName" value="${escapeAttr(message.name)}" /></zeebe:taskHeaders>`,
+        );
+        zeebe = true;
+      }
+      if (el.$type === 'bpmn:SubProcess') visit(el);
+    }
+  };
+  for (const p of definitions.rootElements ?? []) if (p.$type === 'bpmn:Process' && p.isExecutable) visit(p);
+  return zeebe ? declareZeebe(out) : out;
+}
+
+async function prepare(key: string, xml: string): Promise<string> {
   let out = xml.replace(CONDITION, (whole, open: string, inner: string, close: string) => {
     if (/\blanguage=/.test(open)) return whole;
     if (inner === 'true' || inner === 'false') return `${open}=${inner}${close}`;
@@ -216,6 +447,8 @@ function prepare(key: string, xml: string): string {
     if (!selfClosing) rest = rest.replace(`</${prefix}manualTask>`, `</${prefix}userTask>`);
     out = `${out.slice(0, open.index)}<${prefix}userTask${attrs}${selfClosing}>${rest}`;
   }
+  out = translateSchedules(out);
+  out = nameAnonymousTriggers(out);
   out = addCorrelationKeys(out);
   for (const id of PEER_RAN_NON_EXECUTABLE[key] ?? []) {
     const tag = new RegExp(`<((?:[\\w-]+:)?process)\\b([^>]*?)\\sid="${id}"([^>]*)>`);
@@ -224,7 +457,7 @@ function prepare(key: string, xml: string): string {
       return `<${name}${attrs} isExecutable="true">`;
     });
   }
-  return out;
+  return addStartEventsAndJobs(out);
 }
 
 // ---- independent classification -----------------------------------------------------------------
@@ -598,6 +831,30 @@ function expectDeadlockAtJoins(inst: InstanceDriver, arrivals: Record<string, Re
   expect(inst.eventsOfType('instance.completed')).toHaveLength(0);
 }
 
+/**
+ * The error code of the BPMN error the harness's job worker throws where the peer's service calls
+ * back with an error (see the header).
+ */
+const SERVICE_ERROR_CODE = 'service-error';
+
+/**
+ * The harness's worker for the message throws it gave a job (PUBLISH_MESSAGE_JOB): completes each
+ * open job, then publishes the message its header names with CORRELATION_KEY. Returns the message
+ * names in the order they were published.
+ */
+async function workMessageJobs(world: DeploymentDriver): Promise<string[]> {
+  const published: string[] = [];
+  for (;;) {
+    const inst = world.instances.find((i) => i.openJobs().some((j) => j.type === PUBLISH_MESSAGE_JOB));
+    if (!inst) return published;
+    const job = inst.openJobs().find((j) => j.type === PUBLISH_MESSAGE_JOB)!;
+    const name = String(job.customHeaders.messageName);
+    await inst.must({ type: 'job.complete', jobKey: job.jobKey, variables: {} });
+    await world.publish(name, CORRELATION_KEY);
+    published.push(name);
+  }
+}
+
 const SCENARIOS: Record<string, Scenario> = {
   // TESTED: task with a data input association -> run completes (data associations are not evaluated).
   'resources/engine-issue-139.bpmn': {
@@ -872,6 +1129,439 @@ const SCENARIOS: Record<string, Scenario> = {
     },
   },
 
+  // ---- start events added by the harness (scopes without one, see the header) ----
+
+  // LEGACY: a task with a PT0.01S timer boundary and no start event: the added start leads to the
+  // task, which (a plain task) completes at once; its boundary timer never fires.
+  'resources/simple-task.bpmn': {
+    kind: 'executed',
+    run: async (ps) => {
+      await runsStraightThrough(ps[0], ['harness-start-simpleTaskProcess', 'task']);
+      const inst = await InstanceDriver.start(ps[0]);
+      expect(inst.openTimers()).toEqual([]);
+      expect(inst.count('element.activated', 'boundaryEvent')).toBe(0);
+    },
+  },
+  // TESTED: userTask -> sub-process (no start event: the added one leads to its first user task)
+  // with two sequential user tasks -> final user task -> end: four completions in order.
+  'resources/issue-163.bpmn': {
+    kind: 'executed',
+    run: async (ps) => {
+      const inst = await InstanceDriver.start(ps[0]);
+      for (const id of ['Activity_1bpb168', 'Activity_0xqu0xt', 'Activity_0c0569x', 'Activity_09fprjg']) {
+        expect(inst.openTasks().map((t) => t.elementId)).toEqual([id]);
+        await inst.completeTask(id);
+      }
+      expect(inst.status).toBe('COMPLETED');
+      expect(inst.activeElementIds()).toEqual([]);
+      expect(inst.count('element.completed', 'Activity_0h5hxio')).toBe(1);
+      expect(inst.count('element.completed', 'Event_1valyoc')).toBe(1);
+    },
+  },
+  // TESTED: two lanes: user task in lane 1, then in lane 2, then a sub-process (no start event:
+  // the added one leads to its manual task) -> end. The peer also waits at the sub-process's manual
+  // task; in Camunda 8 a manual task passes straight through, so two completions end the run.
+  'resources/swimlanes.bpmn': {
+    kind: 'executed',
+    run: async (ps) => {
+      const inst = await InstanceDriver.start(ps[0]);
+      await inst.completeTask('fillform');
+      expect(inst.openTasks().map((t) => t.elementId)).toEqual(['approveform']);
+      await inst.completeTask('approveform');
+      expect(inst.status).toBe('COMPLETED');
+      expect(inst.completedElements().slice(-5)).toEqual([
+        'harness-start-sub',
+        'subtask',
+        'sub',
+        'Event_06ou83i',
+        'Process_1',
+      ]);
+    },
+  },
+  // TESTED: a receive task (no start event: the added one leads to it) waits for 'Start message';
+  // the message completes it and the run; cancelling the waiting instance instead never reaches
+  // the end (the peer's "discard").
+  'inline/messaging-L542-receive-task.bpmn': {
+    kind: 'executed',
+    run: async (ps) => {
+      const inst = await InstanceDriver.start(ps[0]);
+      expect(inst.activeElementIds()).toEqual(['receive']);
+      expect(inst.openSubscription('receive')).toMatchObject({ kind: 'MESSAGE', name: 'Start message' });
+      await inst.correlate('Start message', CORRELATION_KEY);
+      expect(inst.status).toBe('COMPLETED');
+      expect(inst.count('element.completed', 'end')).toBe(1);
+
+      const cancelled = await InstanceDriver.start(ps[0]);
+      await cancelled.cancel();
+      expect(cancelled.status).toBe('TERMINATED');
+      expect(cancelled.openSubscriptions()).toEqual([]);
+      expect(cancelled.count('element.activated', 'end')).toBe(0);
+    },
+  },
+
+  // TESTED: a parallel multi-instance sub-process (no start event: the added one leads to its task)
+  // with loopCardinality =cardinality: cardinality 1, 2 and 0 all complete (0: at once, no
+  // instance); no cardinality -> the run stops (the peer: errors; here an incident at the loop).
+  // The peer's own js:collection attribute is of a namespace neither Camunda 8 nor Lifeflow reads
+  // (ignored, as any foreign attribute without behaviour in Camunda 7's list): its `list: []` run is
+  // therefore the no-cardinality run here.
+  'inline/issues-L841-mi-parallel-empty-collection.bpmn': {
+    kind: 'executed',
+    run: async (ps) => {
+      for (const cardinality of [1, 2, 0]) {
+        const inst = await InstanceDriver.start(ps[0], { cardinality });
+        expect(inst.status).toBe('COMPLETED');
+        expect(inst.count('element.completed', 'task')).toBe(cardinality);
+        expect(inst.count('element.completed', 'end')).toBe(1);
+      }
+      for (const variables of [{}, { list: [] }]) {
+        const inst = await InstanceDriver.start(ps[0], variables);
+        expect(inst.status).toBe('ACTIVE');
+        expect(inst.activeIncidents().map((i) => [i.elementId, i.errorType])).toEqual([
+          ['loop', 'EXTRACT_VALUE_ERROR'],
+        ]);
+      }
+    },
+  },
+
+  // ---- errors and escalations (codes added by the harness, see the header) ----
+
+  // TESTED: the sub-process's error end Error_0 is caught by the boundary catch0 (Error_0), not by
+  // catch1 (Error_1): the sub-process is terminated, catch0 taken, the run completes.
+  'inline/errors-L224-subprocess-known-error-two-boundaries.bpmn': {
+    kind: 'executed',
+    run: async (ps) => {
+      const inst = await InstanceDriver.start(ps[0]);
+      expect(inst.status).toBe('COMPLETED');
+      expect(inst.count('element.completed', 'endInPain')).toBe(0);
+      expect(inst.count('element.terminated', 'errorSubProcess')).toBe(1);
+      expect(inst.count('element.completed', 'catch0')).toBe(1);
+      expect(inst.count('element.activated', 'catch1')).toBe(0);
+    },
+  },
+  // TESTED: the error end Error_0 inside the sub-process is caught by its own error-start event
+  // sub-process: releasePain taken, the sub-process completes, and so does the run.
+  'inline/errors-L287-error-event-subprocess.bpmn': {
+    kind: 'executed',
+    run: async (ps) => {
+      const inst = await InstanceDriver.start(ps[0]);
+      expect(inst.status).toBe('COMPLETED');
+      expect(inst.count('element.completed', 'releasePain')).toBe(1);
+      expect(inst.count('element.completed', 'catchErrorSubProcess')).toBe(1);
+      expect(inst.count('element.completed', 'errorSubProcess')).toBe(1);
+    },
+  },
+  // TESTED: an anonymous escalation thrown in the sub-process is caught by its inner
+  // non-interrupting catch-all event sub-process (manager); the interrupting boundary boss on the
+  // sub-process is not bothered; the run completes. (The signal-start process is not executable.)
+  'inline/escalation-L158-escalation-start-event-subprocess.bpmn': {
+    kind: 'executed',
+    run: async (ps) => {
+      expect(ps.map((p) => p.id)).toEqual(['escalateProcess']);
+      const inst = await InstanceDriver.start(ps[0]);
+      expect(inst.status).toBe('COMPLETED');
+      expect(inst.count('element.completed', 'wakeManager')).toBe(1);
+      expect(inst.count('element.completed', 'manager')).toBe(1);
+      expect(inst.count('element.activated', 'boss')).toBe(0);
+      expect(inst.count('element.completed', 'escalateSubProcess')).toBe(1);
+    },
+  },
+  // TESTED: escalation level0 thrown in the sub-process is caught by the inner event sub-process
+  // start wakeManager (level0); the catch-all boundary wakeBoss is not bothered; run completes.
+  'inline/escalation-L424-escalation-caught.bpmn': {
+    kind: 'executed',
+    run: async (ps) => {
+      const inst = await InstanceDriver.start(ps[0]);
+      expect(inst.status).toBe('COMPLETED');
+      expect(inst.count('element.completed', 'wakeManager')).toBe(1);
+      expect(inst.count('element.activated', 'wakeBoss')).toBe(0);
+      expect(inst.count('element.completed', 'escalateSubProcess')).toBe(1);
+    },
+  },
+  // TESTED: an anonymous escalation is not caught by the inner event sub-process (it waits for
+  // level0 only), so it reaches the non-interrupting catch-all boundary wakeBoss, which is taken;
+  // the sub-process still completes, and so does the run.
+  'inline/escalation-L482-escalation-uncaught.bpmn': {
+    kind: 'executed',
+    run: async (ps) => {
+      const inst = await InstanceDriver.start(ps[0]);
+      expect(inst.status).toBe('COMPLETED');
+      expect(inst.count('element.activated', 'wakeManager')).toBe(0);
+      expect(inst.count('element.completed', 'wakeBoss')).toBe(1);
+      expect(inst.count('element.completed', 'escalateSubProcess')).toBe(1);
+      expect(inst.count('element.terminated', 'escalateSubProcess')).toBe(0);
+    },
+  },
+
+  // ---- peer services as jobs (see the header) ----
+
+  // TESTED: service ${environment.services.get} with a catch-all error boundary: the service calls
+  // back without error -> end1, boundary never taken; with an error -> boundary `attached` -> end2,
+  // the service is terminated.
+  'inline/Process-L1238-service-error-boundary.bpmn': {
+    kind: 'executed',
+    run: async (ps) => {
+      const ok = await InstanceDriver.start(ps[0]);
+      expect(ok.openJob('service').type).toBe('get');
+      await ok.completeJob('service');
+      expect(ok.status).toBe('COMPLETED');
+      expect(ok.completedElements()).toEqual(['start', 'service', 'end1', 'theProcess']);
+      expect(ok.count('element.activated', 'attached')).toBe(0);
+
+      const failing = await InstanceDriver.start(ps[0]);
+      await failing.throwJobError('service', SERVICE_ERROR_CODE, 'the service failed');
+      expect(failing.status).toBe('COMPLETED');
+      expect(failing.count('element.terminated', 'service')).toBe(1);
+      expect(failing.completedElements()).toEqual(['start', 'attached', 'end2', 'theProcess']);
+      expect(failing.activeIncidents()).toEqual([]);
+    },
+  },
+  // TESTED: fork to two services without implementation that both fail -> their catch-all error
+  // boundaries -> error end events throwing Error_1 -> the error-start event sub-process on-error.
+  // The peer takes on-error TWICE; in Camunda 8 (BPMN) an error start event interrupts its scope:
+  // the first error caught terminates everything else (the second service with it), on-error runs
+  // once and the run completes.
+  'resources/engine-issue-180.bpmn': {
+    kind: 'executed',
+    run: async (ps) => {
+      const inst = await InstanceDriver.start(ps[0]);
+      expect(inst.openJobs().map((j) => [j.elementId, j.type])).toEqual([
+        ['Activity_1', 'Activity_1'],
+        ['Activity_2', 'Activity_2'],
+      ]);
+      await inst.throwJobError('Activity_1', SERVICE_ERROR_CODE);
+      expect(inst.status).toBe('COMPLETED');
+      expect(inst.count('element.completed', 'catch-error-1')).toBe(1);
+      expect(inst.count('element.completed', 'start-on-error')).toBe(1);
+      expect(inst.count('element.completed', 'on-error')).toBe(1);
+      expect(inst.count('element.terminated', 'Activity_2')).toBe(1);
+      expect(inst.jobs('Activity_2').map((j) => j.state)).toEqual(['CANCELED']);
+      expect(inst.count('element.activated', 'end')).toBe(0);
+    },
+  },
+  // TESTED: as engine-issue-180, the error end events replaced by signal end events (Signal_1)
+  // and the event sub-process started by that signal. The peer takes on-signal twice; in Camunda 8
+  // the (interrupting) signal start takes the first broadcast and terminates the rest of the
+  // process, the second service with it: on-signal runs once and the run completes.
+  'resources/engine-issue-180-signal.bpmn': {
+    kind: 'executed',
+    run: async (ps) => {
+      const world = new DeploymentDriver(ps);
+      const inst = await world.start('process-on-signal');
+      await inst.throwJobError('Activity_1', SERVICE_ERROR_CODE);
+      expect(inst.signalJobs().map((j) => [j.elementId, j.type])).toEqual([['end-error-1', 'Signal_1']]);
+      expect(inst.status).toBe('COMPLETED');
+      expect(inst.count('element.completed', 'on-signal')).toBe(1);
+      expect(inst.count('element.terminated', 'Activity_2')).toBe(1);
+      expect(inst.count('element.activated', 'end-error-2')).toBe(0);
+      expect(world.instances).toHaveLength(1);
+    },
+  },
+  // TESTED: as engine-issue-180 with message end events and a message-start event sub-process.
+  // The message end event is a job (see the header) whose worker completes it and then publishes
+  // the message: the (interrupting) event sub-process takes it and terminates the rest; on-message
+  // runs once (the peer: twice) and the run completes.
+  'resources/engine-issue-180-message.bpmn': {
+    kind: 'executed',
+    run: async (ps) => {
+      const world = new DeploymentDriver(ps);
+      const inst = await world.start('process-on-message');
+      await inst.throwJobError('Activity_1', SERVICE_ERROR_CODE);
+      expect(inst.activeElementIds()).toEqual(['Activity_2', 'end-error-1']);
+      expect(await workMessageJobs(world)).toEqual(['Message_1']);
+      expect(inst.status).toBe('COMPLETED');
+      expect(inst.count('element.completed', 'end-error-1')).toBe(1);
+      expect(inst.count('element.completed', 'on-message')).toBe(1);
+      expect(inst.count('element.terminated', 'Activity_2')).toBe(1);
+      expect(world.instances).toHaveLength(1);
+    },
+  },
+
+  // ---- call activities (DeploymentDriver: the runtime's part) ----
+
+  // TESTED: the call activity calls called-process (made executable, given a start event); the
+  // child runs straight through, the call activity completes once, the run completes.
+  'resources/call-activity.bpmn': {
+    kind: 'executed',
+    run: async (ps) => {
+      const world = new DeploymentDriver(ps);
+      const main = await world.start('Process_1');
+      expect(main.status).toBe('COMPLETED');
+      expect(main.completedElements()).toEqual(['start', 'call-activity', 'end', 'Process_1']);
+      const [child, ...more] = world.childrenOf(main, 'call-activity');
+      expect(more).toEqual([]);
+      expect(child.process.id).toBe('called-process');
+      expect(child.status).toBe('COMPLETED');
+      expect(child.completedElements()).toEqual(['harness-start-called-process', 'task', 'called-process']);
+    },
+  },
+  // TESTED: the called process waits at its task (a user task here, see PEER_WAITS_AT_MANUAL_TASK);
+  // completing it completes the child and then the main run. The peer's second scenario cancels the
+  // call activity alone, which Camunda 8 has no command for; cancelling the main instance cancels
+  // the child with it.
+  'resources/call-activity-signal.bpmn': {
+    kind: 'executed',
+    run: async (ps) => {
+      const world = new DeploymentDriver(ps);
+      const main = await world.start('Process_1');
+      expect(main.activeElementIds()).toEqual(['call-activity']);
+      const [child] = world.childrenOf(main, 'call-activity');
+      expect(child.openTasks().map((t) => t.elementId)).toEqual(['task']);
+      await child.completeTask('task');
+      expect(child.status).toBe('COMPLETED');
+      expect(main.status).toBe('COMPLETED');
+      expect(main.count('element.completed', 'call-activity')).toBe(1);
+
+      const cancelled = await world.start('Process_1');
+      const [waiting] = world.childrenOf(cancelled, 'call-activity');
+      await cancelled.cancel();
+      expect(cancelled.status).toBe('TERMINATED');
+      expect(waiting.status).toBe('TERMINATED');
+      expect(waiting.openTasks()).toEqual([]);
+    },
+  },
+  // TESTED: the called process's service fails (its worker throws a BPMN error): nothing in the
+  // child catches it, so it goes to the call activity, whose catch-all boundary `bound` takes it
+  // -> failedend; the child is terminated, the run completes.
+  'inline/call-activity-L154-call-activity-error-boundary.bpmn': {
+    kind: 'executed',
+    run: async (ps) => {
+      const world = new DeploymentDriver(ps);
+      const main = await world.start('main-process');
+      const [child] = world.childrenOf(main, 'call-activity');
+      expect(child.openJob('task').type).toBe('serviceFn');
+      await child.throwJobError('task', SERVICE_ERROR_CODE, 'the service failed');
+      expect(child.status).toBe('TERMINATED');
+      expect(main.status).toBe('COMPLETED');
+      expect(main.count('element.terminated', 'call-activity')).toBe(1);
+      expect(main.completedElements()).toEqual(['start', 'bound', 'failedend', 'main-process']);
+      expect(main.activeIncidents()).toEqual([]);
+    },
+  },
+  // TESTED: a parallel multi-instance call activity with cardinality 3: three children at once,
+  // each its own instance; each completes when its service job completes; then the run completes.
+  // (The peer also aggregates the children's outputs; Camunda 8 needs an outputCollection for that.)
+  'inline/call-activity-L366-call-activity-parallel-mi-cardinality-3.bpmn': {
+    kind: 'executed',
+    run: async (ps) => {
+      const world = new DeploymentDriver(ps);
+      const main = await world.start('main-process');
+      const children = world.childrenOf(main, 'call-activity');
+      expect(children).toHaveLength(3);
+      expect(new Set(children.map((c) => c.processInstanceKey)).size).toBe(3);
+      expect(new Set(children.map((c) => c.state.instance.parentElementInstanceKey)).size).toBe(3);
+      for (const [i, child] of children.entries()) {
+        expect(child.openJob('task').type).toBe('serviceFn');
+        await child.completeJob('task');
+        expect(child.status).toBe('COMPLETED');
+        expect(main.status).toBe(i < 2 ? 'ACTIVE' : 'COMPLETED');
+      }
+      expect(main.count('element.completed', 'end')).toBe(1);
+    },
+  },
+
+  // ---- anonymous messages and signals, message throws (see the header) ----
+
+  // TESTED: the intermediate catch with an anonymous message waits (for the message named after
+  // it); delivering it completes the run.
+  'inline/Process-L954-catch-anonymous-message.bpmn': {
+    kind: 'executed',
+    run: async (ps) => {
+      const inst = await InstanceDriver.start(ps[0]);
+      expect(inst.openSubscription('receive')).toMatchObject({ kind: 'MESSAGE', name: 'receive' });
+      await inst.correlate('receive', CORRELATION_KEY);
+      expect(inst.status).toBe('COMPLETED');
+      expect(inst.completedElements()).toEqual(['start', 'receive', 'end', 'theProcess']);
+    },
+  },
+  // TESTED: the intermediate message throw (a job, see the header) publishes 'Start message', which
+  // starts the participant process (made executable) at its message start: both complete.
+  'inline/messaging-L179-throw-message-starts-participant.bpmn': {
+    kind: 'executed',
+    run: async (ps) => {
+      const world = new DeploymentDriver(ps);
+      const main = await world.start('mainProcess');
+      expect(main.activeElementIds()).toEqual(['send']);
+      expect(await workMessageJobs(world)).toEqual(['Start message']);
+      expect(main.status).toBe('COMPLETED');
+      const [participant, ...more] = world.instancesOf('participantProcess');
+      expect(more).toEqual([]);
+      expect(participant.status).toBe('COMPLETED');
+      expect(participant.completedElements()).toEqual(['start2', 'end', 'participantProcess']);
+    },
+  },
+  // TESTED: broadCastProcess (given a start event) throws an anonymous signal: it starts both
+  // anonymous-signal-start processes; anonProcess1 throws 'named signal', which starts
+  // namedProcess1 and namedProcess2. All five processes complete.
+  'inline/signal-L245-signal-broadcast-across-processes.bpmn': {
+    kind: 'executed',
+    run: async (ps) => {
+      const world = new DeploymentDriver(ps);
+      await world.start('broadCastProcess');
+      expect(world.instances.map((i) => [i.process.id, i.status])).toEqual([
+        ['broadCastProcess', 'COMPLETED'],
+        ['anonProcess1', 'COMPLETED'],
+        ['anonProcess2', 'COMPLETED'],
+        ['namedProcess1', 'COMPLETED'],
+        ['namedProcess2', 'COMPLETED'],
+      ]);
+      expect(
+        world
+          .instancesOf('anonProcess1')[0]
+          .signalJobs()
+          .map((j) => j.type),
+      ).toEqual(['named signal']);
+    },
+  },
+  // TESTED: start1 -> user task task1 -> end1 throwing an anonymous signal; start2 is an anonymous
+  // signal start of the same process. The peer continues in the same run; in Camunda 8 a signal
+  // start event starts a new instance: the first completes, the new one waits at task2, which
+  // completes it.
+  'inline/signal-L417-end-signal-starts-second-flow.bpmn': {
+    kind: 'executed',
+    run: async (ps) => {
+      const world = new DeploymentDriver(ps);
+      const first = await world.start('signalProcess');
+      expect(first.openTasks().map((t) => t.elementId)).toEqual(['task1']);
+      await first.completeTask('task1');
+      expect(first.status).toBe('COMPLETED');
+      const [, second] = world.instances;
+      expect(second.completedElements()).toEqual(['start2']);
+      expect(second.openTasks().map((t) => t.elementId)).toEqual(['task2']);
+      await second.completeTask('task2');
+      expect(second.status).toBe('COMPLETED');
+      expect(world.instances).toHaveLength(2);
+    },
+  },
+
+  // TESTED: timer start R3/PT10H (the runtime starts the instance at it) -> task (a user task here,
+  // see PEER_WAITS_AT_MANUAL_TASK) with a non-interrupting PT1M boundary: it fires while the task
+  // waits -> completing the task -> timeDate catch =catchDate (1993-06-26, in the past: due at once)
+  // -> user task with zeebe:taskSchedule dueDate =dueDate (camunda:dueDate, see the header) -> end.
+  'resources/timers.bpmn': {
+    kind: 'executed',
+    run: async (ps) => {
+      const inst = await InstanceDriver.start(
+        ps[0],
+        { catchDate: '1993-06-26', dueDate: '1993-06-27T12:00:00Z' },
+        { startElementId: 'start-cycle' },
+      );
+      expect(inst.openTasks().map((t) => t.elementId)).toEqual(['task']);
+      expect((await inst.advanceAndFire(60_000)).map((t) => t.elementId)).toEqual(['bound-duration']);
+      expect(inst.count('element.completed', 'duration-end')).toBe(1);
+      expect(inst.openTasks().map((t) => t.elementId)).toEqual(['task']);
+      await inst.completeTask('task');
+      const timer = inst.openTimer('catch-date');
+      expect(timer.dueAt).toBe('1993-06-26T00:00:00.000Z');
+      await inst.fireTimer('catch-date');
+      const due = inst.openTask('user-due');
+      expect(due.dueDate).toBe('1993-06-27T12:00:00.000Z');
+      await inst.completeTask('user-due');
+      expect(inst.status).toBe('COMPLETED');
+      expect(inst.count('element.completed', 'end')).toBe(1);
+    },
+  },
+
   // ---- DPE: the peer completes only by counting the untaken XOR branch as arrived ----
   'inline/Process-L561-decision-into-parallel-join.bpmn': {
     kind: 'dpe',
@@ -918,6 +1608,66 @@ const SCENARIOS: Record<string, Scenario> = {
         join1: { SequenceFlow_0f0dkku: 1, SequenceFlow_01624fc: 1 },
         join2: { SequenceFlow_05akcgw: 1 },
       });
+    },
+  },
+
+  // TESTED DPE: user task with an anonymous NON-interrupting message boundary, both into a join.
+  // Message first: the boundary is taken while the task waits; completing the task brings the
+  // second token and the run completes (no DPE needed). Task first: the boundary's subscription
+  // closes with the task, the boundary branch is never taken: the join waits for ever.
+  'inline/BoundaryEvent-L127-usertask-noninterrupting-boundary-join.bpmn': {
+    kind: 'dpe',
+    run: async (ps) => {
+      const messageFirst = await InstanceDriver.start(ps[0]);
+      expect(messageFirst.openSubscription('bound')).toMatchObject({ kind: 'MESSAGE', name: 'bound' });
+      await messageFirst.correlate('bound', CORRELATION_KEY);
+      expect(messageFirst.openTasks().map((t) => t.elementId)).toEqual(['task']);
+      expect(messageFirst.joinArrivals('join')).toEqual({ toJoinFromBoundary: 1 });
+      await messageFirst.completeTask('task');
+      expect(messageFirst.status).toBe('COMPLETED');
+      expect(messageFirst.count('element.completed', 'end')).toBe(1);
+
+      const taskFirst = await InstanceDriver.start(ps[0]);
+      await taskFirst.completeTask('task');
+      expect(taskFirst.subscriptions('bound').map((s) => s.state)).toEqual(['CLOSED']);
+      expectDeadlockAtJoins(taskFirst, { join: { toJoinFromTask: 1 } });
+    },
+  },
+  // TESTED DPE: the same with an interrupting boundary: the message terminates the task and the
+  // join waits for the task's branch; completing the task instead closes the boundary and the join
+  // waits for the boundary's branch.
+  'inline/BoundaryEvent-L41-usertask-interrupting-boundary-join.bpmn': {
+    kind: 'dpe',
+    run: async (ps) => {
+      const byMessage = await InstanceDriver.start(ps[0]);
+      await byMessage.correlate('bound', CORRELATION_KEY);
+      expect(byMessage.tasks('task').map((t) => t.state)).toEqual(['CANCELED']);
+      expectDeadlockAtJoins(byMessage, { join: { toJoinFromBoundary: 1 } });
+
+      const byTask = await InstanceDriver.start(ps[0]);
+      await byTask.completeTask('task');
+      expect(byTask.subscriptions('bound').map((s) => s.state)).toEqual(['CLOSED']);
+      expectDeadlockAtJoins(byTask, { join: { toJoinFromTask: 1 } });
+    },
+  },
+  // TESTED DPE: a sub-process with a service and a catch-all error boundary, both into a join. The
+  // service completes: the sub-process completes, the join waits for the boundary branch. The
+  // service fails (its worker throws a BPMN error): the sub-process is terminated, the boundary
+  // taken, the join waits for the sub-process's branch.
+  'inline/BoundaryEvent-L442-subprocess-error-boundary.bpmn': {
+    kind: 'dpe',
+    run: async (ps) => {
+      const ok = await InstanceDriver.start(ps[0]);
+      expect(ok.openJob('service').type).toBe('volatile');
+      await ok.completeJob('service');
+      expect(ok.count('element.completed', 'task')).toBe(1);
+      expectDeadlockAtJoins(ok, { join: { toJoinFromTask: 1 } });
+
+      const failing = await InstanceDriver.start(ps[0]);
+      await failing.throwJobError('service', SERVICE_ERROR_CODE);
+      expect(failing.count('element.terminated', 'task')).toBe(1);
+      expect(failing.count('element.completed', 'bound')).toBe(1);
+      expectDeadlockAtJoins(failing, { join: { toJoinFromBoundary: 1 } });
     },
   },
 
@@ -1036,7 +1786,7 @@ describe.skipIf(!available)('bpmn-engine conformance (paed01/bpmn-elements + bpm
 
   async function checkFixture(key: string) {
     const entry = sources.get(key)!;
-    const xml = prepare(key, readFileSync(`${DIR}/${key}`, 'utf8'));
+    const xml = await prepare(key, readFileSync(`${DIR}/${key}`, 'utf8'));
     const analysis = await analyse(xml);
     const result = await deploy(xml);
     expectWellFormedProblems(result, xml);

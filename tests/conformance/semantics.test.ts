@@ -2869,4 +2869,34 @@ describe('call activity', () => {
     expect(inst.status).toBe('COMPLETED');
     expect(inst.variables().results).toEqual(['r1', 'r2']);
   });
+
+  it('a parallel multi-instance call activity completes when every child has returned all its variables', async () => {
+    // A child gets every visible variable, the body's counters included, and by default hands all
+    // of its variables back: those stale copies must not overwrite the body's counts.
+    const xml = bpmnProcess('miCallerCardinality', {
+      nodes: [
+        node.start('start'),
+        multiInstance(node.callActivity('callChild', 'child'), { loopCardinality: '3' }),
+        node.end('end'),
+      ],
+      flows: [
+        ['f1', 'start', 'callChild'],
+        ['f2', 'callChild', 'end'],
+      ],
+    });
+    const inst = await startInstance(xml);
+    const requests = inst.eventsOfType('call.requested');
+    expect(requests).toHaveLength(3);
+    expect(requests[0].variables).toMatchObject({
+      numberOfCompletedInstances: 0,
+      numberOfActiveInstances: 3,
+    });
+    for (const [i, r] of requests.entries()) {
+      await inst.completeCall('callChild', { ...r.variables, fromChild: i }, r.elementInstanceKey);
+      expect(inst.status).toBe(i < 2 ? 'ACTIVE' : 'COMPLETED');
+    }
+    expect(inst.count('element.completed', 'end')).toBe(1);
+    expect(inst.variables()).toMatchObject({ fromChild: 2 });
+    expect(inst.variables()).not.toHaveProperty('numberOfCompletedInstances');
+  });
 });

@@ -15,6 +15,7 @@ import {
   type EngineEventType,
   type EngineServices,
   type EventSubscriptionRecord,
+  type FlowNode,
   type Failure,
   type IncidentRecord,
   type InstanceState,
@@ -67,6 +68,10 @@ export interface DriverOptions {
   services?: Partial<EngineServices>;
   /** Start at this start event (a timer start, as the runtime does) instead of the none start event. */
   startElementId?: string;
+  /** Key source shared by several instances (`DeploymentDriver`): keys stay unique and ordered. */
+  nextKey?: () => string;
+  /** The call activity instance this instance was created for (a called process). */
+  parent?: { processInstanceKey: string; elementInstanceKey: string };
 }
 
 const DEFAULT_NOW = new Date('2025-01-01T08:00:00.000Z');
@@ -97,8 +102,10 @@ export class InstanceDriver {
   /** The events of the last successful command. */
   lastEvents: EngineEvent[] = [];
   private now: Date;
-  private readonly nextKey = keyGenerator();
+  private readonly nextKey: () => string;
   private readonly services: EngineServices;
+  /** Set by a `DeploymentDriver`: runs the runtime's cross-instance work after every command. */
+  afterCommand?: () => Promise<void>;
   /** SIGNAL jobs `deliverSignalJobs` has broadcast already (the runtime marks them COMPLETED). */
   private readonly deliveredSignalJobs = new Set<string>();
 
@@ -110,6 +117,7 @@ export class InstanceDriver {
     private readonly options: DriverOptions,
   ) {
     this.now = options.now ?? DEFAULT_NOW;
+    this.nextKey = options.nextKey ?? keyGenerator();
     this.services = { ...defaultServices, ...options.services };
   }
 
@@ -139,6 +147,12 @@ export class InstanceDriver {
       processDefinitionVersion: 1,
       variables,
       businessKey: options.businessKey ?? null,
+      ...(options.parent
+        ? {
+            parentProcessInstanceKey: options.parent.processInstanceKey,
+            parentElementInstanceKey: options.parent.elementInstanceKey,
+          }
+        : {}),
       ...(options.startElementId ? { startElementId: options.startElementId } : {}),
     };
     const driver = new InstanceDriver(process, options);
@@ -186,6 +200,7 @@ export class InstanceDriver {
     this.state = decision.state;
     this.lastEvents = decision.events;
     this.events.push(...decision.events);
+    await this.afterCommand?.();
     return { ok: true, events: decision.events };
   }
 
@@ -582,6 +597,201 @@ export class InstanceDriver {
     }
     return out;
   }
+}
+
+/**
+ * Several instances of the processes of one deployment, with the runtime's cross-instance work
+ * emulated after every command (as the runtime does it in the same transaction, or its executor
+ * right after): a call activity's `call.requested` creates the child instance (a process of the
+ * deployment that is missing is a `call.fail`), a completed child completes its call activity with
+ * the child's root variables, an error or escalation a child did not catch goes to its call activity
+ * (`call.throw_error` / `call.throw_escalation`), a terminated call activity cancels its child; and
+ * every SIGNAL job thrown is broadcast once, in creation order, to every instance's signal
+ * subscriptions open when it was thrown and to the signal start events of the deployment's processes
+ * (each starts a new instance). Messages are published with `publish`. Keys come from one source,
+ * so they are unique and ordered across instances.
+ */
+export class DeploymentDriver {
+  /** Every instance, in creation order. */
+  readonly instances: InstanceDriver[] = [];
+  private readonly nextKey = keyGenerator();
+  private readonly seen = new Map<InstanceDriver, number>();
+  private readonly broadcast = new Set<string>();
+  private settling = false;
+
+  constructor(
+    readonly processes: CompiledProcess[],
+    private readonly options: DriverOptions = {},
+  ) {}
+
+  process(processId: string): CompiledProcess {
+    const found = this.processes.find((p) => p.id === processId);
+    if (!found) throw new Error(`no process <${processId}> in the deployment`);
+    return found;
+  }
+
+  /** Starts an instance (at its none start event, or `options.startElementId`) and settles. */
+  async start(
+    processId: string,
+    variables: Record<string, unknown> = {},
+    options: Pick<DriverOptions, 'startElementId' | 'businessKey'> = {},
+  ): Promise<InstanceDriver> {
+    const inst = await this.create(this.process(processId), variables, options);
+    await this.settle();
+    return inst;
+  }
+
+  /** The instances of one process, in creation order. */
+  instancesOf(processId: string): InstanceDriver[] {
+    return this.instances.filter((i) => i.process.id === processId);
+  }
+
+  /** The child instances called by (any instance of) a call activity of `parent`, in creation order. */
+  childrenOf(parent: InstanceDriver, callActivityId?: string): InstanceDriver[] {
+    return this.instances.filter((i) => {
+      const key = i.state.instance.parentElementInstanceKey;
+      const el = key ? parent.state.elements.get(key) : undefined;
+      return !!el && (!callActivityId || el.elementId === callActivityId);
+    });
+  }
+
+  /**
+   * Publishes a message as `POST /v2/messages/publication` would: it is correlated to every
+   * instance that waits for it (name and correlation key; the oldest subscription of each), and
+   * starts an instance of every process with a message start event of that name. Returns the
+   * instances it reached, correlated first, then started.
+   */
+  async publish(
+    messageName: string,
+    correlationKey: string | null,
+    variables: Record<string, unknown> = {},
+  ): Promise<InstanceDriver[]> {
+    const reached: InstanceDriver[] = [];
+    for (const inst of [...this.instances]) {
+      if (inst.status !== 'ACTIVE') continue;
+      if (await inst.tryCorrelate(messageName, correlationKey, variables)) reached.push(inst);
+    }
+    for (const p of this.processes) {
+      for (const start of processStarts(p, (e) => e.kind === 'message' && e.messageName === messageName))
+        reached.push(await this.create(p, variables, { startElementId: start }));
+    }
+    await this.settle();
+    return reached;
+  }
+
+  private async create(
+    process: CompiledProcess,
+    variables: Record<string, unknown>,
+    options: DriverOptions,
+  ): Promise<InstanceDriver> {
+    const inst = await InstanceDriver.start(process, variables, {
+      ...this.options,
+      ...options,
+      nextKey: this.nextKey,
+    });
+    inst.afterCommand = () => this.settle();
+    this.instances.push(inst);
+    return inst;
+  }
+
+  private byKey(processInstanceKey: string | null): InstanceDriver | undefined {
+    return this.instances.find((i) => i.processInstanceKey === processInstanceKey);
+  }
+
+  /** Does the cross-instance work until there is none left (re-entrant calls return at once). */
+  async settle(): Promise<void> {
+    if (this.settling) return;
+    this.settling = true;
+    try {
+      for (let progress = true; progress; ) {
+        progress = false;
+        for (const inst of [...this.instances]) {
+          const from = this.seen.get(inst) ?? 0;
+          if (from === inst.events.length) continue;
+          progress = true;
+          const events = inst.events.slice(from);
+          this.seen.set(inst, inst.events.length);
+          for (const e of events) await this.follow(inst, e);
+        }
+        for (const inst of [...this.instances]) {
+          for (const job of inst.signalJobs()) {
+            if (this.broadcast.has(job.jobKey)) continue;
+            this.broadcast.add(job.jobKey);
+            progress = true;
+            await this.broadcastSignal(job);
+          }
+        }
+      }
+    } finally {
+      this.settling = false;
+    }
+  }
+
+  private async follow(inst: InstanceDriver, e: EngineEvent): Promise<void> {
+    const parent = this.byKey(inst.state.instance.parentProcessInstanceKey);
+    if (e.type === 'call.requested') {
+      const called = this.processes.find((p) => p.id === e.processId);
+      if (!called) {
+        await inst.must({
+          type: 'call.fail',
+          elementInstanceKey: e.elementInstanceKey,
+          message: `expected a deployed process <${e.processId}> to call, but found none`,
+        });
+        return;
+      }
+      await this.create(called, e.variables, {
+        parent: { processInstanceKey: inst.processInstanceKey, elementInstanceKey: e.elementInstanceKey },
+      });
+    } else if (e.type === 'call.error_thrown' && parent) {
+      await parent.must({
+        type: 'call.throw_error',
+        elementInstanceKey: e.parentElementInstanceKey,
+        errorCode: e.errorCode,
+        variables: e.variables,
+      });
+    } else if (e.type === 'call.escalation_thrown' && parent) {
+      await parent.must({
+        type: 'call.throw_escalation',
+        elementInstanceKey: e.parentElementInstanceKey,
+        escalationCode: e.escalationCode,
+      });
+    } else if (e.type === 'call.terminated') {
+      const child = this.instances.find(
+        (i) => i.state.instance.parentElementInstanceKey === e.elementInstanceKey && i.status === 'ACTIVE',
+      );
+      if (child) await child.cancel();
+    } else if (
+      e.type === 'instance.completed' &&
+      parent &&
+      e.processInstanceKey === inst.processInstanceKey
+    ) {
+      const callKey = inst.state.instance.parentElementInstanceKey!;
+      if (parent.state.elements.get(callKey)?.state !== 'ACTIVE') return;
+      await parent.completeCall('', inst.variables(), callKey);
+    }
+  }
+
+  /** One SIGNAL job: to the subscriptions open when it was thrown, then to signal start events. */
+  private async broadcastSignal(job: JobRecord): Promise<void> {
+    const variables = JSON.parse(String(job.customHeaders.variables ?? '{}'));
+    for (const inst of [...this.instances]) {
+      if (inst.status === 'ACTIVE') await inst.signal(job.type, variables, { openedBefore: job.jobKey });
+    }
+    for (const p of this.processes) {
+      for (const start of processStarts(p, (e) => e.kind === 'signal' && e.signalName === job.type))
+        await this.create(p, variables, { startElementId: start });
+    }
+  }
+}
+
+/** Ids of the start events of the process itself (not of its event sub-processes) matching `match`. */
+function processStarts(
+  process: CompiledProcess,
+  match: (e: NonNullable<FlowNode['event']>) => boolean,
+): string[] {
+  return [...process.nodes.values()]
+    .filter((n) => n.type === 'bpmn:StartEvent' && n.scopeId === process.id && n.event && match(n.event))
+    .map((n) => n.id);
 }
 
 /** Keys are decimal strings of 64-bit integers: compare them as numbers. */
