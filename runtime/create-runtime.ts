@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { Authenticator } from './auth/authenticate.js';
+import { Authenticator, DEFAULT_SESSION_SETTINGS, type SessionSettings } from './auth/authenticate.js';
 import { createApp } from './http/app.js';
 import { hostname } from 'node:os';
 import { BuiltinWorkers, type MailSettings } from './jobs/builtin-workers.js';
@@ -10,6 +10,7 @@ import type { Database } from './persistence/db.js';
 import { DEFINITIONS_CHANNEL, DefinitionService } from './services/definitions.js';
 import { EngineService } from './services/engine-service.js';
 import { EventService } from './services/event-service.js';
+import { IdentityService } from './services/identity-service.js';
 import { TaskService } from './services/task-service.js';
 
 export const VERSION = '0.1.0';
@@ -25,6 +26,8 @@ export interface RuntimeOptions {
   httpAllowedHosts?: string[];
   /** SMTP settings of the built-in email job type. */
   mail?: MailSettings;
+  /** Session lifetimes and cookie flags of the web app's login. */
+  sessions?: Partial<SessionSettings>;
 }
 
 export function createRuntime(
@@ -38,7 +41,8 @@ export function createRuntime(
   const engine = new EngineService(knex, definitions, nextKey, clock);
   const jobs = new JobService(knex, clock);
   const tasks = new TaskService(engine, definitions);
-  const auth = new Authenticator(knex);
+  const auth = new Authenticator(knex, { ...DEFAULT_SESSION_SETTINGS, ...options.sessions }, clock);
+  const identity = new IdentityService(knex, nextKey, auth);
   const events = new EventService(knex, engine, clock);
   const timers = new TimerExecutor(
     knex,
@@ -70,7 +74,18 @@ export function createRuntime(
     async () => (await knex('tenants').pluck('tenant_id')) as string[],
     options.mail,
   );
-  const services = { knex, definitions, engine, tasks, jobs, events, auth, nextKey, version: VERSION };
+  const services = {
+    knex,
+    definitions,
+    engine,
+    tasks,
+    jobs,
+    events,
+    auth,
+    identity,
+    nextKey,
+    version: VERSION,
+  };
   const app = createApp(services);
   return {
     ...services,

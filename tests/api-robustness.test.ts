@@ -47,6 +47,9 @@ describe('robustness of the API', () => {
       filter: { processInstanceKey: key, elementId: 'first' },
     });
     const task = tasks.body.items[0];
+    expect(
+      (await t.api('POST', `/v2/user-tasks/${task.userTaskKey}/assignment`, { assignee: 'admin' })).status,
+    ).toBe(204);
     const results = await Promise.all(
       Array.from({ length: 5 }, () =>
         t.api('POST', `/v2/user-tasks/${task.userTaskKey}/completion`, { variables: {} }),

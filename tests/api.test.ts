@@ -160,6 +160,9 @@ describe('running the reference process', () => {
     expect(form.status).toBe(200);
     expect(JSON.parse(form.body.schema).id).toBe('review-form');
 
+    expect(
+      (await t.api('POST', `/v2/user-tasks/${task.userTaskKey}/assignment`, { assignee: 'admin' })).status,
+    ).toBe(204);
     const invalid = await t.api('POST', `/v2/user-tasks/${task.userTaskKey}/completion`, {
       variables: { amount: -5, decision: 'reject' },
     });
@@ -225,9 +228,7 @@ describe('running the reference process', () => {
   it('takes the default flow when the amount is small', async () => {
     const key = await startReference();
     const task = await openTaskOf(key);
-    await t.api('POST', `/v2/user-tasks/${task.userTaskKey}/completion`, {
-      variables: { amount: 10, decision: 'approve' },
-    });
+    expect((await t.complete(task, { amount: 10, decision: 'approve' })).status).toBe(204);
     const score = await t.api('POST', '/v2/element-instances/search', {
       filter: { processInstanceKey: key, elementId: 'score' },
     });
@@ -238,6 +239,9 @@ describe('running the reference process', () => {
   it('lets exactly one of several concurrent completions of a task succeed; the others get 409', async () => {
     const key = await startReference();
     const task = await openTaskOf(key);
+    expect(
+      (await t.api('POST', `/v2/user-tasks/${task.userTaskKey}/assignment`, { assignee: 'admin' })).status,
+    ).toBe(204);
     const results = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
         t.api('POST', `/v2/user-tasks/${task.userTaskKey}/completion`, {
@@ -533,7 +537,7 @@ describe('authentication and system endpoints', () => {
   it('refuses calls without valid credentials with 401 problem+json', async () => {
     const none = await fetch(`${t.baseUrl}/v2/topology`);
     expect(none.status).toBe(401);
-    expect(none.headers.get('www-authenticate')).toContain('Basic');
+    expect(none.headers.get('www-authenticate')).toContain('Bearer');
     expect(((await none.json()) as any).title).toBe('UNAUTHORIZED');
     const wrong = await t.api('GET', '/v2/topology', undefined, { user: 'admin', password: 'wrong' });
     expect(wrong.status).toBe(401);

@@ -45,12 +45,7 @@ const open = async (key: string) =>
   (await t.api('POST', '/v2/user-tasks/search', { filter: { processInstanceKey: key, state: 'CREATED' } }))
     .body.items;
 const complete = (task: any, decision: string) =>
-  t.api(
-    'POST',
-    `/v2/user-tasks/${task.userTaskKey}/completion`,
-    { variables: { decision } },
-    { user: task.assignee ?? 'admin' },
-  );
+  t.complete(task, { decision }, { user: task.assignee ?? 'admin' });
 const rootVars = (key: string) => t.rootVariables(key);
 
 describe('multi-instance user tasks', () => {

@@ -147,12 +147,13 @@ describe('seed', () => {
     });
     expect((await t.knex('roles').pluck('role_id')).sort()).toEqual(['admin', 'auditor', 'owner', 'user']);
     expect((await t.knex('groups').pluck('group_id')).sort()).toEqual(
-      ['contractor', 'design', 'engineering', 'field', 'operations', 'owners', 'supervision'].sort(),
+      ['audit', 'contractor', 'design', 'engineering', 'field', 'operations', 'owners', 'supervision'].sort(),
     );
 
     const users = await t.knex('users').select().orderBy('username');
     expect(users.map((u) => u.username)).toEqual([
       'admin',
+      'audit1',
       'con1',
       'des1',
       'eng1',
@@ -209,7 +210,7 @@ describe('seed', () => {
     const before = await t.knex('memberships').count({ n: '*' }).first();
     const result = await seed(t.knex, { demo: true, nextKey });
     expect(result).toEqual({ created: false });
-    expect(await t.knex('users').count({ n: '*' }).first()).toEqual({ n: '8' });
+    expect(await t.knex('users').count({ n: '*' }).first()).toEqual({ n: '9' });
     expect(await t.knex('memberships').count({ n: '*' }).first()).toEqual(before);
   });
 

@@ -1,23 +1,7 @@
-import type { Request } from 'express';
 import type { UserTaskRecord } from '../../engine/index.js';
-import { forbidden } from '../http/problem.js';
+import { conflict, forbidden } from '../http/problem.js';
 import type { Actor } from '../services/engine-service.js';
-
-/**
- * What a role may do, until per-definition authorizations arrive: admins and process owners
- * manage definitions and instances; everyone in a tenant may start processes, read, and work on
- * the tasks meant for them.
- */
-export const MANAGER_ROLES = ['admin', 'owner'] as const;
-
-export function isManager(actor: Pick<Actor, 'roles'>): boolean {
-  return actor.roles.some((r) => (MANAGER_ROLES as readonly string[]).includes(r));
-}
-
-/** Throws 403 unless the caller has one of the manager roles. */
-export function requireManager(req: Request, action: string): void {
-  if (!isManager(req.principal!)) throw forbidden(`only administrators and process owners may ${action}`);
-}
+import { can, requireCapability } from './access.js';
 
 /** Whether the task is meant for this user: assignee, or (unassigned) a candidate or open to all. */
 export function isForUser(task: UserTaskRecord, actor: Actor): boolean {
@@ -30,20 +14,32 @@ export function isForUser(task: UserTaskRecord, actor: Actor): boolean {
   );
 }
 
-/** Completing: the assignee, or a candidate of an unassigned task, or a manager. */
+/**
+ * Completing: only the assignee. Candidates claim the task first; administrators and process
+ * owners reassign it (to themselves, too) rather than complete someone else's work.
+ */
 export function requireMayComplete(task: UserTaskRecord, actor: Actor): void {
-  if (isManager(actor) || isForUser(task, actor)) return;
+  requireCapability(actor, 'work-tasks', 'complete user tasks');
+  if (task.assignee === actor.username) return;
+  if (task.assignee)
+    throw forbidden(
+      `user task <${task.userTaskKey}> is assigned to <${task.assignee}>; only they may complete it (an administrator may reassign it)`,
+    );
+  if (isForUser(task, actor) || can(actor, 'manage-instances'))
+    throw conflict(
+      `user task <${task.userTaskKey}> is not assigned to anyone: claim it before completing it`,
+    );
   throw forbidden(
-    task.assignee
-      ? `user task <${task.userTaskKey}> is assigned to <${task.assignee}>; only they (or an administrator) may complete it`
-      : `user task <${task.userTaskKey}> is for ${[...task.candidateGroups.map((g) => `group <${g}>`), ...task.candidateUsers.map((u) => `<${u}>`)].join(', ')}`,
+    `user task <${task.userTaskKey}> is for ${[...task.candidateGroups.map((g) => `group <${g}>`), ...task.candidateUsers.map((u) => `<${u}>`)].join(', ')}`,
   );
 }
 
-/** Assigning: managers assign anyone; others may only claim an unassigned task meant for them. */
+/** Assigning: administrators and process owners assign anyone; others claim unassigned tasks meant for them. */
 export function requireMayAssign(task: UserTaskRecord, actor: Actor, assignee: string | null): void {
-  if (isManager(actor)) return;
+  requireCapability(actor, 'work-tasks', 'claim or assign user tasks');
+  if (can(actor, 'manage-instances')) return;
   if (assignee === null && task.assignee === actor.username) return; // giving a task back
+  if (assignee === actor.username && task.assignee === actor.username) return; // already yours
   if (assignee === actor.username && !task.assignee && isForUser(task, actor)) return; // claiming
   throw forbidden(
     assignee === null

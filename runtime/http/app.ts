@@ -1,6 +1,8 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { log } from '../logging/logger.js';
 import { Problem } from './problem.js';
+import { authRoutes, loginRoutes } from './routes/auth.js';
+import { identityRoutes } from './routes/identity.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { elementInstanceRoutes } from './routes/element-instances.js';
 import { eventRoutes } from './routes/events.js';
@@ -38,10 +40,13 @@ export function createApp(s: AppServices) {
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
+  v2.use(loginRoutes(s));
   // Credentials are checked before any body is read.
   v2.use(s.auth.middleware());
   v2.use(express.json({ limit: '2mb' }));
   for (const routes of [
+    authRoutes,
+    identityRoutes,
     deploymentRoutes,
     processDefinitionRoutes,
     processInstanceRoutes,

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Router } from 'express';
 import { badRequest, type FieldError, notFound } from './problem.js';
 import { isKey, pathKey } from './keys.js';
+import type { Subject } from '../auth/access.js';
 
 export interface FieldSpec {
   column: string;
@@ -163,22 +164,27 @@ export interface ReadableResource {
   query?: (knex: Knex) => Knex.QueryBuilder;
   /** Column of the tenant id in the base query; default `tenant_id`. */
   tenantColumn?: string;
+  /** Narrows the rows to what this caller may read within their tenants (see auth/access.ts). */
+  restrict: ((query: Knex.QueryBuilder, subject: Subject) => Knex.QueryBuilder) | 'tenant-wide';
 }
 
 /** Registers `POST /{path}/search` and `GET /{path}/{key}` for a resource. */
 export function registerReadRoutes(router: Router, knex: Knex, r: ReadableResource): void {
-  const base = (tenantIds: string[]) =>
-    (r.query ? r.query(knex) : knex(r.table).select('*')).whereIn(r.tenantColumn ?? 'tenant_id', tenantIds);
+  const base = (subject: Subject) => {
+    const q = (r.query ? r.query(knex) : knex(r.table).select('*')).whereIn(
+      r.tenantColumn ?? 'tenant_id',
+      subject.tenantIds,
+    );
+    return r.restrict === 'tenant-wide' ? q : r.restrict(q, subject);
+  };
   router.post(`/${r.path}/search`, async (req, res) => {
     res.json(
-      await search(base(req.principal!.tenantIds), r.fields, req.body, r.view, [
-        { column: r.keyColumn, order: 'asc' },
-      ]),
+      await search(base(req.principal!), r.fields, req.body, r.view, [{ column: r.keyColumn, order: 'asc' }]),
     );
   });
   router.get(`/${r.path}/:key`, async (req, res) => {
     const key = pathKey(req.params.key, r.keyName);
-    const row = await base(req.principal!.tenantIds).where(r.keyColumn, key).first();
+    const row = await base(req.principal!).where(r.keyColumn, key).first();
     if (!row) throw notFound(`expected to find ${r.what} with key <${key}>, but none was found`);
     res.json(r.view(row));
   });

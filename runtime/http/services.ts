@@ -4,6 +4,7 @@ import type { JobService } from '../jobs/job-service.js';
 import type { DefinitionService } from '../services/definitions.js';
 import type { Actor, EngineService } from '../services/engine-service.js';
 import type { EventService } from '../services/event-service.js';
+import type { IdentityService } from '../services/identity-service.js';
 import type { TaskService } from '../services/task-service.js';
 import type { Request } from 'express';
 import { badRequest, forbidden, type FieldError } from './problem.js';
@@ -18,6 +19,7 @@ export interface AppServices {
   events: EventService;
   jobs: JobService;
   auth: Authenticator;
+  identity: IdentityService;
   nextKey: () => string;
   version: string;
 }

@@ -124,13 +124,24 @@ function openPostgres(connectionString: string, searchPath?: string | string[]):
   };
 }
 
+/**
+ * knex-pglite names a delete's command "DEL" (from knex's method name `del`), so knex's pg dialect
+ * does not recognise it and returns the raw result instead of the number of deleted rows, as it
+ * does with `pg`. Both databases must answer the same.
+ */
+class PGliteClient extends (ClientPGLite as any) {
+  processResponse(obj: { method?: string }, runner: unknown) {
+    return super.processResponse(obj?.method === 'del' ? { ...obj, method: 'delete' } : obj, runner);
+  }
+}
+
 function openPGlite(
   pglite: PGlite,
   searchPath: string | string[] | undefined,
   releaseLock: () => void,
 ): Database {
   const knex = knexFactory({
-    client: ClientPGLite,
+    client: PGliteClient as unknown as typeof ClientPGLite,
     // The function form makes knex-pglite use our instance (with our parsers) instead of creating one.
     connection: () => ({ pglite }) as any,
     ...(searchPath ? { searchPath } : {}),

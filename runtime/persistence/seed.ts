@@ -50,6 +50,7 @@ const DEMO_GROUPS = [
   { group_id: 'design', name: '设计院' },
   { group_id: 'contractor', name: '施工单位' },
   { group_id: 'owners', name: '流程管理员' },
+  { group_id: 'audit', name: '审计部' },
 ];
 
 const DEMO_USERS = [
@@ -60,6 +61,7 @@ const DEMO_USERS = [
   { username: 'sup1', name: '刘洋（监理）', group: 'supervision', roles: ['user'] },
   { username: 'des1', name: '陈静（设计院）', group: 'design', roles: ['user'] },
   { username: 'con1', name: '赵磊（施工单位）', group: 'contractor', roles: ['user'] },
+  { username: 'audit1', name: '孙丽（审计）', group: 'audit', roles: ['auditor'] },
 ];
 
 interface Membership {
@@ -145,6 +147,14 @@ export async function seed(knex: Knex, options: SeedOptions): Promise<SeedResult
         .insert(DEMO_GROUPS.map((g) => ({ group_key: options.nextKey(), ...g })))
         .onConflict('group_id')
         .ignore();
+      for (const g of DEMO_GROUPS) {
+        memberships.push({
+          container_type: 'TENANT',
+          container_id: DEFAULT_TENANT_ID,
+          member_type: 'GROUP',
+          member_id: g.group_id,
+        });
+      }
       for (const u of DEMO_USERS) {
         memberships.push({
           container_type: 'GROUP',

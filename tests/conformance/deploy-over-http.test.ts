@@ -94,9 +94,7 @@ describe.skipIf(!available)('deploying third-party models over HTTP', () => {
     expect(tasks.body.items).toHaveLength(1);
     const formRes = await t.api('GET', `/v2/user-tasks/${tasks.body.items[0].userTaskKey}/form`);
     expect(JSON.parse(formRes.body.schema).id).toBe('invoice-form');
-    const bad = await t.api('POST', `/v2/user-tasks/${tasks.body.items[0].userTaskKey}/completion`, {
-      variables: {},
-    });
+    const bad = await t.complete(tasks.body.items[0]);
     expect(bad.body.errors).toEqual([{ field: 'variables.invoiceNo', reason: 'is required' }]);
   });
 });

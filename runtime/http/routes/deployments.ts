@@ -1,4 +1,4 @@
-import { requireManager } from '../../auth/permissions.js';
+import { requireCapability } from '../../auth/access.js';
 import { Router } from 'express';
 import multer from 'multer';
 import { badRequest } from '../problem.js';
@@ -35,7 +35,7 @@ export function deploymentRoutes(s: AppServices): Router {
             },
           ]);
         }
-        requireManager(req, 'deploy');
+        requireCapability(req.principal!, 'deploy', 'deploy');
         const files = (req.files as Express.Multer.File[] | undefined) ?? [];
         const tenantId = (req.body?.tenantId as string | undefined) || '<default>';
         tenantScope(req, tenantId);

@@ -1,4 +1,4 @@
-import { requireManager } from '../../auth/permissions.js';
+import { requireCapability, restrictToReadableInstances } from '../../auth/access.js';
 import { Router } from 'express';
 import { registerReadRoutes } from '../search.js';
 import { type AppServices, actorOf, BodyReader, pathKey } from '../services.js';
@@ -20,6 +20,7 @@ export function elementInstanceRoutes(s: AppServices): Router {
     keyName: 'elementInstanceKey',
     what: 'element instance',
     view: elementInstanceView,
+    restrict: (q, subject) => restrictToReadableInstances(q, subject, 'process_instance_key'),
     fields: {
       elementInstanceKey: { column: 'element_instance_key', type: 'key' },
       processInstanceKey: { column: 'process_instance_key', type: 'key' },
@@ -40,6 +41,7 @@ export function elementInstanceRoutes(s: AppServices): Router {
     keyName: 'variableKey',
     what: 'variable',
     view: variableView,
+    restrict: (q, subject) => restrictToReadableInstances(q, subject, 'process_instance_key'),
     fields: {
       variableKey: { column: 'variable_key', type: 'key' },
       name: { column: 'name' },
@@ -51,7 +53,7 @@ export function elementInstanceRoutes(s: AppServices): Router {
   /** Camunda's variable update: set variables on an element instance's scope (or propagate them). */
   router.put('/element-instances/:key/variables', async (req, res) => {
     const key = pathKey(req.params.key, 'elementInstanceKey');
-    requireManager(req, 'change variables');
+    requireCapability(req.principal!, 'manage-instances', 'change variables');
     const b = new BodyReader(req.body ?? {});
     const variables = b.object('variables');
     const local = b.boolean('local') ?? false;

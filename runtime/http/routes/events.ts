@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { requireManager } from '../../auth/permissions.js';
+import { requireCapability } from '../../auth/access.js';
 import { type AppServices, actorOf, BodyReader, tenantScope } from '../services.js';
 
 /** Messages and signals from outside: Camunda's /messages/correlation, /messages/publication, /signals/broadcast. */
@@ -11,7 +11,7 @@ export function eventRoutes(s: AppServices): Router {
   };
 
   router.post('/messages/correlation', async (req, res) => {
-    requireManager(req, 'send messages');
+    requireCapability(req.principal!, 'send-events', 'send messages');
     const b = new BodyReader(req.body ?? {});
     const name = b.string('name', { required: true });
     const correlationKey = b.string('correlationKey') ?? null;
@@ -27,7 +27,7 @@ export function eventRoutes(s: AppServices): Router {
   });
 
   router.post('/messages/publication', async (req, res) => {
-    requireManager(req, 'send messages');
+    requireCapability(req.principal!, 'send-events', 'send messages');
     const b = new BodyReader(req.body ?? {});
     const name = b.string('name', { required: true });
     const correlationKey = b.string('correlationKey') ?? null;
@@ -45,7 +45,7 @@ export function eventRoutes(s: AppServices): Router {
   });
 
   router.post('/signals/broadcast', async (req, res) => {
-    requireManager(req, 'broadcast signals');
+    requireCapability(req.principal!, 'send-events', 'broadcast signals');
     const b = new BodyReader(req.body ?? {});
     const signalName = b.string('signalName', { required: true });
     const variables = b.object('variables');

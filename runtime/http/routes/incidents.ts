@@ -1,4 +1,4 @@
-import { requireManager } from '../../auth/permissions.js';
+import { requireCapability, restrictToReadableInstances } from '../../auth/access.js';
 import { Router } from 'express';
 import { registerReadRoutes } from '../search.js';
 import { type AppServices, actorOf, pathKey } from '../services.js';
@@ -13,6 +13,7 @@ export function incidentRoutes(s: AppServices): Router {
     keyName: 'incidentKey',
     what: 'incident',
     view: incidentView,
+    restrict: (q, subject) => restrictToReadableInstances(q, subject, 'process_instance_key'),
     fields: {
       incidentKey: { column: 'incident_key', type: 'key' },
       processDefinitionKey: { column: 'process_definition_key', type: 'key' },
@@ -30,7 +31,7 @@ export function incidentRoutes(s: AppServices): Router {
   });
   router.post('/incidents/:key/resolution', async (req, res) => {
     const key = pathKey(req.params.key, 'incidentKey');
-    requireManager(req, 'resolve incidents');
+    requireCapability(req.principal!, 'manage-instances', 'resolve incidents');
     await s.engine.execute({ type: 'incident.resolve', incidentKey: key }, actorOf(req));
     res.status(204).end();
   });

@@ -1,4 +1,4 @@
-import { requireManager } from '../../auth/permissions.js';
+import { requireCapability } from '../../auth/access.js';
 import { Router } from 'express';
 import { type AppServices, actorOf, BodyReader, pathKey, tenantScope } from '../services.js';
 
@@ -8,7 +8,7 @@ export function jobRoutes(s: AppServices): Router {
   const router = Router();
   // Workers are technical users: an administrator's or process owner's credentials or token.
   router.use('/jobs', (req, _res, next) => {
-    requireManager(req, 'work on jobs');
+    requireCapability(req.principal!, 'work-jobs', 'work on jobs');
     next();
   });
 

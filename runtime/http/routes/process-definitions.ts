@@ -16,6 +16,8 @@ export function processDefinitionRoutes(s: AppServices): Router {
     keyName: 'processDefinitionKey',
     what: 'process definition',
     view: processDefinitionView,
+    // Everyone in a tenant may read its process definitions (to start them, to read their forms).
+    restrict: 'tenant-wide',
     // the XML is served on its own endpoint
     query: (knex) =>
       knex('process_definitions').select(

@@ -1,6 +1,6 @@
-import { requireManager } from '../../auth/permissions.js';
+import { mayStart, requireCapability, restrictToReadableInstances } from '../../auth/access.js';
 import { Router } from 'express';
-import { notFound } from '../problem.js';
+import { forbidden, notFound } from '../problem.js';
 import { type FieldSpec, registerReadRoutes } from '../search.js';
 import { type AppServices, actorOf, BodyReader, pathKey, tenantScope } from '../services.js';
 import { processInstanceView } from '../views.js';
@@ -34,6 +34,8 @@ export function processInstanceRoutes(s: AppServices): Router {
     view: processInstanceView,
     fields: FIELDS,
     tenantColumn: 'process_instances.tenant_id',
+    restrict: (q, subject) =>
+      restrictToReadableInstances(q, subject, 'process_instances.process_instance_key'),
     query: (knex) =>
       knex('process_instances')
         .leftJoin(
@@ -59,10 +61,22 @@ export function processInstanceRoutes(s: AppServices): Router {
       });
     }
     b.done();
-    tenantScope(req, tenantId);
+    const tenantIds = tenantScope(req, tenantId);
+    const actor = actorOf(req);
+    requireCapability(actor, 'start-instances', 'start process instances');
+    const def = await s.definitions.findDefinition({
+      processDefinitionKey,
+      processDefinitionId,
+      version: version === -1 ? undefined : version,
+      tenantIds,
+    });
+    if (def && !(await mayStart(s.knex, actor, def.tenantId, def.processDefinitionId)))
+      throw forbidden(
+        `you may not start process <${def.processDefinitionId}>: no authorization grants it to you`,
+      );
     const state = await s.engine.createInstance(
       { processDefinitionKey, processDefinitionId, version, tenantId, variables, businessKey },
-      actorOf(req),
+      actor,
     );
     const i = state.instance;
     res.json({
@@ -77,7 +91,7 @@ export function processInstanceRoutes(s: AppServices): Router {
 
   router.post('/process-instances/:key/cancellation', async (req, res) => {
     const key = pathKey(req.params.key, 'processInstanceKey');
-    requireManager(req, 'cancel process instances');
+    requireCapability(req.principal!, 'manage-instances', 'cancel process instances');
     // Cancelling cascades both ways: a called child is cancelled through its root instance, which
     // cancels every instance it called.
     let root = key;
@@ -97,11 +111,14 @@ export function processInstanceRoutes(s: AppServices): Router {
   /** Lifeflow addition: the audit trail of one instance, oldest first. */
   router.get('/process-instances/:key/history', async (req, res) => {
     const key = pathKey(req.params.key, 'processInstanceKey');
-    const inst = await s
-      .knex('process_instances')
-      .where({ process_instance_key: key })
-      .whereIn('tenant_id', req.principal!.tenantIds)
-      .first('process_instance_key');
+    const inst = await restrictToReadableInstances(
+      s
+        .knex('process_instances')
+        .where({ process_instance_key: key })
+        .whereIn('tenant_id', req.principal!.tenantIds),
+      req.principal!,
+      'process_instances.process_instance_key',
+    ).first('process_instance_key');
     if (!inst) throw notFound(`expected to find process instance with key <${key}>, but none was found`);
     const rows = await s.knex('history_events').where({ process_instance_key: key }).orderBy('id');
     // One stored row per command; the API lists every transition with who caused it and when.

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { restrictToOwnTasks, type Subject } from '../../auth/access.js';
 import { notFound } from '../problem.js';
 import { type FieldSpec, registerReadRoutes } from '../search.js';
 import { type AppServices, actorOf, BodyReader, pathKey } from '../services.js';
@@ -27,12 +28,11 @@ const FIELDS: Record<string, FieldSpec> = {
 
 export function userTaskRoutes(s: AppServices): Router {
   const router = Router();
-  const find = async (key: string, tenantIds: string[]) => {
-    const row = await s
-      .knex('user_tasks')
-      .where({ user_task_key: key })
-      .whereIn('tenant_id', tenantIds)
-      .first();
+  const find = async (key: string, subject: Subject) => {
+    const row = await restrictToOwnTasks(
+      s.knex('user_tasks').where({ user_task_key: key }).whereIn('tenant_id', subject.tenantIds),
+      subject,
+    ).first();
     if (!row) throw notFound(`expected to find user task with key <${key}>, but none was found`);
     return row;
   };
@@ -45,10 +45,11 @@ export function userTaskRoutes(s: AppServices): Router {
     what: 'user task',
     view: userTaskView,
     fields: FIELDS,
+    restrict: (q, subject) => restrictToOwnTasks(q, subject),
   });
 
   router.get('/user-tasks/:key/form', async (req, res) => {
-    const row = await find(pathKey(req.params.key, 'userTaskKey'), req.principal!.tenantIds);
+    const row = await find(pathKey(req.params.key, 'userTaskKey'), req.principal!);
     if (row.form_key) {
       const form = await s.definitions.getForm(String(row.form_key));
       if (!form)
