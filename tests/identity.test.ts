@@ -207,9 +207,9 @@ describe('tenants', () => {
 
 describe('authorizations per process definition', () => {
   const PROCESS = `<?xml version="1.0"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d">
   <bpmn:process id="kpi-review" name="KPI 评审" isExecutable="true">
-    <bpmn:startEvent id="s"/><bpmn:userTask id="review"/><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="review"/>
+    <bpmn:startEvent id="s"/><bpmn:userTask id="review"><bpmn:extensionElements><zeebe:assignmentDefinition candidateGroups="operations"/></bpmn:extensionElements></bpmn:userTask><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="review"/>
   </bpmn:process>
 </bpmn:definitions>`;
 
@@ -300,7 +300,6 @@ describe('authorizations per process definition', () => {
       as('owner'),
     );
     const key = started.body.processInstanceKey;
-    // the task has no candidates: it is open to everyone, so everyone sees it until someone claims it
     const [task] = await t.openTasks(key);
     expect(
       (await t.api('POST', `/v2/user-tasks/${task.userTaskKey}/assignment`, { assignee: 'eng1' })).status,
@@ -352,10 +351,12 @@ describe('authorizations per process definition', () => {
       'POST',
       `/v2/user-tasks/${task.userTaskKey}/completion`,
       { variables: {} },
-      as('eng1'),
+      as('ops1'),
     );
     expect(unclaimed.status).toBe(409);
     expect(unclaimed.body.detail).toContain('claim it');
-    expect((await t.complete(task, {}, { user: 'eng1' })).status).toBe(204);
+    // eng1 is no candidate of the unassigned task: not theirs to claim
+    expect((await t.complete(task, {}, { user: 'eng1' })).status).toBe(403);
+    expect((await t.complete(task, {}, { user: 'ops1' })).status).toBe(204);
   });
 });

@@ -39,6 +39,20 @@ export function tenantScope(req: Request, tenantId: unknown): string[] {
   return [tenantId];
 }
 
+/**
+ * The one tenant a write goes to: the one named (the caller must be a member), else `<default>`
+ * when the caller belongs to it (as in Camunda), else the caller's only tenant.
+ */
+export function targetTenant(req: Request, tenantId: unknown, field = 'tenantId'): string {
+  if (tenantId !== undefined && tenantId !== null && tenantId !== '') return tenantScope(req, tenantId)[0];
+  const mine = req.principal!.tenantIds;
+  if (mine.includes('<default>')) return '<default>';
+  if (mine.length === 1) return mine[0];
+  throw badRequest(`you belong to several tenants: name the ${field}`, [
+    { field, reason: 'is required when you belong to several tenants' },
+  ]);
+}
+
 /** Small body readers that collect field errors instead of throwing one at a time. */
 export class BodyReader {
   readonly errors: FieldError[] = [];

@@ -16,7 +16,7 @@ export interface TestRuntime {
   ): Promise<ApiResponse>;
   deploy(
     files: Array<{ name: string; content: string }>,
-    opts?: { user?: string; tenantId?: string },
+    opts?: { user?: string; password?: string; tenantId?: string },
   ): Promise<ApiResponse>;
   /** Starts the latest version of a process as admin; returns the instance key. */
   start(processDefinitionId: string, variables?: Record<string, unknown>): Promise<string>;
@@ -99,7 +99,7 @@ export async function startTestRuntime(
       if (o.tenantId) form.append('tenantId', o.tenantId);
       const res = await fetch(`${baseUrl}/v2/deployments`, {
         method: 'POST',
-        headers: { authorization: auth(o.user) },
+        headers: { authorization: auth(o.user, o.password) },
         body: form,
       });
       return read(res);

@@ -2,7 +2,7 @@ import { requireCapability } from '../../auth/access.js';
 import { Router } from 'express';
 import multer from 'multer';
 import { badRequest } from '../problem.js';
-import { type AppServices, actorOf, tenantScope } from '../services.js';
+import { type AppServices, actorOf, targetTenant } from '../services.js';
 
 const MAX_RESOURCE_BYTES = 2 * 1024 * 1024;
 const MAX_RESOURCES = 20;
@@ -37,8 +37,7 @@ export function deploymentRoutes(s: AppServices): Router {
         }
         requireCapability(req.principal!, 'deploy', 'deploy');
         const files = (req.files as Express.Multer.File[] | undefined) ?? [];
-        const tenantId = (req.body?.tenantId as string | undefined) || '<default>';
-        tenantScope(req, tenantId);
+        const tenantId = targetTenant(req, req.body?.tenantId);
         const result = await s.definitions.deploy(
           tenantId,
           files.map((f) => ({ name: f.originalname, content: f.buffer })),

@@ -1,14 +1,11 @@
 import { Router } from 'express';
 import { requireCapability } from '../../auth/access.js';
-import { type AppServices, actorOf, BodyReader, tenantScope } from '../services.js';
+import { type AppServices, actorOf, BodyReader, targetTenant } from '../services.js';
 
 /** Messages and signals from outside: Camunda's /messages/correlation, /messages/publication, /signals/broadcast. */
 export function eventRoutes(s: AppServices): Router {
   const router = Router();
-  const tenantOf = (req: any, tenantId: string | undefined) => {
-    const scope = tenantScope(req, tenantId ?? '<default>');
-    return scope[0];
-  };
+  const tenantOf = (req: any, tenantId: string | undefined) => targetTenant(req, tenantId);
 
   router.post('/messages/correlation', async (req, res) => {
     requireCapability(req.principal!, 'send-events', 'send messages');

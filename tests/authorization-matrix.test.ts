@@ -1,0 +1,679 @@
+/**
+ * The authorization matrix: every route the server registers is called by an administrator, a
+ * process owner, an ordinary user, an auditor (all of the default tenant), an administrator of
+ * another tenant, and without credentials, and each answer is checked against the rule written
+ * here. A route without a rule fails the first test, so a new route cannot ship unreviewed.
+ *
+ * Requests that change something get a fresh target per caller (a new instance, task, user, ...),
+ * so every caller is checked against the same starting point.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../runtime/persistence/seed.js';
+import type { ApiResponse, TestRuntime } from './support/test-runtime.js';
+import { startTestRuntime } from './support/test-runtime.js';
+
+type Caller = 'admin' | 'owner' | 'user' | 'auditor' | 'other';
+const CALLERS: Caller[] = ['admin', 'owner', 'user', 'auditor', 'other'];
+const LOGIN: Record<Caller, { user: string; password?: string }> = {
+  admin: { user: 'admin' },
+  owner: { user: 'owner' },
+  user: { user: 'field1' },
+  auditor: { user: 'audit1' },
+  other: { user: 'bob', password: 'bob-pass-1' },
+};
+
+interface Call {
+  path: string;
+  body?: unknown;
+  /** Multipart upload instead of JSON. */
+  files?: Array<{ name: string; content: string }>;
+}
+interface Rule {
+  /** Expected status per caller: a number, or 'none' for a route that needs no credentials. */
+  expect: Record<Caller, number>;
+  /** Builds the request for a caller (fresh targets for writes). */
+  call: (c: Caller) => Promise<Call> | Call;
+  /** For searches: the other tenant's answer must not mention the default tenant's data. */
+  noLeak?: boolean;
+  /** Undoes what a successful call changed for the caller (so later rules start alike). */
+  cleanup?: (c: Caller, res: ApiResponse) => Promise<void>;
+}
+
+let t: TestRuntime;
+let seq = 0;
+const uniq = (p: string) => `${p}-${++seq}`;
+const as = (c: Caller) => LOGIN[c];
+const ok = (res: ApiResponse, what: string) => {
+  if (res.status >= 300) throw new Error(`${what}: ${res.status} ${res.text}`);
+  return res;
+};
+
+const defs = (id: string, body: string) => `<?xml version="1.0"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d_${id}">
+  <bpmn:message id="m" name="matrix-ping"><bpmn:extensionElements><zeebe:subscription correlationKey="=k"/></bpmn:extensionElements></bpmn:message>
+  <bpmn:process id="${id}" isExecutable="true">${body}</bpmn:process>
+</bpmn:definitions>`;
+const MATRIX = defs(
+  'matrix',
+  `<bpmn:startEvent id="s"/><bpmn:userTask id="work"/><bpmn:endEvent id="e"/>
+   <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="work"/><bpmn:sequenceFlow id="f2" sourceRef="work" targetRef="e"/>`,
+);
+const MATRIX_JOB = defs(
+  'matrix-job',
+  `<bpmn:startEvent id="s"/><bpmn:serviceTask id="call"><bpmn:extensionElements><zeebe:taskDefinition type="matrix-work"/></bpmn:extensionElements></bpmn:serviceTask>
+   <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="call"/>`,
+);
+const MATRIX_MSG = defs(
+  'matrix-msg',
+  `<bpmn:startEvent id="s"/><bpmn:intermediateCatchEvent id="wait"><bpmn:messageEventDefinition messageRef="m"/></bpmn:intermediateCatchEvent>
+   <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="wait"/>`,
+);
+
+// ---- fixtures, created by the default tenant's administrator -------------------------------------
+
+const fresh = {
+  async instance(variables: Record<string, unknown> = {}) {
+    return t.start('matrix', variables);
+  },
+  /** An instance whose task is assigned to `assignee` (or open when null); returns both keys. */
+  async task(assignee: string | null) {
+    const key = await fresh.instance({ x: 1 });
+    const [task] = await t.openTasks(key);
+    if (assignee)
+      ok(await t.api('POST', `/v2/user-tasks/${task.userTaskKey}/assignment`, { assignee }), 'assign task');
+    return { key, taskKey: task.userTaskKey as string };
+  },
+  async job() {
+    await t.start('matrix-job');
+    const res = ok(
+      await t.api('POST', '/v2/jobs/activation', {
+        type: 'matrix-work',
+        timeout: 600_000,
+        maxJobsToActivate: 1,
+        requestTimeout: -1,
+      }),
+      'activate',
+    );
+    return res.body.jobs[0].jobKey as string;
+  },
+  async incident() {
+    const job = await fresh.job();
+    ok(await t.api('POST', `/v2/jobs/${job}/failure`, { retries: 0, errorMessage: 'matrix' }), 'fail job');
+    const res = await t.api('POST', '/v2/incidents/search', { filter: { jobKey: job } });
+    return res.body.items[0].incidentKey as string;
+  },
+  async user(extra: Record<string, unknown> = {}) {
+    const username = uniq('mx-user');
+    ok(await t.api('POST', '/v2/users', { username, password: 'matrix-pass', ...extra }), 'create user');
+    return username;
+  },
+  async group() {
+    const groupId = uniq('mx-group');
+    ok(await t.api('POST', '/v2/groups', { groupId, name: groupId }), 'create group');
+    return groupId;
+  },
+  async role() {
+    const roleId = uniq('mx-role');
+    ok(await t.api('POST', '/v2/roles', { roleId, name: roleId }), 'create role');
+    return roleId;
+  },
+  /** A tenant the default administrator creates (and so belongs to). */
+  async tenant() {
+    const tenantId = uniq('mx-tenant');
+    ok(await t.api('POST', '/v2/tenants', { tenantId, name: tenantId }), 'create tenant');
+    return tenantId;
+  },
+  async authorization() {
+    const res = ok(
+      await t.api('POST', '/v2/authorizations', {
+        ownerType: 'GROUP',
+        ownerId: 'engineering',
+        resourceType: 'PROCESS_DEFINITION',
+        resourceId: uniq('mx-auth-res'),
+        permissionTypes: ['READ_PROCESS_INSTANCE'],
+      }),
+      'create authorization',
+    );
+    return res.body.authorizationKey as string;
+  },
+};
+
+/** Fixed targets for reads, created once. */
+const fixed: Record<string, string> = {};
+
+const all = (status: number): Record<Caller, number> => ({
+  admin: status,
+  owner: status,
+  user: status,
+  auditor: status,
+  other: status,
+});
+/** Readable by everyone in the default tenant, invisible (404) to the other tenant. */
+const tenantRead = { admin: 200, owner: 200, user: 200, auditor: 200, other: 404 };
+/** Administrators of the default tenant only; others 403; the other tenant's admin 404. */
+const adminWrite = (status: number) => ({ admin: status, owner: 403, user: 403, auditor: 403, other: 404 });
+/** Administrators create in their own tenant: the other tenant's admin succeeds too. */
+const adminCreate = { admin: 201, owner: 403, user: 403, auditor: 403, other: 201 };
+/** Instance data: managers and auditors read it; the user has no part in the fixture; 404 elsewhere. */
+const instanceRead = { admin: 200, owner: 200, user: 404, auditor: 200, other: 404 };
+const managerWrite = (status: number) => ({
+  admin: status,
+  owner: status,
+  user: 403,
+  auditor: 403,
+  other: 404,
+});
+
+const RULES: Record<string, Rule> = {
+  'GET /healthz': { expect: all(200), call: () => ({ path: '/healthz' }) },
+  'POST /v2/auth/login': {
+    expect: all(200),
+    call: (c) => ({
+      path: '/v2/auth/login',
+      body: { username: as(c).user, password: as(c).password ?? (c === 'admin' ? 'admin' : 'demo') },
+    }),
+  },
+  'POST /v2/auth/logout': { expect: all(204), call: () => ({ path: '/v2/auth/logout' }) },
+  'GET /v2/authentication/me': { expect: all(200), call: () => ({ path: '/v2/authentication/me' }) },
+  'POST /v2/auth/tokens': {
+    expect: all(201),
+    call: () => ({ path: '/v2/auth/tokens', body: { name: 'matrix' } }),
+  },
+  'GET /v2/auth/tokens': { expect: all(200), call: () => ({ path: '/v2/auth/tokens' }) },
+  'DELETE /v2/auth/tokens/:key': {
+    expect: all(204),
+    call: async (c) => {
+      const res = ok(await t.api('POST', '/v2/auth/tokens', { name: 'to revoke' }, as(c)), 'token');
+      return { path: `/v2/auth/tokens/${res.body.tokenKey}` };
+    },
+  },
+
+  // users
+  'POST /v2/users/search': {
+    expect: all(200),
+    noLeak: true,
+    call: () => ({ path: '/v2/users/search', body: {} }),
+  },
+  'POST /v2/users': {
+    expect: adminCreate,
+    call: () => ({ path: '/v2/users', body: { username: uniq('mx-new'), password: 'matrix-pass' } }),
+  },
+  'GET /v2/users/:username': { expect: tenantRead, call: () => ({ path: '/v2/users/eng1' }) },
+  'PUT /v2/users/:username': {
+    expect: adminWrite(200),
+    call: async () => ({ path: `/v2/users/${await fresh.user()}`, body: { name: 'renamed' } }),
+  },
+  'DELETE /v2/users/:username': {
+    expect: adminWrite(204),
+    call: async () => ({ path: `/v2/users/${await fresh.user()}` }),
+  },
+
+  // groups
+  'POST /v2/groups/search': {
+    expect: all(200),
+    noLeak: true,
+    call: () => ({ path: '/v2/groups/search', body: {} }),
+  },
+  'POST /v2/groups': {
+    expect: adminCreate,
+    call: () => ({ path: '/v2/groups', body: { groupId: uniq('mx-g') } }),
+  },
+  'GET /v2/groups/:groupId': { expect: tenantRead, call: () => ({ path: '/v2/groups/engineering' }) },
+  'PUT /v2/groups/:groupId': {
+    expect: adminWrite(200),
+    call: async () => ({ path: `/v2/groups/${await fresh.group()}`, body: { name: '新名字' } }),
+  },
+  'DELETE /v2/groups/:groupId': {
+    expect: adminWrite(204),
+    call: async () => ({ path: `/v2/groups/${await fresh.group()}` }),
+  },
+  'PUT /v2/groups/:groupId/users/:username': {
+    expect: adminWrite(204),
+    call: async () => ({ path: `/v2/groups/${await fresh.group()}/users/eng1` }),
+  },
+  'DELETE /v2/groups/:groupId/users/:username': {
+    expect: adminWrite(204),
+    call: async () => {
+      const g = await fresh.group();
+      ok(await t.api('PUT', `/v2/groups/${g}/users/eng1`), 'add member');
+      return { path: `/v2/groups/${g}/users/eng1` };
+    },
+  },
+  'POST /v2/groups/:groupId/users/search': {
+    expect: tenantRead,
+    call: () => ({ path: '/v2/groups/engineering/users/search', body: {} }),
+  },
+
+  // roles
+  'POST /v2/roles/search': {
+    expect: all(200),
+    noLeak: true,
+    call: () => ({ path: '/v2/roles/search', body: {} }),
+  },
+  'POST /v2/roles': {
+    expect: adminCreate,
+    call: () => ({ path: '/v2/roles', body: { roleId: uniq('mx-r') } }),
+  },
+  'GET /v2/roles/:roleId': { expect: tenantRead, call: () => ({ path: `/v2/roles/${fixed.role}` }) },
+  'PUT /v2/roles/:roleId': {
+    expect: adminWrite(200),
+    call: async () => ({ path: `/v2/roles/${await fresh.role()}`, body: { name: '新角色' } }),
+  },
+  'DELETE /v2/roles/:roleId': {
+    expect: adminWrite(204),
+    call: async () => ({ path: `/v2/roles/${await fresh.role()}` }),
+  },
+  'PUT /v2/roles/:roleId/users/:memberId': {
+    expect: adminWrite(204),
+    call: async () => ({ path: `/v2/roles/${fixed.role}/users/${await fresh.user()}` }),
+  },
+  'DELETE /v2/roles/:roleId/users/:memberId': {
+    expect: adminWrite(204),
+    call: async () => {
+      const u = await fresh.user();
+      ok(await t.api('PUT', `/v2/roles/${fixed.role}/users/${u}`), 'give role');
+      return { path: `/v2/roles/${fixed.role}/users/${u}` };
+    },
+  },
+  'POST /v2/roles/:roleId/users/search': {
+    expect: tenantRead,
+    call: () => ({ path: `/v2/roles/${fixed.role}/users/search`, body: {} }),
+  },
+  'PUT /v2/roles/:roleId/groups/:memberId': {
+    expect: adminWrite(204),
+    call: async () => ({ path: `/v2/roles/${fixed.role}/groups/${await fresh.group()}` }),
+  },
+  'DELETE /v2/roles/:roleId/groups/:memberId': {
+    expect: adminWrite(204),
+    call: async () => {
+      const g = await fresh.group();
+      ok(await t.api('PUT', `/v2/roles/${fixed.role}/groups/${g}`), 'give role');
+      return { path: `/v2/roles/${fixed.role}/groups/${g}` };
+    },
+  },
+  'POST /v2/roles/:roleId/groups/search': {
+    expect: tenantRead,
+    call: () => ({ path: `/v2/roles/${fixed.role}/groups/search`, body: {} }),
+  },
+
+  // tenants
+  'POST /v2/tenants/search': {
+    expect: all(200),
+    noLeak: true,
+    call: () => ({ path: '/v2/tenants/search', body: {} }),
+  },
+  'POST /v2/tenants': {
+    expect: adminCreate,
+    call: () => ({ path: '/v2/tenants', body: { tenantId: uniq('mx-t'), name: '项目公司' } }),
+    // the creator joins the new tenant: leave it again by deleting it
+    cleanup: async (c, res) => {
+      ok(await t.api('DELETE', `/v2/tenants/${res.body.tenantId}`, undefined, as(c)), 'delete tenant');
+    },
+  },
+  'GET /v2/tenants/:tenantId': { expect: tenantRead, call: () => ({ path: '/v2/tenants/<default>' }) },
+  'PUT /v2/tenants/:tenantId': {
+    expect: adminWrite(200),
+    call: async () => ({ path: `/v2/tenants/${await fresh.tenant()}`, body: { name: '改名' } }),
+  },
+  'DELETE /v2/tenants/:tenantId': {
+    expect: adminWrite(204),
+    call: async () => ({ path: `/v2/tenants/${await fresh.tenant()}` }),
+  },
+  'PUT /v2/tenants/:tenantId/users/:memberId': {
+    expect: adminWrite(204),
+    call: async () => ({ path: `/v2/tenants/${await fresh.tenant()}/users/eng1` }),
+  },
+  'DELETE /v2/tenants/:tenantId/users/:memberId': {
+    expect: adminWrite(204),
+    call: async () => {
+      const tenant = await fresh.tenant();
+      ok(await t.api('PUT', `/v2/tenants/${tenant}/users/eng1`), 'add to tenant');
+      return { path: `/v2/tenants/${tenant}/users/eng1` };
+    },
+  },
+  'POST /v2/tenants/:tenantId/users/search': {
+    expect: tenantRead,
+    call: () => ({ path: '/v2/tenants/<default>/users/search', body: {} }),
+  },
+  'PUT /v2/tenants/:tenantId/groups/:memberId': {
+    expect: adminWrite(204),
+    call: async () => ({ path: `/v2/tenants/${await fresh.tenant()}/groups/engineering` }),
+  },
+  'DELETE /v2/tenants/:tenantId/groups/:memberId': {
+    expect: adminWrite(204),
+    call: async () => {
+      const tenant = await fresh.tenant();
+      ok(await t.api('PUT', `/v2/tenants/${tenant}/groups/engineering`), 'add to tenant');
+      return { path: `/v2/tenants/${tenant}/groups/engineering` };
+    },
+  },
+  'POST /v2/tenants/:tenantId/groups/search': {
+    expect: tenantRead,
+    call: () => ({ path: '/v2/tenants/<default>/groups/search', body: {} }),
+  },
+
+  // authorizations
+  'POST /v2/authorizations/search': {
+    expect: { admin: 200, owner: 403, user: 403, auditor: 403, other: 200 },
+    noLeak: true,
+    call: () => ({ path: '/v2/authorizations/search', body: {} }),
+  },
+  'POST /v2/authorizations': {
+    expect: adminWrite(201),
+    call: () => ({
+      path: '/v2/authorizations',
+      body: {
+        ownerType: 'GROUP',
+        ownerId: 'engineering',
+        resourceType: 'PROCESS_DEFINITION',
+        resourceId: 'matrix',
+        permissionTypes: ['READ_PROCESS_INSTANCE'],
+      },
+    }),
+  },
+  'GET /v2/authorizations/:authorizationKey': {
+    expect: adminWrite(200),
+    call: () => ({ path: `/v2/authorizations/${fixed.authorization}` }),
+  },
+  'PUT /v2/authorizations/:authorizationKey': {
+    expect: adminWrite(204),
+    call: async () => ({
+      path: `/v2/authorizations/${await fresh.authorization()}`,
+      body: {
+        ownerType: 'GROUP',
+        ownerId: 'operations',
+        resourceType: 'PROCESS_DEFINITION',
+        resourceId: 'matrix-nothing',
+        permissionTypes: ['READ_PROCESS_INSTANCE'],
+      },
+    }),
+  },
+  'DELETE /v2/authorizations/:authorizationKey': {
+    expect: adminWrite(204),
+    call: async () => ({ path: `/v2/authorizations/${await fresh.authorization()}` }),
+  },
+
+  // definitions
+  'POST /v2/deployments': {
+    // the other tenant's owner deploys into their own tenant
+    expect: { admin: 200, owner: 200, user: 403, auditor: 403, other: 200 },
+    call: () => ({
+      path: '/v2/deployments',
+      files: [{ name: 'other.bpmn', content: MATRIX.replace(/matrix/g, 'matrix-other') }],
+    }),
+  },
+  'POST /v2/process-definitions/search': {
+    expect: all(200),
+    noLeak: true,
+    call: () => ({ path: '/v2/process-definitions/search', body: {} }),
+  },
+  'GET /v2/process-definitions/:key': {
+    expect: tenantRead,
+    call: () => ({ path: `/v2/process-definitions/${fixed.definition}` }),
+  },
+  'GET /v2/process-definitions/:key/xml': {
+    expect: tenantRead,
+    call: () => ({ path: `/v2/process-definitions/${fixed.definition}/xml` }),
+  },
+
+  // instances
+  'POST /v2/process-instances/search': {
+    expect: all(200),
+    noLeak: true,
+    call: () => ({ path: '/v2/process-instances/search', body: {} }),
+  },
+  'GET /v2/process-instances/:key': {
+    expect: instanceRead,
+    call: () => ({ path: `/v2/process-instances/${fixed.instance}` }),
+  },
+  'POST /v2/process-instances': {
+    expect: { admin: 200, owner: 200, user: 200, auditor: 403, other: 404 },
+    call: () => ({ path: '/v2/process-instances', body: { processDefinitionId: 'matrix' } }),
+  },
+  'POST /v2/process-instances/:key/cancellation': {
+    expect: managerWrite(204),
+    call: async () => ({ path: `/v2/process-instances/${await fresh.instance()}/cancellation` }),
+  },
+  'GET /v2/process-instances/:key/history': {
+    expect: instanceRead,
+    call: () => ({ path: `/v2/process-instances/${fixed.instance}/history` }),
+  },
+
+  // user tasks
+  'POST /v2/user-tasks/search': {
+    expect: all(200),
+    noLeak: true,
+    call: () => ({ path: '/v2/user-tasks/search', body: {} }),
+  },
+  'GET /v2/user-tasks/:key': { expect: instanceRead, call: () => ({ path: `/v2/user-tasks/${fixed.task}` }) },
+  'GET /v2/user-tasks/:key/form': {
+    expect: { admin: 204, owner: 204, user: 404, auditor: 204, other: 404 },
+    call: () => ({ path: `/v2/user-tasks/${fixed.task}/form` }),
+  },
+  'POST /v2/user-tasks/:key/assignment': {
+    expect: { admin: 204, owner: 204, user: 204, auditor: 403, other: 404 },
+    call: async (c) => ({
+      path: `/v2/user-tasks/${(await fresh.task(null)).taskKey}/assignment`,
+      body: { assignee: as(c).user },
+    }),
+  },
+  'DELETE /v2/user-tasks/:key/assignee': {
+    expect: { admin: 204, owner: 204, user: 204, auditor: 403, other: 404 },
+    call: async (c) => ({
+      path: `/v2/user-tasks/${(await fresh.task(c === 'other' ? 'admin' : as(c).user)).taskKey}/assignee`,
+    }),
+  },
+  'POST /v2/user-tasks/:key/completion': {
+    expect: { admin: 204, owner: 204, user: 204, auditor: 403, other: 404 },
+    call: async (c) => ({
+      path: `/v2/user-tasks/${(await fresh.task(c === 'other' ? 'admin' : as(c).user)).taskKey}/completion`,
+      body: { variables: {} },
+    }),
+  },
+
+  // jobs
+  'POST /v2/jobs/activation': {
+    expect: { admin: 200, owner: 200, user: 403, auditor: 403, other: 200 },
+    call: () => ({
+      path: '/v2/jobs/activation',
+      body: { type: 'matrix-none', timeout: 1000, maxJobsToActivate: 1, requestTimeout: -1 },
+    }),
+  },
+  'POST /v2/jobs/:key/completion': {
+    expect: managerWrite(204),
+    call: async () => ({ path: `/v2/jobs/${await fresh.job()}/completion`, body: { variables: {} } }),
+  },
+  'POST /v2/jobs/:key/failure': {
+    expect: managerWrite(204),
+    call: async () => ({ path: `/v2/jobs/${await fresh.job()}/failure`, body: { retries: 1 } }),
+  },
+  'POST /v2/jobs/:key/error': {
+    expect: managerWrite(204),
+    call: async () => ({ path: `/v2/jobs/${await fresh.job()}/error`, body: { errorCode: 'MATRIX' } }),
+  },
+
+  // incidents, element instances, variables
+  'POST /v2/incidents/search': {
+    expect: all(200),
+    noLeak: true,
+    call: () => ({ path: '/v2/incidents/search', body: {} }),
+  },
+  'GET /v2/incidents/:key': {
+    expect: instanceRead,
+    call: () => ({ path: `/v2/incidents/${fixed.incident}` }),
+  },
+  'POST /v2/incidents/:key/resolution': {
+    expect: managerWrite(204),
+    call: async () => ({ path: `/v2/incidents/${await fresh.incident()}/resolution` }),
+  },
+  'POST /v2/element-instances/search': {
+    expect: all(200),
+    noLeak: true,
+    call: () => ({ path: '/v2/element-instances/search', body: {} }),
+  },
+  'GET /v2/element-instances/:key': {
+    expect: instanceRead,
+    call: () => ({ path: `/v2/element-instances/${fixed.instance}` }),
+  },
+  'PUT /v2/element-instances/:key/variables': {
+    expect: managerWrite(204),
+    call: async () => ({
+      path: `/v2/element-instances/${await fresh.instance()}/variables`,
+      body: { variables: { y: 2 } },
+    }),
+  },
+  'POST /v2/variables/search': {
+    expect: all(200),
+    noLeak: true,
+    call: () => ({ path: '/v2/variables/search', body: {} }),
+  },
+  'GET /v2/variables/:key': {
+    expect: instanceRead,
+    call: () => ({ path: `/v2/variables/${fixed.variable}` }),
+  },
+
+  // messages and signals: the other tenant's owner acts in their own tenant, where nothing waits
+  'POST /v2/messages/correlation': {
+    expect: managerWrite(200),
+    call: async () => {
+      const k = uniq('k');
+      await t.start('matrix-msg', { k });
+      return { path: '/v2/messages/correlation', body: { name: 'matrix-ping', correlationKey: k } };
+    },
+  },
+  'POST /v2/messages/publication': {
+    expect: { admin: 200, owner: 200, user: 403, auditor: 403, other: 200 },
+    call: () => ({
+      path: '/v2/messages/publication',
+      body: { name: 'matrix-ping', correlationKey: uniq('p') },
+    }),
+  },
+  'POST /v2/signals/broadcast': {
+    expect: { admin: 200, owner: 200, user: 403, auditor: 403, other: 200 },
+    call: () => ({ path: '/v2/signals/broadcast', body: { signalName: 'matrix-signal' } }),
+  },
+  'GET /v2/topology': { expect: all(200), call: () => ({ path: '/v2/topology' }) },
+};
+
+/** Routes that answer without credentials. */
+const PUBLIC = new Set(['GET /healthz', 'POST /v2/auth/login']);
+
+/** `METHOD /path` of every route the app registers (the v2 router is mounted at /v2). */
+function registeredRoutes(app: any): string[] {
+  const out: string[] = [];
+  const walk = (stack: any[], prefix: string) => {
+    for (const layer of stack) {
+      if (layer.route) {
+        for (const m of Object.keys(layer.route.methods))
+          out.push(`${m.toUpperCase()} ${prefix}${layer.route.path}`);
+      } else if (layer.handle?.stack) {
+        walk(
+          layer.handle.stack,
+          prefix === '' && layer.handle.stack.some((l: any) => l.handle?.stack) ? '/v2' : prefix,
+        );
+      }
+    }
+  };
+  walk(app.router.stack, '');
+  return out;
+}
+
+async function send(c: Caller | 'anonymous', method: string, call: Call): Promise<ApiResponse> {
+  if (call.files) {
+    if (c === 'anonymous') {
+      const res = await fetch(t.baseUrl + call.path, { method, body: new FormData() });
+      return { status: res.status, headers: res.headers, body: null, text: await res.text() };
+    }
+    return t.deploy(call.files, as(c));
+  }
+  if (c === 'anonymous') {
+    const res = await fetch(t.baseUrl + call.path, {
+      method,
+      headers: call.body === undefined ? {} : { 'content-type': 'application/json' },
+      body: call.body === undefined ? undefined : JSON.stringify(call.body),
+    });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: null, text };
+  }
+  return t.api(method, call.path, call.body, as(c));
+}
+
+beforeAll(async () => {
+  t = await startTestRuntime();
+  const knex = t.runtime.knex;
+  // Another tenant with its own administrator, bob.
+  await knex('tenants').insert({ tenant_id: 'tenant-b', name: '乙公司' });
+  await knex('users').insert({
+    user_key: t.runtime.nextKey(),
+    username: 'bob',
+    name: '乙-管理员',
+    password_hash: await hashPassword('bob-pass-1'),
+  });
+  await knex('memberships').insert([
+    { container_type: 'TENANT', container_id: 'tenant-b', member_type: 'USER', member_id: 'bob' },
+    { container_type: 'ROLE', container_id: 'admin', member_type: 'USER', member_id: 'bob' },
+    { container_type: 'ROLE', container_id: 'owner', member_type: 'USER', member_id: 'bob' },
+  ]);
+  const deployed = ok(
+    await t.deploy([
+      { name: 'matrix.bpmn', content: MATRIX },
+      { name: 'matrix-job.bpmn', content: MATRIX_JOB },
+      { name: 'matrix-msg.bpmn', content: MATRIX_MSG },
+    ]),
+    'deploy',
+  );
+  fixed.definition = deployed.body.deployments.find(
+    (d: any) => d.processDefinition?.processDefinitionId === 'matrix',
+  ).processDefinition.processDefinitionKey;
+  const read = await fresh.task('eng1');
+  fixed.instance = read.key;
+  fixed.task = read.taskKey;
+  fixed.variable = (
+    await t.api('POST', '/v2/variables/search', { filter: { processInstanceKey: read.key, name: 'x' } })
+  ).body.items[0].variableKey;
+  fixed.incident = await fresh.incident();
+  fixed.role = await fresh.role();
+  fixed.authorization = await fresh.authorization();
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+describe('authorization matrix', () => {
+  it('has a rule for every route the server registers, and no rule for a route that is gone', () => {
+    const routes = registeredRoutes(t.runtime.app).sort();
+    expect(routes.length).toBeGreaterThan(70);
+    expect(
+      routes.filter((r) => !RULES[r]),
+      'routes without a rule',
+    ).toEqual([]);
+    expect(
+      Object.keys(RULES).filter((r) => !routes.includes(r)),
+      'rules without a route',
+    ).toEqual([]);
+  });
+
+  for (const [route, rule] of Object.entries(RULES)) {
+    it(route, async () => {
+      const [method] = route.split(' ');
+      const seen: Record<string, number> = {};
+      for (const c of CALLERS) {
+        const res = await send(c, method, await rule.call(c));
+        seen[c] = res.status;
+        if (res.status < 300) await rule.cleanup?.(c, res);
+        if (process.env.MATRIX_DEBUG && res.status >= 400) console.log(route, c, res.text);
+        if (res.status >= 400)
+          expect(res.headers.get('content-type'), `${c}: ${res.text}`).toContain('application/problem+json');
+        if (c === 'other' && rule.noLeak && res.status === 200) {
+          expect(res.text).not.toContain('<default>');
+          expect(res.text).not.toContain('eng1');
+        }
+      }
+      expect(seen).toEqual(rule.expect);
+      if (!PUBLIC.has(route)) {
+        const anonymous = await send('anonymous', method, await rule.call('admin'));
+        expect(anonymous.status, anonymous.text).toBe(401);
+      }
+    });
+  }
+});
