@@ -7,6 +7,8 @@ describe('loadConfig', () => {
       port: 3000,
       host: '127.0.0.1',
       dataDir: './data',
+      documentsDir: 'data/documents',
+      uploadMaxBytes: 20 * 1024 * 1024,
       databaseUrl: undefined,
       adminPassword: undefined,
       demo: true,
@@ -53,6 +55,15 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       nodeId: 12,
     });
+  });
+
+  it('keeps documents under DATA_DIR unless DOCUMENTS_DIR says otherwise, and reads UPLOAD_MAX_BYTES', () => {
+    expect(loadConfig({ DATA_DIR: '/var/lib/lifeflow' }).documentsDir).toBe('/var/lib/lifeflow/documents');
+    expect(loadConfig({ DOCUMENTS_DIR: '/srv/files', UPLOAD_MAX_BYTES: '1048576' })).toMatchObject({
+      documentsDir: '/srv/files',
+      uploadMaxBytes: 1048576,
+    });
+    expect(() => loadConfig({ UPLOAD_MAX_BYTES: '20MB' })).toThrow(/UPLOAD_MAX_BYTES/);
   });
 
   it('treats empty variables as not set', () => {

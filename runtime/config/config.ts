@@ -1,3 +1,5 @@
+import path from 'node:path';
+
 /** Log levels understood by the runtime logger, most to least severe. */
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -14,6 +16,10 @@ export interface Config {
   host: string;
   /** Directory of the embedded PGlite database and its lockfile (`DATA_DIR`, default ./data). */
   dataDir: string;
+  /** Directory of uploaded documents (`DOCUMENTS_DIR`, default `<DATA_DIR>/documents`). */
+  documentsDir: string;
+  /** Largest document upload in bytes (`UPLOAD_MAX_BYTES`, default 20 MB = 20971520). */
+  uploadMaxBytes: number;
   /** PostgreSQL connection string (`DATABASE_URL`); when absent the embedded PGlite in `dataDir` is used. */
   databaseUrl?: string;
   /** Password given to the `admin` user when an empty database is seeded (`ADMIN_PASSWORD`). */
@@ -95,6 +101,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: readInteger(env, 'PORT', 0, 65535) ?? 3000,
     host: read(env, 'HOST') ?? '127.0.0.1',
     dataDir: read(env, 'DATA_DIR') ?? './data',
+    documentsDir: read(env, 'DOCUMENTS_DIR') ?? path.join(read(env, 'DATA_DIR') ?? './data', 'documents'),
+    uploadMaxBytes: readInteger(env, 'UPLOAD_MAX_BYTES', 1, 2 ** 31 - 1) ?? 20 * 1024 * 1024,
     databaseUrl,
     adminPassword: env.ADMIN_PASSWORD ? env.ADMIN_PASSWORD : undefined,
     demo,

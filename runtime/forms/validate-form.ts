@@ -36,6 +36,10 @@ import type { FieldError } from '../http/problem.js';
  *   evaluated), datetime strings in the format of `subtype` / `timeSerializingFormat`,
  *   `disallowPassedDates`. form-js's importer would silently drop such values; here they are
  *   errors.
+ * - Filepicker values are Camunda document references (`{ documentId, storeId, contentHash,
+ *   metadata }`, as answered by POST /v2/documents): a list, or one reference when the field is not
+ *   `multiple`. Only the shape is checked here; the submitted ones are listed in `documents` so
+ *   the task service can check that they exist and belong to the task.
  * - Stored data (`data`) is what form-js submits, restricted to what changes: for every top-level
  *   variable that the submission sets (or that gets a default or a computed value), the value
  *   built from the form's visible, enabled fields only. Keys the form does not know are dropped,
@@ -47,6 +51,23 @@ import type { FieldError } from '../http/problem.js';
 export interface FormValidationResult {
   data: Record<string, unknown>;
   errors: FieldError[];
+  /**
+   * The documents referenced by submitted filepicker values (only when valid): the caller checks
+   * that they exist and may be used, and may replace them (at `path` in `data`) with the stored
+   * references.
+   */
+  documents: FormDocumentField[];
+}
+
+/** A filepicker value from the submission: one document reference or a list of them. */
+export interface FormDocumentField {
+  /** Display path of the field, e.g. `photos` or `materials[1].photo`. */
+  field: string;
+  /** Path of the value in `data`. */
+  path: (string | number)[];
+  /** Whether the value is a list (else a single reference). */
+  list: boolean;
+  references: Array<{ documentId: string; storeId?: unknown; contentHash?: unknown }>;
 }
 
 export interface FormValidationOptions {
@@ -91,6 +112,8 @@ export type FormComponent = {
   timeSerializingFormat?: string;
   disallowPassedDates?: boolean;
   expression?: string;
+  /** filepicker: whether several files may be picked (boolean or FEEL). */
+  multiple?: boolean | string;
 };
 
 /** Patterns come from form authors: input is capped so a bad pattern cannot backtrack for long. */
@@ -444,6 +467,46 @@ function numberOrUndefined(v: unknown): number | undefined {
   return undefined;
 }
 
+/** Most documents one filepicker value may hold. */
+const MAX_DOCUMENTS = 100;
+
+/**
+ * A filepicker value is what Camunda's Tasklist stores: a list of document references (objects
+ * with `documentId`, as answered by POST /v2/documents), or a single reference when the field
+ * does not allow multiple files. Answers [path suffix, reason] pairs.
+ */
+function documentValueProblems(c: FormComponent, value: unknown, feel: Data): Array<[string, string]> {
+  const multiple = c.multiple === true || (isExpression(c.multiple) && evaluated(c.multiple, feel) === true);
+  if (Array.isArray(value)) {
+    if (!multiple && value.length > 1)
+      return [['', 'must hold at most one document (the field does not allow multiple files)']];
+    if (value.length > MAX_DOCUMENTS) return [['', `must hold at most ${MAX_DOCUMENTS} documents`]];
+    return value.flatMap((item, i) => referenceProblems(item).map((r): [string, string] => [`[${i}]`, r]));
+  }
+  if (!isObject(value)) {
+    const what = multiple ? 'a list of document references' : 'a document reference or a list of one';
+    return [['', `must be ${what} (objects with documentId, as answered by the upload)`]];
+  }
+  return referenceProblems(value).map((r): [string, string] => ['', r]);
+}
+
+function referenceProblems(ref: unknown): string[] {
+  if (!isObject(ref)) return ['must be a document reference (an object with documentId)'];
+  const out: string[] = [];
+  const id = ref.documentId;
+  if (typeof id !== 'string' || id === '' || id.length > 200)
+    out.push('documentId must be a non-empty string (the id answered by the document upload)');
+  const type = ref['camunda.document.type'];
+  if (type !== undefined && type !== 'camunda') out.push("camunda.document.type must be 'camunda'");
+  for (const k of ['storeId', 'endpoint'])
+    if (ref[k] !== undefined && typeof ref[k] !== 'string') out.push(`${k} must be a string`);
+  if (ref.contentHash !== undefined && ref.contentHash !== null && typeof ref.contentHash !== 'string')
+    out.push('contentHash must be a string');
+  if (ref.metadata !== undefined && ref.metadata !== null && !isObject(ref.metadata))
+    out.push('metadata must be an object');
+  return out;
+}
+
 function validateInstance(inst: Instance, value: unknown, feel: Data, now: Date, errors: FieldError[]): void {
   const c = inst.field;
   const field = inst.display;
@@ -480,10 +543,17 @@ function validateInstance(inst: Instance, value: unknown, feel: Data, now: Date,
           return;
         }
         break;
+      case 'filepicker': {
+        const reasons = documentValueProblems(c, value, feel);
+        if (reasons.length) {
+          for (const [at, reason] of reasons) errors.push({ field: `${field}${at}`, reason });
+          return;
+        }
+        break;
+      }
       case 'textfield':
       case 'textarea':
       case 'datetime':
-      case 'filepicker':
         if (typeof value !== 'string') {
           push('must be text');
           return;
@@ -754,6 +824,7 @@ export function validateForm(
   );
 
   const errors: FieldError[] = [];
+  const documents: FormDocumentField[] = [];
   for (const { path, display } of lists) {
     const list = getAt(state, path);
     if (list !== undefined && list !== null && !Array.isArray(list))
@@ -770,7 +841,31 @@ export function validateForm(
       errors.push({ field: displayOf(inst.path.slice(0, at)), reason: 'must be an object' });
       continue;
     }
-    validateInstance(inst, getAt(state, inst.path), feel(inst.scope), now, errors);
+    const before = errors.length;
+    const value = getAt(state, inst.path);
+    validateInstance(inst, value, feel(inst.scope), now, errors);
+    if (
+      inst.field.type === 'filepicker' &&
+      errors.length === before &&
+      origins.get(pathKey(inst.path)) === 'submission' &&
+      value !== null &&
+      value !== undefined &&
+      value !== ''
+    ) {
+      const list = Array.isArray(value);
+      const refs = (list ? value : [value]) as Data[];
+      if (refs.length)
+        documents.push({
+          field: inst.display,
+          path: inst.path,
+          list,
+          references: refs.map((r) => ({
+            documentId: r.documentId as string,
+            storeId: r.storeId,
+            contentHash: r.contentHash,
+          })),
+        });
+    }
   }
   const seen = new Set<string>();
   const uniqueErrors = errors.filter((e) => {
@@ -812,7 +907,7 @@ export function validateForm(
   if (options.unknownKeys === 'keep') {
     for (const [k, v] of Object.entries(submission)) if (!rootsOfFields.has(k) && !(k in out)) out[k] = v;
   }
-  return { data: out, errors: uniqueErrors };
+  return { data: out, errors: uniqueErrors, documents: uniqueErrors.length ? [] : documents };
 }
 
 /** Top-level data keys the form binds: the first segment of every field key or container path. */

@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import { type InstanceState, visibleVariables } from '../../engine/index.js';
 import { requireMayAssign, requireMayComplete } from '../auth/permissions.js';
-import { validateForm } from '../forms/validate-form.js';
+import type { DocumentService } from '../documents/document-service.js';
+import { type FormDocumentField, validateForm } from '../forms/validate-form.js';
 import { badRequest } from '../http/problem.js';
 import type { DefinitionService } from './definitions.js';
 import type { Actor, EngineService } from './engine-service.js';
@@ -15,6 +16,8 @@ export class TaskService {
   constructor(
     private readonly engine: EngineService,
     private readonly definitions: DefinitionService,
+    /** Checks and links the documents of submitted filepicker fields; without it they are refused. */
+    private readonly documents?: DocumentService,
   ) {}
 
   /** The open task in a loaded state, or undefined (then the engine's decision says why). */
@@ -45,10 +48,47 @@ export class TaskService {
             result.errors.map((e) => ({ field: `variables.${e.field}`, reason: e.reason })),
           );
         }
+        if (result.documents.length)
+          await this.linkDocuments(trx, result.documents, result.data, state, task.userTaskKey, actor);
         // Hidden and read-only fields are dropped: only what the form lets a person enter is stored.
         command.variables = result.data;
       },
     });
+  }
+
+  /**
+   * Submitted documents must exist in the task's tenant and belong to this task or instance; they
+   * are linked to both in the completing transaction, and the variables get the stored references
+   * (verified type, name, size and hash) instead of what the client sent.
+   */
+  private async linkDocuments(
+    trx: Knex,
+    fields: FormDocumentField[],
+    data: Record<string, unknown>,
+    state: InstanceState,
+    userTaskKey: string,
+    actor: Actor,
+  ): Promise<void> {
+    const submitted = fields.flatMap((f) =>
+      f.references.map((r, i) => ({ ...r, field: f.list ? `${f.field}[${i}]` : f.field })),
+    );
+    if (!this.documents)
+      throw badRequest('documents cannot be submitted: this server has no document store', [
+        { field: `variables.${submitted[0]!.field}`, reason: 'cannot refer to documents here' },
+      ]);
+    const stored = await this.documents.verifyAndLink(trx, submitted, {
+      tenantId: state.instance.tenantId,
+      processInstanceKey: state.instance.processInstanceKey,
+      processDefinitionId: state.instance.processDefinitionId,
+      userTaskKey,
+      actor,
+    });
+    for (const f of fields) {
+      const refs = f.references.map((r) => stored.get(r.documentId));
+      let parent: any = data;
+      for (const seg of f.path.slice(0, -1)) parent = parent?.[seg];
+      if (parent && typeof parent === 'object') parent[f.path[f.path.length - 1]!] = f.list ? refs : refs[0];
+    }
   }
 
   assign(
