@@ -25,6 +25,7 @@ describe('users', () => {
       name: '周敏（质检）',
       email: 'qa1@example.cn',
       enabled: true,
+      locale: 'zh-CN',
     });
     const row = await t.runtime.knex('users').where({ username: 'qa1' }).first();
     expect(row.password_hash).toMatch(/^\$argon2id\$/);

@@ -1,4 +1,6 @@
 import { createTransport } from 'nodemailer';
+import { refusedUrl } from '../net/allowlist.js';
+import type { NotificationService } from '../notifications/notification-service.js';
 import { evaluateFeel, isFeel } from '../../engine/index.js';
 import { log } from '../logging/logger.js';
 import type { Actor, EngineService } from '../services/engine-service.js';
@@ -14,7 +16,7 @@ import type { ActivatedJob, JobService } from './job-service.js';
  * - `email`: headers `to` (one or more addresses, comma-separated or a FEEL list), `subject`,
  *   `body` (plain text), static or FEEL; sent through the SMTP server in SMTP_URL.
  */
-export const BUILTIN_TYPES = ['set-variables', 'http', 'email'] as const;
+export const BUILTIN_TYPES = ['set-variables', 'http', 'email', 'notify'] as const;
 
 export interface MailSettings {
   smtpUrl?: string;
@@ -30,6 +32,8 @@ const PLAIN_ADDRESS =
 export class BuiltinWorkers {
   private stopped = true;
   private readonly aborts: AbortController[] = [];
+  /** Writes the notifications of the `notify` type (抄送 / CC) with the job's completion. */
+  notifications: NotificationService | undefined;
 
   constructor(
     private readonly jobs: JobService,
@@ -84,6 +88,10 @@ export class BuiltinWorkers {
   async run(job: ActivatedJob): Promise<void> {
     const actor: Actor = { username: WORKER_ACTOR, tenantIds: [job.tenantId], groups: [], roles: ['admin'] };
     try {
+      if (job.type === 'notify') {
+        await this.notify(job, actor);
+        return;
+      }
       const variables =
         job.type === 'http'
           ? await this.http(job)
@@ -108,6 +116,48 @@ export class BuiltinWorkers {
         )
         .catch((e) => log.error('could not report a failed built-in job', { jobKey: job.jobKey, err: e }));
     }
+  }
+
+  /**
+   * `notify`: tells users and groups (headers `users`, `groups`: FEEL lists or comma-separated
+   * names) something (`message`), as a CC (抄送) or, with `event` MENTIONED, a mention. The
+   * notifications are written in the transaction that completes the job: sent once.
+   */
+  private async notify(job: ActivatedJob, actor: Actor): Promise<void> {
+    if (!this.notifications) throw new Error('notifications are not available in this runtime');
+    const h = job.customHeaders;
+    const names = (header: 'users' | 'groups') => {
+      const v = h[header] === undefined ? [] : this.value(h[header], job, header);
+      return (Array.isArray(v) ? v : String(v).split(',')).map((x) => String(x).trim()).filter(Boolean);
+    };
+    const users = names('users');
+    const groups = names('groups');
+    if (!users.length && !groups.length)
+      throw new Error('notify needs recipients in the header <users> or <groups>');
+    const event = h.event ?? 'CC';
+    if (event !== 'CC' && event !== 'MENTIONED')
+      throw new Error(`notify sends CC or MENTIONED, not '${event}'`);
+    const message = String(this.value(h.message ?? '', job, 'message'));
+    const notifications = this.notifications;
+    await this.engine.knex.transaction(async (trx) => {
+      await notifications.notify(trx, [
+        {
+          tenantId: job.tenantId,
+          event,
+          users,
+          groups,
+          data: {
+            processName: String(job.variables.processName ?? job.processDefinitionId),
+            processDefinitionId: job.processDefinitionId,
+            processInstanceKey: job.processInstanceKey,
+            message,
+            actor: String(h.from ?? ''),
+          },
+          processInstanceKey: job.processInstanceKey,
+        },
+      ]);
+      await this.engine.executeIn(trx, { type: 'job.complete', jobKey: job.jobKey, variables: {} }, actor);
+    });
   }
 
   private value(expression: string, job: ActivatedJob, what: string): unknown {
@@ -152,19 +202,8 @@ export class BuiltinWorkers {
   private async http(job: ActivatedJob): Promise<Record<string, unknown>> {
     const h = job.customHeaders;
     const url = new URL(String(this.value(h.url ?? '', job, 'url')));
-    const host = url.host.toLowerCase();
-    // An entry without a port allows the scheme's default port only; credentials in URLs are refused.
-    const hostOnly = url.port === '' && this.allowedHosts.includes(url.hostname.toLowerCase());
-    if (
-      !['http:', 'https:'].includes(url.protocol) ||
-      url.username ||
-      url.password ||
-      !(this.allowedHosts.includes(host) || hostOnly)
-    ) {
-      throw new Error(
-        `the host <${url.host}> is not on the allowlist (HTTP_ALLOWED_HOSTS) of the http job type`,
-      );
-    }
+    const refused = refusedUrl(url.href, this.allowedHosts);
+    if (refused) throw new Error(`the http job type may not call <${url.origin}>: ${refused}`);
     const method = String(this.value(h.method ?? 'GET', job, 'method')).toUpperCase();
     const headers = (h.headers ? this.value(h.headers, job, 'headers') : {}) as Record<string, string>;
     const body = h.body !== undefined ? this.value(h.body, job, 'body') : undefined;

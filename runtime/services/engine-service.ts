@@ -42,7 +42,22 @@ const MAX_ATTEMPTS = 8;
  * retried against fresh state, so it is either applied once or answered with a clear failure.
  * Listeners of 'committed' hear about events only after the transaction committed.
  */
+/** Work done in the transaction of every command after its state is written (e.g. notifications). */
+export type WriteHook = (
+  trx: Knex.Transaction,
+  state: InstanceState,
+  events: EngineEvent[],
+  ctx: CommandContext,
+) => Promise<void>;
+
 export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }> {
+  private readonly writeHooks: WriteHook[] = [];
+
+  /** Adds work that runs in each command's transaction, after its state is written. */
+  onWrite(hook: WriteHook): void {
+    this.writeHooks.push(hook);
+  }
+
   constructor(
     readonly knex: Knex,
     private readonly definitions: DefinitionService,
@@ -95,6 +110,7 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
       actor: actor.username,
       now: ctx.now.toISOString(),
     });
+    for (const hook of this.writeHooks) await hook(trx, decision.state, decision.events, ctx);
     const more = await this.followUps(trx, decision.state, decision.events, ctx, actor);
     return { state: decision.state, events: [...decision.events, ...more] };
   }
@@ -203,6 +219,7 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
           actor: actor.username,
           now: ctx.now.toISOString(),
         });
+        for (const hook of this.writeHooks) await hook(trx, decision.state, decision.events, ctx);
         next.push(...decision.events);
       }
       all.push(...next);

@@ -195,6 +195,7 @@ export class IdentityService {
       email?: string | null;
       enabled?: boolean;
       tenantIds?: string[];
+      locale?: string;
     },
   ) {
     checkId('username', u.username);
@@ -212,6 +213,7 @@ export class IdentityService {
           email: u.email ?? null,
           password_hash: passwordHash,
           enabled: u.enabled ?? true,
+          locale: u.locale ?? 'zh-CN',
         })
         .returning('*');
       for (const t of tenants) await this.addMember('TENANT', t, 'USER', u.username, trx);
@@ -224,7 +226,7 @@ export class IdentityService {
   async updateUser(
     subject: Subject,
     username: string,
-    changes: { name?: string; email?: string | null; password?: string; enabled?: boolean },
+    changes: { name?: string; email?: string | null; password?: string; enabled?: boolean; locale?: string },
   ) {
     if (changes.password !== undefined) checkPassword(changes.password);
     const passwordHash = changes.password !== undefined ? await hashPassword(changes.password) : undefined;
@@ -239,6 +241,7 @@ export class IdentityService {
           ...(changes.email !== undefined ? { email: changes.email } : {}),
           ...(passwordHash ? { password_hash: passwordHash } : {}),
           ...(changes.enabled !== undefined ? { enabled: changes.enabled } : {}),
+          ...(changes.locale !== undefined ? { locale: changes.locale } : {}),
           updated_at: new Date(),
         })
         .returning('*');
@@ -250,7 +253,13 @@ export class IdentityService {
   /** A user changes their own name, email or password (the current password proves it is them). */
   async updateSelf(
     username: string,
-    changes: { name?: string; email?: string | null; password?: string; currentPassword?: string },
+    changes: {
+      name?: string;
+      email?: string | null;
+      password?: string;
+      currentPassword?: string;
+      locale?: string;
+    },
   ) {
     if (changes.password !== undefined) {
       checkPassword(changes.password);
@@ -266,6 +275,7 @@ export class IdentityService {
         ...(changes.name !== undefined ? { name: changes.name } : {}),
         ...(changes.email !== undefined ? { email: changes.email } : {}),
         ...(passwordHash ? { password_hash: passwordHash } : {}),
+        ...(changes.locale !== undefined ? { locale: changes.locale } : {}),
         updated_at: new Date(),
       })
       .returning('*');

@@ -10,6 +10,7 @@ const userView = (r: any) => ({
   name: r.name,
   email: r.email ?? null,
   enabled: r.enabled,
+  locale: r.locale ?? 'zh-CN',
 });
 const groupView = (r: any) => ({ groupId: r.group_id, name: r.name, description: r.description ?? null });
 const roleView = (r: any) => ({
@@ -55,6 +56,14 @@ const AUTHORIZATION_FIELDS: Record<string, FieldSpec> = {
   tenantId: { column: 'tenant_id' },
 };
 
+/** The language notifications are written in for a user: zh-CN (default) or en. */
+function readLocale(b: BodyReader): string | undefined {
+  const locale = b.string('locale');
+  if (locale !== undefined && !['zh-CN', 'en'].includes(locale))
+    b.errors.push({ field: 'locale', reason: 'must be zh-CN or en' });
+  return locale;
+}
+
 const manage = (req: Request, action: string) => requireCapability(req.principal!, 'manage-identity', action);
 
 /**
@@ -86,6 +95,7 @@ export function identityRoutes(s: AppServices): Router {
     const email = b.string('email');
     const enabled = b.boolean('enabled');
     const tenantIds = b.stringArray('tenantIds');
+    const locale = readLocale(b);
     b.done();
     const row = await ids.createUser(actorOf(req), {
       username: username!,
@@ -94,6 +104,7 @@ export function identityRoutes(s: AppServices): Router {
       email,
       enabled,
       tenantIds,
+      locale,
     });
     res.status(201).json(userView(row));
   });
@@ -110,6 +121,7 @@ export function identityRoutes(s: AppServices): Router {
     const password = b.string('password');
     const currentPassword = b.string('currentPassword');
     const enabled = b.boolean('enabled');
+    const locale = readLocale(b);
     b.done();
     const self = req.params.username === subject.username;
     if (!can(subject, 'manage-identity') || (self && currentPassword !== undefined)) {
@@ -118,11 +130,15 @@ export function identityRoutes(s: AppServices): Router {
         throw badRequest('only administrators enable or disable users', [
           { field: 'enabled', reason: 'only administrators may change it' },
         ]);
-      res.json(userView(await ids.updateSelf(subject.username!, { name, email, password, currentPassword })));
+      res.json(
+        userView(await ids.updateSelf(subject.username!, { name, email, password, currentPassword, locale })),
+      );
       return;
     }
     res.json(
-      userView(await ids.updateUser(subject, req.params.username, { name, email, password, enabled })),
+      userView(
+        await ids.updateUser(subject, req.params.username, { name, email, password, enabled, locale }),
+      ),
     );
   });
 
