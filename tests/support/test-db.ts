@@ -12,6 +12,11 @@ export interface TestDatabase {
   knex: Knex;
   /** Drops the schema (PostgreSQL) or closes the in-memory PGlite. */
   drop(): Promise<void>;
+  /**
+   * PostgreSQL only: opens another connection pool (and LISTEN connection) on the same schema, as
+   * a second runtime node would. The caller closes it; `drop()` does not. PGlite has one process.
+   */
+  reopen?(): Promise<Database>;
 }
 
 /**
@@ -54,7 +59,8 @@ async function createPostgresSchema(url: string): Promise<TestDatabase> {
     })();
     return dropping;
   };
-  return { db, knex: db.knex, drop };
+  const reopen = () => openDatabase({ databaseUrl: url, searchPath: schema });
+  return { db, knex: db.knex, drop, reopen };
 }
 
 /**
