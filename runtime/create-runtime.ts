@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import { Authenticator, DEFAULT_SESSION_SETTINGS, type SessionSettings } from './auth/authenticate.js';
 import { createApp } from './http/app.js';
+import { DocumentService } from './documents/document-service.js';
+import { LocalDiskDocumentStore } from './documents/local-disk-document-store.js';
 import { hostname } from 'node:os';
 import { BuiltinWorkers, type MailSettings } from './jobs/builtin-workers.js';
 import { JobService } from './jobs/job-service.js';
@@ -11,6 +13,14 @@ import { DEFINITIONS_CHANNEL, DefinitionService } from './services/definitions.j
 import { EngineService } from './services/engine-service.js';
 import { EventService } from './services/event-service.js';
 import { IdentityService } from './services/identity-service.js';
+import { log } from './logging/logger.js';
+import {
+  DEFAULT_DELIVERY_SETTINGS,
+  DeliveryWorker,
+  type DeliverySettings,
+} from './notifications/delivery-worker.js';
+import { NotificationService } from './notifications/notification-service.js';
+import { ReminderWorker } from './notifications/reminders.js';
 import { TaskService } from './services/task-service.js';
 
 export const VERSION = '0.1.0';
@@ -26,8 +36,17 @@ export interface RuntimeOptions {
   httpAllowedHosts?: string[];
   /** SMTP settings of the built-in email job type. */
   mail?: MailSettings;
+  /** Retry back-off of email and webhook deliveries. */
+  deliveries?: Partial<DeliverySettings>;
+  /** Tasks due within this long get a "due soon" reminder (default 24 hours). */
+  dueSoonMs?: number;
   /** Session lifetimes and cookie flags of the web app's login. */
   sessions?: Partial<SessionSettings>;
+  /**
+   * Uploaded documents: the directory of the local-disk store (default `./data/documents`, created
+   * on the first upload) and the largest upload in bytes (default 20 MB).
+   */
+  documents?: { dir: string; maxBytes?: number };
 }
 
 export function createRuntime(
@@ -40,7 +59,13 @@ export function createRuntime(
   const definitions = new DefinitionService(knex, nextKey, clock);
   const engine = new EngineService(knex, definitions, nextKey, clock);
   const jobs = new JobService(knex, clock);
-  const tasks = new TaskService(engine, definitions);
+  const documents = new DocumentService(
+    knex,
+    new LocalDiskDocumentStore(options.documents?.dir ?? './data/documents'),
+    clock,
+    options.documents?.maxBytes,
+  );
+  const tasks = new TaskService(engine, definitions, documents);
   const auth = new Authenticator(knex, { ...DEFAULT_SESSION_SETTINGS, ...options.sessions }, clock);
   const identity = new IdentityService(knex, nextKey, auth);
   const events = new EventService(knex, engine, clock);
@@ -67,6 +92,18 @@ export function createRuntime(
         listen(JOBS_CHANNEL, (type) => jobs.notifyAvailable(type)),
       ])
     : Promise.resolve([]);
+  const node = options.node ?? `${hostname()}:${process.pid}`;
+  const mail = options.mail ?? { from: 'Lifeflow <lifeflow@localhost>' };
+  const notifications = new NotificationService(nextKey, clock, () => !!mail.smtpUrl);
+  // Notifications are written in the transaction of the change that causes them (the outbox).
+  engine.onWrite((trx, state, events, ctx) =>
+    notifications.fromEngine(trx, state, events, ctx.process.name ?? ctx.process.id, ctx.actor),
+  );
+  const deliveries = new DeliveryWorker(knex, clock, node, options.httpAllowedHosts ?? [], mail, {
+    ...DEFAULT_DELIVERY_SETTINGS,
+    ...options.deliveries,
+  });
+  const reminders = new ReminderWorker(knex, notifications, clock, options.dueSoonMs);
   const builtins = new BuiltinWorkers(
     jobs,
     engine,
@@ -74,6 +111,7 @@ export function createRuntime(
     async () => (await knex('tenants').pluck('tenant_id')) as string[],
     options.mail,
   );
+  builtins.notifications = notifications;
   const services = {
     knex,
     definitions,
@@ -83,8 +121,11 @@ export function createRuntime(
     events,
     auth,
     identity,
+    documents,
+    notifications,
     nextKey,
     version: VERSION,
+    httpAllowedHosts: options.httpAllowedHosts ?? [],
   };
   const app = createApp(services);
   return {
@@ -93,14 +134,19 @@ export function createRuntime(
     ready,
     timers,
     builtins,
-    /** Starts background work (timer executor, built-in workers). Tests may drive them by hand. */
+    deliveries,
+    reminders,
+    /** Starts background work (timers, built-in workers, deliveries, reminders). Tests may drive them by hand. */
     start: () => {
       timers.start();
       builtins.start();
+      reminders.start();
+      deliveries.start(listen).catch((err) => log.error('could not start notification deliveries', { err }));
     },
-    stop: () => {
+    stop: async () => {
       timers.stop();
       builtins.stop();
+      await Promise.all([deliveries.stop(), reminders.stop()]);
     },
   };
 }

@@ -4,6 +4,7 @@ import { createRuntime } from './create-runtime.js';
 import { createKeyGenerator } from './persistence/keys.js';
 import { migrate, openDatabase } from './persistence/db.js';
 import { seed } from './persistence/seed.js';
+import { attachRealtime } from './realtime/realtime.js';
 import { templateModules, templateResources } from '../templates/index.js';
 
 /** The composition root: config -> database -> migrations -> seed -> HTTP server. */
@@ -27,6 +28,7 @@ async function main() {
   const runtime = createRuntime(db.knex, nextKey, undefined, db.listen?.bind(db), {
     httpAllowedHosts: config.httpAllowedHosts,
     mail: { smtpUrl: config.smtpUrl, from: config.smtpFrom },
+    documents: { dir: config.documentsDir, maxBytes: config.uploadMaxBytes },
   });
   await runtime.ready;
   if (seeded.created && config.demo) {
@@ -41,9 +43,19 @@ async function main() {
       `Lifeflow listening on http://${config.host}:${config.port} (database: ${db.kind}${db.kind === 'pglite' ? ` in ${config.dataDir}` : ''}${config.demo ? ', demo data' : ''})`,
     );
   });
+  // Live events on the same server; with REDIS_URL, nodes reach each other's sockets.
+  const realtime = await attachRealtime(server, {
+    knex: db.knex,
+    auth: runtime.auth,
+    listen: db.listen?.bind(db),
+    engine: runtime.engine,
+    redisUrl: config.redisUrl,
+    nodeId: config.nodeId === undefined ? `pid ${process.pid}` : `node ${config.nodeId}`,
+  });
   const shutdown = async (signal: string) => {
     log.info(`${signal}: shutting down`);
-    runtime.stop();
+    await runtime.stop();
+    await realtime.close(); // also closes the HTTP server
     server.close();
     await db.close();
     process.exit(0);

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../runtime/persistence/seed.js';
 import type { ApiResponse, TestRuntime } from './support/test-runtime.js';
 import { startTestRuntime } from './support/test-runtime.js';
+import { png } from './support/sample-files.js';
 
 type Caller = 'admin' | 'owner' | 'user' | 'auditor' | 'other';
 const CALLERS: Caller[] = ['admin', 'owner', 'user', 'auditor', 'other'];
@@ -27,6 +28,8 @@ interface Call {
   body?: unknown;
   /** Multipart upload instead of JSON. */
   files?: Array<{ name: string; content: string }>;
+  /** Any other multipart body (built anew for every send). */
+  form?: () => FormData;
 }
 interface Rule {
   /** Expected status per caller: a number, or 'none' for a route that needs no credentials. */
@@ -123,6 +126,37 @@ const fresh = {
     ok(await t.api('POST', '/v2/tenants', { tenantId, name: tenantId }), 'create tenant');
     return tenantId;
   },
+  /** A photo `uploader` uploaded for the task they are assigned to; returns its documentId. */
+  async document(uploader = 'eng1', password?: string) {
+    const { taskKey } = await fresh.task(uploader);
+    const res = ok(
+      await t.upload('/v2/documents', photoForm({ userTaskKey: taskKey }), { user: uploader, password }),
+      'upload document',
+    );
+    return res.body.documentId as string;
+  },
+  /** A notification for the caller, in their tenant. */
+  async notification(c: Caller) {
+    const key = t.runtime.nextKey();
+    await t.runtime.knex('notifications').insert({
+      notification_key: key,
+      tenant_id: c === 'other' ? 'tenant-b' : '<default>',
+      recipient: as(c).user,
+      event: 'CC',
+      data: JSON.stringify({}),
+      title: '抄送',
+      body: '请知悉',
+      created_at: new Date(),
+    });
+    return key;
+  },
+  async webhook() {
+    const res = ok(
+      await t.api('POST', '/v2/webhooks', { name: uniq('hook'), url: 'https://hooks.example.cn/x' }),
+      'create webhook',
+    );
+    return res.body.webhookKey as string;
+  },
   async authorization() {
     const res = ok(
       await t.api('POST', '/v2/authorizations', {
@@ -137,6 +171,13 @@ const fresh = {
     return res.body.authorizationKey as string;
   },
 };
+
+function photoForm(fields: Record<string, string> = {}): FormData {
+  const form = new FormData();
+  form.append('file', new Blob([png()], { type: 'image/png' }), '现场.png');
+  for (const [k, v] of Object.entries(fields)) form.append(k, v);
+  return form;
+}
 
 /** Fixed targets for reads, created once. */
 const fixed: Record<string, string> = {};
@@ -471,6 +512,21 @@ const RULES: Record<string, Rule> = {
     }),
   },
 
+  // documents: uploads go to the caller's own tenant; a task's document is read like its instance
+  'POST /v2/documents': {
+    expect: { admin: 201, owner: 201, user: 201, auditor: 403, other: 201 },
+    call: () => ({ path: '/v2/documents', form: () => photoForm() }),
+  },
+  'GET /v2/documents/:documentId': {
+    expect: instanceRead,
+    call: () => ({ path: `/v2/documents/${fixed.document}` }),
+  },
+  'DELETE /v2/documents/:documentId': {
+    // the uploader (eng1) may too, while the task is open; the user here has no part in it
+    expect: { admin: 204, owner: 204, user: 404, auditor: 403, other: 404 },
+    call: async () => ({ path: `/v2/documents/${await fresh.document()}` }),
+  },
+
   // jobs
   'POST /v2/jobs/activation': {
     expect: { admin: 200, owner: 200, user: 403, auditor: 403, other: 200 },
@@ -553,10 +609,79 @@ const RULES: Record<string, Rule> = {
     call: () => ({ path: '/v2/signals/broadcast', body: { signalName: 'matrix-signal' } }),
   },
   'GET /v2/topology': { expect: all(200), call: () => ({ path: '/v2/topology' }) },
+
+  // notifications: each caller sees and marks only their own
+  'POST /v2/notifications/search': {
+    expect: all(200),
+    noLeak: true,
+    call: () => ({ path: '/v2/notifications/search', body: {} }),
+  },
+  'GET /v2/notifications/unread-count': {
+    expect: all(200),
+    call: () => ({ path: '/v2/notifications/unread-count' }),
+  },
+  'POST /v2/notifications/:key/read': {
+    expect: all(204),
+    call: async (c) => ({ path: `/v2/notifications/${await fresh.notification(c)}/read` }),
+  },
+  'POST /v2/notifications/read-all': {
+    expect: all(204),
+    call: () => ({ path: '/v2/notifications/read-all' }),
+  },
+  'POST /v2/notification-templates/search': {
+    expect: { admin: 200, owner: 200, user: 403, auditor: 403, other: 200 },
+    call: () => ({ path: '/v2/notification-templates/search', body: {} }),
+  },
+  'PUT /v2/notification-templates/:event/:channel/:locale': {
+    // administrators change their own tenant's texts
+    expect: { admin: 200, owner: 403, user: 403, auditor: 403, other: 200 },
+    call: () => ({
+      path: '/v2/notification-templates/CC/EMAIL/en',
+      body: { subject: 'FYI: {{processName}}', body: '{{message}}' },
+    }),
+  },
+  'DELETE /v2/notification-templates/:event/:channel/:locale': {
+    expect: { admin: 204, owner: 403, user: 403, auditor: 403, other: 204 },
+    call: async (c) => {
+      const admin = c === 'other' ? as('other') : as('admin');
+      ok(
+        await t.api('PUT', '/v2/notification-templates/CC/IN_APP/en', { subject: 's', body: 'b' }, admin),
+        'template',
+      );
+      return { path: '/v2/notification-templates/CC/IN_APP/en' };
+    },
+  },
+  'POST /v2/webhooks': {
+    expect: { admin: 201, owner: 403, user: 403, auditor: 403, other: 201 },
+    call: () => ({ path: '/v2/webhooks', body: { name: 'hook', url: 'https://hooks.example.cn/lifeflow' } }),
+  },
+  'POST /v2/webhooks/search': {
+    expect: { admin: 200, owner: 403, user: 403, auditor: 403, other: 200 },
+    noLeak: true,
+    call: () => ({ path: '/v2/webhooks/search', body: {} }),
+  },
+  'GET /v2/webhooks/:key': {
+    expect: adminWrite(200),
+    call: () => ({ path: `/v2/webhooks/${fixed.webhook}` }),
+  },
+  'PUT /v2/webhooks/:key': {
+    expect: adminWrite(200),
+    call: async () => ({ path: `/v2/webhooks/${await fresh.webhook()}`, body: { enabled: false } }),
+  },
+  'DELETE /v2/webhooks/:key': {
+    expect: adminWrite(204),
+    call: async () => ({ path: `/v2/webhooks/${await fresh.webhook()}` }),
+  },
+  'POST /v2/webhooks/:key/deliveries/search': {
+    expect: adminWrite(200),
+    call: () => ({ path: `/v2/webhooks/${fixed.webhook}/deliveries/search`, body: {} }),
+  },
+  'GET /v2/openapi.json': { expect: all(200), call: () => ({ path: '/v2/openapi.json' }) },
+  'GET /v2/docs': { expect: all(200), call: () => ({ path: '/v2/docs' }) },
 };
 
 /** Routes that answer without credentials. */
-const PUBLIC = new Set(['GET /healthz', 'POST /v2/auth/login']);
+const PUBLIC = new Set(['GET /healthz', 'POST /v2/auth/login', 'GET /v2/openapi.json', 'GET /v2/docs']);
 
 /** `METHOD /path` of every route the app registers (the v2 router is mounted at /v2). */
 function registeredRoutes(app: any): string[] {
@@ -579,6 +704,13 @@ function registeredRoutes(app: any): string[] {
 }
 
 async function send(c: Caller | 'anonymous', method: string, call: Call): Promise<ApiResponse> {
+  if (call.form) {
+    if (c === 'anonymous') {
+      const res = await fetch(t.baseUrl + call.path, { method, body: call.form() });
+      return { status: res.status, headers: res.headers, body: null, text: await res.text() };
+    }
+    return t.upload(call.path, call.form(), as(c));
+  }
   if (call.files) {
     if (c === 'anonymous') {
       const res = await fetch(t.baseUrl + call.path, { method, body: new FormData() });
@@ -599,7 +731,7 @@ async function send(c: Caller | 'anonymous', method: string, call: Call): Promis
 }
 
 beforeAll(async () => {
-  t = await startTestRuntime();
+  t = await startTestRuntime({ runtime: { httpAllowedHosts: ['hooks.example.cn'] } });
   const knex = t.runtime.knex;
   // Another tenant with its own administrator, bob.
   await knex('tenants').insert({ tenant_id: 'tenant-b', name: '乙公司' });
@@ -634,6 +766,8 @@ beforeAll(async () => {
   fixed.incident = await fresh.incident();
   fixed.role = await fresh.role();
   fixed.authorization = await fresh.authorization();
+  fixed.webhook = await fresh.webhook();
+  fixed.document = await fresh.document();
 });
 afterAll(async () => {
   await t?.close();

@@ -1,9 +1,15 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
 import { log } from '../logging/logger.js';
+import { docsRoutes } from './docs-page.js';
+import { bodyProblem, jsonBody } from './json-body.js';
 import { Problem } from './problem.js';
+import { noteProblem, requestLog } from './request-log.js';
 import { authRoutes, loginRoutes } from './routes/auth.js';
 import { identityRoutes } from './routes/identity.js';
+import { notificationRoutes } from './routes/notifications.js';
 import { deploymentRoutes } from './routes/deployments.js';
+import { documentRoutes } from './routes/documents.js';
 import { elementInstanceRoutes } from './routes/element-instances.js';
 import { eventRoutes } from './routes/events.js';
 import { incidentRoutes } from './routes/incidents.js';
@@ -19,6 +25,11 @@ export function createApp(s: AppServices) {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // One structured log line per request, with an id echoed in X-Request-Id.
+  app.use(requestLog());
+  // Baseline security headers everywhere; the v2 router below tightens them for the API.
+  // No upgrade-insecure-requests: the server may well be reached over plain HTTP on a LAN.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
 
   app.get('/healthz', async (_req, res) => {
     try {
@@ -41,16 +52,20 @@ export function createApp(s: AppServices) {
     next();
   });
   v2.use(loginRoutes(s));
+  // The API's description and reference page are public, like the login.
+  v2.use(docsRoutes(s.version));
   // Credentials are checked before any body is read.
   v2.use(s.auth.middleware());
-  v2.use(express.json({ limit: '2mb' }));
+  v2.use(jsonBody('2mb'));
   for (const routes of [
     authRoutes,
     identityRoutes,
+    notificationRoutes,
     deploymentRoutes,
     processDefinitionRoutes,
     processInstanceRoutes,
     userTaskRoutes,
+    documentRoutes,
     jobRoutes,
     incidentRoutes,
     elementInstanceRoutes,
@@ -65,21 +80,18 @@ export function createApp(s: AppServices) {
   app.use('/v2', v2);
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    let problem: Problem;
+    let problem: Problem | undefined;
     if (err instanceof Problem) problem = err;
-    else if ((err as { type?: string })?.type === 'entity.parse.failed') {
+    else problem = bodyProblem(err);
+    if (!problem) {
+      log.error('unexpected error', { reqId: req.id, method: req.method, url: req.originalUrl, err });
       problem = new Problem(
-        400,
-        'INVALID_ARGUMENT',
-        `the request body is not valid JSON: ${(err as Error).message}`,
-        [{ field: '(body)', reason: 'is not valid JSON' }],
+        500,
+        'INTERNAL_ERROR',
+        `an unexpected error occurred; it was logged with request id ${req.id ?? '(none)'}`,
       );
-    } else if ((err as { type?: string })?.type === 'entity.too.large') {
-      problem = new Problem(413, 'PAYLOAD_TOO_LARGE', 'the request body is too large');
-    } else {
-      log.error('unexpected error', { method: req.method, url: req.originalUrl, err });
-      problem = new Problem(500, 'INTERNAL_ERROR', 'an unexpected error occurred; it was logged');
     }
+    noteProblem(res, problem);
     res
       .status(problem.status)
       .type('application/problem+json')

@@ -1,10 +1,12 @@
 import type { Knex } from 'knex';
 import type { Authenticator } from '../auth/authenticate.js';
+import type { DocumentService } from '../documents/document-service.js';
 import type { JobService } from '../jobs/job-service.js';
 import type { DefinitionService } from '../services/definitions.js';
 import type { Actor, EngineService } from '../services/engine-service.js';
 import type { EventService } from '../services/event-service.js';
 import type { IdentityService } from '../services/identity-service.js';
+import type { NotificationService } from '../notifications/notification-service.js';
 import type { TaskService } from '../services/task-service.js';
 import type { Request } from 'express';
 import { badRequest, forbidden, type FieldError } from './problem.js';
@@ -20,6 +22,10 @@ export interface AppServices {
   jobs: JobService;
   auth: Authenticator;
   identity: IdentityService;
+  notifications: NotificationService;
+  /** Hosts outgoing HTTP (http jobs, webhooks) may reach. */
+  httpAllowedHosts: string[];
+  documents: DocumentService;
   nextKey: () => string;
   version: string;
 }

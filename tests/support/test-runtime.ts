@@ -1,12 +1,20 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Server } from 'node:http';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../../runtime/create-runtime.js';
 import { createKeyGenerator } from '../../runtime/persistence/keys.js';
-import { createTestDatabase, seedTestData } from './test-db.js';
+import { attachRealtime, type Realtime, type RealtimeOptions } from '../../runtime/realtime/realtime.js';
+import { createTestDatabase, seedTestData, type TestDatabase } from './test-db.js';
 
 export interface TestRuntime {
   runtime: Runtime;
   baseUrl: string;
+  /** The database under this runtime (shared with other nodes started with `shareDatabaseOf`). */
+  database: TestDatabase;
+  /** socket.io, when started with `realtime`. */
+  realtime?: Realtime;
   /** Calls the REST API as a user (password `demo` for demo users, `admin` for admin). */
   api(
     method: string,
@@ -17,6 +25,12 @@ export interface TestRuntime {
   deploy(
     files: Array<{ name: string; content: string }>,
     opts?: { user?: string; password?: string; tenantId?: string },
+  ): Promise<ApiResponse>;
+  /** Sends a multipart form (e.g. a document upload) as a user (default admin). */
+  upload(
+    path: string,
+    form: FormData,
+    opts?: { user?: string; password?: string; query?: string },
   ): Promise<ApiResponse>;
   /** Starts the latest version of a process as admin; returns the instance key. */
   start(processDefinitionId: string, variables?: Record<string, unknown>): Promise<string>;
@@ -49,22 +63,51 @@ export interface ApiResponse {
 
 /** A migrated, seeded database of its own, the real runtime over it, and an HTTP server on a free port. */
 export async function startTestRuntime(
-  opts: { clock?: () => Date; runtime?: RuntimeOptions } = {},
+  opts: {
+    clock?: () => Date;
+    runtime?: RuntimeOptions;
+    /** Attach socket.io (options: Redis adapter URL and channel prefix, revalidation interval). */
+    realtime?: boolean | Pick<RealtimeOptions, 'redisUrl' | 'redisKey' | 'revalidateMs' | 'nodeId'>;
+    /**
+     * Start a second node on the database of this one (PostgreSQL only: its own pool and LISTEN
+     * connection, no seeding). Closing the node leaves the database to the first one.
+     */
+    shareDatabaseOf?: TestRuntime;
+  } = {},
 ): Promise<TestRuntime> {
-  const test = await createTestDatabase();
-  await seedTestData(test.knex);
+  let test: TestDatabase;
+  if (opts.shareDatabaseOf) {
+    const first = opts.shareDatabaseOf.database;
+    if (!first.reopen) throw new Error('a second runtime node needs PostgreSQL (TEST_DATABASE_URL)');
+    const db = await first.reopen();
+    test = { db, knex: db.knex, drop: () => db.close(), reopen: first.reopen };
+  } else {
+    test = await createTestDatabase();
+    await seedTestData(test.knex);
+  }
+  const documentsDir = await mkdtemp(path.join(tmpdir(), 'lifeflow-documents-'));
   const runtime = createRuntime(
     test.knex,
     createKeyGenerator(),
     opts.clock,
     test.db.listen?.bind(test.db),
-    opts.runtime,
+    // Uploaded documents go to a fresh directory of their own, removed on close.
+    { ...opts.runtime, documents: opts.runtime?.documents ?? { dir: documentsDir } },
   );
   await runtime.ready;
   const server: Server = await new Promise((resolve) => {
     const s = runtime.app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const realtime = opts.realtime
+    ? await attachRealtime(server, {
+        knex: test.knex,
+        auth: runtime.auth,
+        listen: test.db.listen?.bind(test.db),
+        engine: runtime.engine,
+        ...(opts.realtime === true ? {} : opts.realtime),
+      })
+    : undefined;
   const auth = (user = 'admin', password?: string) =>
     `Basic ${Buffer.from(`${user}:${password ?? (user === 'admin' ? 'admin' : 'demo')}`).toString('base64')}`;
   const read = async (res: Response): Promise<ApiResponse> => {
@@ -80,6 +123,8 @@ export async function startTestRuntime(
   const rt: TestRuntime = {
     runtime,
     baseUrl,
+    database: test,
+    realtime,
     async api(method, path, body, o = {}) {
       const headers: Record<string, string> = {
         authorization: auth(o.user, o.password),
@@ -98,6 +143,14 @@ export async function startTestRuntime(
       for (const f of files) form.append('resources', new Blob([f.content]), f.name);
       if (o.tenantId) form.append('tenantId', o.tenantId);
       const res = await fetch(`${baseUrl}/v2/deployments`, {
+        method: 'POST',
+        headers: { authorization: auth(o.user, o.password) },
+        body: form,
+      });
+      return read(res);
+    },
+    async upload(urlPath, form, o = {}) {
+      const res = await fetch(`${baseUrl}${urlPath}${o.query ?? ''}`, {
         method: 'POST',
         headers: { authorization: auth(o.user, o.password) },
         body: form,
@@ -147,8 +200,10 @@ export async function startTestRuntime(
       return Object.fromEntries(res.body.items.map((v: any) => [v.name, JSON.parse(v.value)]));
     },
     async close() {
+      await realtime?.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await test.drop();
+      await rm(documentsDir, { recursive: true, force: true });
     },
   };
   return rt;

@@ -1,0 +1,1700 @@
+/**
+ * The OpenAPI 3.1 description of Lifeflow's REST API, served at `GET /v2/openapi.json` and
+ * rendered at `GET /v2/docs`. It is written by hand next to the routes: field names are the ones
+ * the routes read and return (see routes/*.ts and views.ts). tests/openapi.test.ts fails when a
+ * route is registered that is not described here, or described here but not registered.
+ */
+
+import { OWNER_TYPES, PERMISSION_TYPES, RESOURCE_TYPES } from '../auth/access.js';
+import { CHANNELS, LOCALES, NOTIFICATION_EVENTS } from '../notifications/templates.js';
+
+type Schema = Record<string, unknown>;
+type Method = 'get' | 'post' | 'put' | 'delete' | 'patch';
+
+export interface OpenApiDocument {
+  openapi: '3.1.0';
+  info: {
+    title: string;
+    version: string;
+    description: string;
+    license?: { name: string; identifier: string };
+  };
+  servers: Array<{ url: string; description?: string }>;
+  tags: Array<{ name: string; description: string }>;
+  paths: Record<string, Partial<Record<Method, Schema>>>;
+  components: Record<string, Record<string, unknown>>;
+  security: Array<Record<string, string[]>>;
+}
+
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+const str = (description?: string, extra: Schema = {}): Schema => ({
+  type: 'string',
+  ...(description ? { description } : {}),
+  ...extra,
+});
+const nullable = (schema: Schema): Schema =>
+  schema.$ref ? { oneOf: [schema, { type: 'null' }] } : { ...schema, type: [schema.type, 'null'] };
+const int = (description?: string, extra: Schema = {}): Schema => ({
+  type: 'integer',
+  ...(description ? { description } : {}),
+  ...extra,
+});
+const bool = (description?: string): Schema => ({
+  type: 'boolean',
+  ...(description ? { description } : {}),
+});
+const arr = (items: Schema, description?: string): Schema => ({
+  type: 'array',
+  items,
+  ...(description ? { description } : {}),
+});
+const key = (description?: string): Schema => (description ? { ...ref('Key'), description } : ref('Key'));
+const dateTime = (description?: string): Schema => str(description, { format: 'date-time' });
+const variables = (description = 'Variables: names and JSON values.'): Schema => ({
+  type: 'object',
+  additionalProperties: true,
+  description,
+});
+/** An object schema: `required` lists mandatory fields; unknown fields are ignored by the server. */
+const obj = (properties: Record<string, Schema>, required: string[] = [], description?: string): Schema => ({
+  type: 'object',
+  properties,
+  ...(required.length ? { required } : {}),
+  ...(description ? { description } : {}),
+});
+/** A response object whose every field is always present (nullable ones say so). */
+const view = (properties: Record<string, Schema>, description?: string): Schema =>
+  obj(properties, Object.keys(properties), description);
+
+type FilterType = 'string' | 'key' | 'number' | 'boolean' | 'date' | 'array';
+const FILTER_REF: Record<FilterType, string> = {
+  string: 'StringFilterProperty',
+  key: 'KeyFilterProperty',
+  number: 'NumberFilterProperty',
+  boolean: 'BooleanFilterProperty',
+  date: 'DateFilterProperty',
+  array: 'StringFilterProperty',
+};
+
+/** A Camunda-style search request whose filter accepts exactly `fields` (others answer 400). */
+function searchRequest(what: string, fields: Record<string, FilterType>): Schema {
+  return {
+    type: 'object',
+    description: `Search ${what}: filter by the listed fields, sort by any of them, page with from/limit.`,
+    properties: {
+      filter: {
+        type: 'object',
+        additionalProperties: false,
+        properties: Object.fromEntries(Object.entries(fields).map(([f, t]) => [f, ref(FILTER_REF[t])])),
+      },
+      sort: arr(
+        obj(
+          {
+            field: str('A filterable field.', { enum: Object.keys(fields) }),
+            order: str('Default ASC.', { enum: ['ASC', 'DESC', 'asc', 'desc'] }),
+          },
+          ['field'],
+        ),
+      ),
+      page: ref('SearchQueryPageRequest'),
+    },
+  };
+}
+
+function searchResult(item: string): Schema {
+  return view({ items: arr(ref(item)), page: ref('SearchQueryPageResponse') });
+}
+
+// ---- component schemas ------------------------------------------------------------------------
+
+const USER_FIELDS = { username: 'string', name: 'string', email: 'string', enabled: 'boolean' } as const;
+const GROUP_FIELDS = { groupId: 'string', name: 'string' } as const;
+const ROLE_FIELDS = { roleId: 'string', name: 'string' } as const;
+const TENANT_FIELDS = { tenantId: 'string', name: 'string' } as const;
+
+const schemas: Record<string, Schema> = {
+  Key: str('A 64-bit key serialised as a decimal string.', {
+    pattern: '^\\d{1,19}$',
+    examples: ['2251799813685249'],
+  }),
+  TenantId: str('A tenant id; the default tenant is `<default>`.', { examples: ['<default>'] }),
+  ProblemDetail: {
+    type: 'object',
+    description: 'An RFC 9457 problem (`application/problem+json`). `title` is a stable code.',
+    properties: {
+      type: str('Always about:blank.', { examples: ['about:blank'] }),
+      title: str('A stable code, e.g. INVALID_ARGUMENT, NOT_FOUND, UNAUTHORIZED, FORBIDDEN, CONFLICT.'),
+      status: int('The HTTP status code.'),
+      detail: str('What went wrong, for a person.'),
+      instance: str('The request path.'),
+      errors: arr(ref('FieldError'), 'One entry per invalid field (validation errors only).'),
+    },
+    required: ['type', 'title', 'status', 'detail', 'instance'],
+  },
+  FieldError: obj(
+    {
+      field: str('The field, e.g. `processDefinitionId`, `filter.state`, `(body)`.'),
+      reason: str('Why it is not valid.'),
+    },
+    ['field', 'reason'],
+  ),
+  SearchQueryPageRequest: obj({
+    from: int('Index of the first item (default 0).', { minimum: 0 }),
+    limit: int('Items per page (default 100).', { minimum: 1, maximum: 1000 }),
+  }),
+  SearchQueryPageResponse: obj(
+    {
+      totalItems: int('Number of items matching the filter.'),
+      startCursor: { type: 'null' },
+      endCursor: { type: 'null' },
+    },
+    ['totalItems'],
+  ),
+  StringFilterProperty: {
+    description: 'An exact value, or an object of operators.',
+    oneOf: [
+      { type: 'string' },
+      obj({
+        $eq: { type: 'string' },
+        $neq: { type: 'string' },
+        $gt: { type: 'string' },
+        $gte: { type: 'string' },
+        $lt: { type: 'string' },
+        $lte: { type: 'string' },
+        $in: arr({ type: 'string' }),
+        $like: str('`*` matches any text, `?` one character.'),
+        $exists: { type: 'boolean' },
+      }),
+    ],
+  },
+  KeyFilterProperty: {
+    description: 'An exact key, or an object of operators.',
+    oneOf: [
+      ref('Key'),
+      obj({
+        $eq: ref('Key'),
+        $neq: ref('Key'),
+        $gt: ref('Key'),
+        $gte: ref('Key'),
+        $lt: ref('Key'),
+        $lte: ref('Key'),
+        $in: arr(ref('Key')),
+        $exists: { type: 'boolean' },
+      }),
+    ],
+  },
+  NumberFilterProperty: {
+    description: 'An exact number, or an object of operators.',
+    oneOf: [
+      { type: 'number' },
+      obj({
+        $eq: { type: 'number' },
+        $neq: { type: 'number' },
+        $gt: { type: 'number' },
+        $gte: { type: 'number' },
+        $lt: { type: 'number' },
+        $lte: { type: 'number' },
+        $in: arr({ type: 'number' }),
+        $exists: { type: 'boolean' },
+      }),
+    ],
+  },
+  BooleanFilterProperty: {
+    description: 'true or false, or an object of operators.',
+    oneOf: [{ type: 'boolean' }, obj({ $eq: { type: 'boolean' }, $exists: { type: 'boolean' } })],
+  },
+  DateFilterProperty: {
+    description: 'An exact ISO 8601 date-time, or an object of operators.',
+    oneOf: [
+      { type: 'string', format: 'date-time' },
+      obj({
+        $eq: dateTime(),
+        $neq: dateTime(),
+        $gt: dateTime(),
+        $gte: dateTime(),
+        $lt: dateTime(),
+        $lte: dateTime(),
+        $in: arr(dateTime()),
+        $exists: { type: 'boolean' },
+      }),
+    ],
+  },
+
+  // auth
+  CurrentUser: obj(
+    {
+      username: str(),
+      displayName: str(),
+      tenants: arr(view({ tenantId: ref('TenantId') })),
+      groups: arr(str()),
+      roles: arr(str()),
+      csrfToken: str('Only for cookie sessions: send it as X-CSRF-Token on every write.'),
+    },
+    ['username', 'displayName', 'tenants', 'groups', 'roles'],
+  ),
+  LoginRequest: obj({ username: str(), password: str(undefined, { format: 'password' }) }, [
+    'username',
+    'password',
+  ]),
+  ApiTokenRequest: obj({ name: str('What the token is for.') }, ['name']),
+  ApiTokenCreated: view({
+    tokenKey: key(),
+    name: str(),
+    token: str('The secret, shown only here: send it as `Authorization: Bearer <token>`.'),
+  }),
+  ApiToken: view({ tokenKey: key(), name: str(), createdAt: dateTime() }),
+  ApiTokenList: view({ items: arr(ref('ApiToken')), page: view({ totalItems: int() }) }),
+
+  // identity
+  User: view({ username: str(), name: str(), email: nullable(str()), enabled: bool() }),
+  UserCreateRequest: obj(
+    {
+      username: str(),
+      password: str(undefined, { format: 'password' }),
+      name: str('Default: the username.'),
+      email: str(),
+      enabled: bool('Default true.'),
+      tenantIds: arr(ref('TenantId'), 'Default: the caller’s tenants.'),
+    },
+    ['username', 'password'],
+  ),
+  UserUpdateRequest: obj({
+    name: str(),
+    email: nullable(str()),
+    password: str('A new password.', { format: 'password' }),
+    currentPassword: str('Required when users change their own password.', { format: 'password' }),
+    enabled: bool('Administrators only.'),
+  }),
+  UserSearchQuery: searchRequest('users', USER_FIELDS),
+  UserSearchResult: searchResult('User'),
+  Group: view({ groupId: str(), name: str(), description: nullable(str()) }),
+  GroupCreateRequest: obj(
+    {
+      groupId: str(),
+      name: str('Default: the group id.'),
+      description: str(),
+      tenantIds: arr(ref('TenantId')),
+    },
+    ['groupId'],
+  ),
+  GroupUpdateRequest: obj({ name: str(), description: str() }, ['name']),
+  GroupSearchQuery: searchRequest('groups', GROUP_FIELDS),
+  GroupSearchResult: searchResult('Group'),
+  Role: view({
+    roleId: str(),
+    name: str(),
+    description: nullable(str()),
+    tenantId: nullable(str('The tenant of a custom role; null for built-in roles.')),
+  }),
+  RoleCreateRequest: obj(
+    { roleId: str(), name: str('Default: the role id.'), description: str(), tenantId: ref('TenantId') },
+    ['roleId'],
+  ),
+  RoleUpdateRequest: obj({ name: str(), description: str() }, ['name']),
+  RoleSearchQuery: searchRequest('roles', ROLE_FIELDS),
+  RoleSearchResult: searchResult('Role'),
+  Tenant: view({ tenantId: ref('TenantId'), name: str(), description: nullable(str()) }),
+  TenantCreateRequest: obj({ tenantId: ref('TenantId'), name: str(), description: str() }, [
+    'tenantId',
+    'name',
+  ]),
+  TenantUpdateRequest: obj({ name: str(), description: str() }, ['name']),
+  TenantSearchQuery: searchRequest('tenants', TENANT_FIELDS),
+  TenantSearchResult: searchResult('Tenant'),
+  Authorization: view({
+    authorizationKey: key(),
+    tenantId: ref('TenantId'),
+    ownerId: str(),
+    ownerType: str(undefined, { enum: OWNER_TYPES }),
+    resourceType: str(undefined, { enum: RESOURCE_TYPES }),
+    resourceId: str('A process definition id, or `*` for all.'),
+    permissionTypes: arr(str(undefined, { enum: PERMISSION_TYPES })),
+  }),
+  AuthorizationRequest: obj(
+    {
+      ownerId: str(),
+      ownerType: str(undefined, { enum: OWNER_TYPES }),
+      resourceType: str(undefined, { enum: RESOURCE_TYPES }),
+      resourceId: str(),
+      permissionTypes: { ...arr(str(undefined, { enum: PERMISSION_TYPES })), minItems: 1 },
+      tenantId: ref('TenantId'),
+    },
+    ['ownerId', 'ownerType', 'resourceType', 'resourceId', 'permissionTypes'],
+  ),
+  AuthorizationCreated: view({ authorizationKey: key() }),
+  AuthorizationSearchQuery: searchRequest('authorizations', {
+    ownerId: 'string',
+    ownerType: 'string',
+    resourceType: 'string',
+    resourceId: 'string',
+    tenantId: 'string',
+  }),
+  AuthorizationSearchResult: searchResult('Authorization'),
+
+  // deployments and definitions
+  DeploymentRequest: obj(
+    {
+      resources: arr(
+        { type: 'string', contentMediaType: 'application/octet-stream' },
+        'BPMN (.bpmn), form (.form) and rule set (.json) files; at most 20, 2 MB each.',
+      ),
+      tenantId: ref('TenantId'),
+    },
+    ['resources'],
+  ),
+  DeploymentResult: view({
+    deploymentKey: key(),
+    tenantId: ref('TenantId'),
+    deployments: arr({
+      oneOf: [
+        view({
+          processDefinition: view({
+            processDefinitionId: str(),
+            processDefinitionVersion: int(),
+            resourceName: str(),
+            tenantId: ref('TenantId'),
+            processDefinitionKey: key(),
+          }),
+        }),
+        view({
+          form: view({
+            formId: str(),
+            version: int(),
+            resourceName: str(),
+            tenantId: ref('TenantId'),
+            formKey: key(),
+          }),
+        }),
+        view({
+          ruleSet: view({
+            ruleSetId: str(),
+            version: int(),
+            resourceName: str(),
+            tenantId: ref('TenantId'),
+            ruleSetKey: key(),
+          }),
+        }),
+      ],
+    }),
+    warnings: arr(view({ resourceName: str(), elementId: str(), message: str(), rule: str() })),
+  }),
+  ProcessDefinition: view({
+    processDefinitionKey: key(),
+    processDefinitionId: str(),
+    name: nullable(str()),
+    resourceName: str(),
+    version: int(),
+    versionTag: nullable(str()),
+    tenantId: ref('TenantId'),
+    hasStartForm: bool(),
+  }),
+  ProcessDefinitionSearchQuery: searchRequest('process definitions', {
+    processDefinitionKey: 'key',
+    processDefinitionId: 'string',
+    name: 'string',
+    version: 'number',
+    versionTag: 'string',
+    resourceName: 'string',
+    tenantId: 'string',
+    isLatestVersion: 'boolean',
+  }),
+  ProcessDefinitionSearchResult: searchResult('ProcessDefinition'),
+
+  // process instances
+  ProcessInstanceCreateRequest: {
+    ...obj({
+      processDefinitionKey: key('Start this definition; or give processDefinitionId.'),
+      processDefinitionId: str('Start a version of the process with this BPMN id.'),
+      processDefinitionVersion: int('With processDefinitionId: the version; -1 (default) means latest.', {
+        minimum: -1,
+      }),
+      variables: variables(),
+      tenantId: ref('TenantId'),
+      businessKey: str(),
+    }),
+    anyOf: [{ required: ['processDefinitionKey'] }, { required: ['processDefinitionId'] }],
+  },
+  ProcessInstanceCreated: view({
+    processDefinitionKey: key(),
+    processDefinitionId: str(),
+    processDefinitionVersion: int(),
+    processInstanceKey: key(),
+    tenantId: ref('TenantId'),
+    state: str(undefined, { enum: ['ACTIVE', 'COMPLETED', 'TERMINATED'] }),
+  }),
+  ProcessInstance: view({
+    processInstanceKey: key(),
+    processDefinitionId: str(),
+    processDefinitionName: nullable(str()),
+    processDefinitionVersion: int(),
+    processDefinitionKey: key(),
+    parentProcessInstanceKey: nullable(key()),
+    parentElementInstanceKey: nullable(key()),
+    businessKey: nullable(str()),
+    initiator: nullable(str()),
+    startDate: dateTime(),
+    endDate: nullable(dateTime()),
+    state: str(undefined, { enum: ['ACTIVE', 'COMPLETED', 'TERMINATED'] }),
+    hasIncident: bool(),
+    tenantId: ref('TenantId'),
+  }),
+  ProcessInstanceSearchQuery: searchRequest('process instances', {
+    processInstanceKey: 'key',
+    processDefinitionKey: 'key',
+    processDefinitionId: 'string',
+    processDefinitionVersion: 'number',
+    state: 'string',
+    hasIncident: 'boolean',
+    businessKey: 'string',
+    initiator: 'string',
+    parentProcessInstanceKey: 'key',
+    startDate: 'date',
+    endDate: 'date',
+    tenantId: 'string',
+  }),
+  ProcessInstanceSearchResult: searchResult('ProcessInstance'),
+  HistoryEvent: view({
+    eventType: str('The engine event, e.g. element.activated.'),
+    elementId: nullable(str()),
+    command: str('The command that caused it.'),
+    commandId: str(),
+    actor: nullable(str('Who caused it.')),
+    data: { type: 'object', additionalProperties: true },
+    createdAt: dateTime(),
+  }),
+  HistoryEventList: view({ items: arr(ref('HistoryEvent')), page: view({ totalItems: int() }) }),
+
+  // user tasks
+  UserTask: view({
+    userTaskKey: key(),
+    name: nullable(str()),
+    state: str(undefined, { enum: ['CREATED', 'COMPLETED', 'CANCELED'] }),
+    assignee: nullable(str()),
+    elementId: str(),
+    elementInstanceKey: key(),
+    candidateGroups: arr(str()),
+    candidateUsers: arr(str()),
+    processDefinitionId: str(),
+    processDefinitionKey: key(),
+    processDefinitionVersion: int(),
+    processInstanceKey: key(),
+    formKey: nullable(key()),
+    hasEmbeddedForm: bool(),
+    creationDate: dateTime(),
+    completionDate: nullable(dateTime()),
+    dueDate: nullable(dateTime()),
+    followUpDate: nullable(dateTime()),
+    priority: int(),
+    customHeaders: { type: 'object', additionalProperties: { type: 'string' } },
+    tenantId: ref('TenantId'),
+  }),
+  UserTaskSearchQuery: searchRequest('user tasks', {
+    userTaskKey: 'key',
+    state: 'string',
+    assignee: 'string',
+    elementId: 'string',
+    name: 'string',
+    candidateGroup: 'array',
+    candidateUser: 'array',
+    processDefinitionKey: 'key',
+    processDefinitionId: 'string',
+    processInstanceKey: 'key',
+    elementInstanceKey: 'key',
+    formKey: 'key',
+    priority: 'number',
+    dueDate: 'date',
+    followUpDate: 'date',
+    creationDate: 'date',
+    completionDate: 'date',
+    tenantId: 'string',
+  }),
+  UserTaskSearchResult: searchResult('UserTask'),
+  UserTaskForm: view({
+    formKey: nullable(key('Null for a form embedded in the BPMN.')),
+    formId: nullable(str()),
+    version: nullable(int()),
+    tenantId: ref('TenantId'),
+    schema: str('The form schema, JSON-serialised.'),
+  }),
+  UserTaskAssignmentRequest: obj(
+    { assignee: str(), allowOverride: bool('Default true: replace a current assignee.') },
+    ['assignee'],
+  ),
+  UserTaskCompletionRequest: obj({ variables: variables() }),
+
+  // jobs
+  JobActivationRequest: obj(
+    {
+      type: str('The job type (the task definition type).'),
+      worker: str('Name of the worker (default `default`).'),
+      timeout: int('How long the jobs are locked for this worker, in ms.', { minimum: 1 }),
+      maxJobsToActivate: int(undefined, { minimum: 1, maximum: 1000 }),
+      fetchVariable: arr(str(), 'Only these variables (default: all).'),
+      requestTimeout: int('Long-polling time in ms: 0 the default (10 s), negative answers at once.', {
+        maximum: 600000,
+      }),
+      tenantIds: arr(ref('TenantId')),
+    },
+    ['type', 'timeout', 'maxJobsToActivate'],
+  ),
+  ActivatedJob: view({
+    jobKey: key(),
+    type: str(),
+    kind: str(),
+    listenerEventType: str(),
+    processInstanceKey: key(),
+    processDefinitionId: str(),
+    processDefinitionVersion: int(),
+    processDefinitionKey: key(),
+    elementId: str(),
+    elementInstanceKey: key(),
+    customHeaders: { type: 'object', additionalProperties: { type: 'string' } },
+    worker: str(),
+    retries: int(),
+    deadline: int('Epoch milliseconds.'),
+    variables: variables(),
+    tenantId: ref('TenantId'),
+  }),
+  JobActivationResult: view({ jobs: arr(ref('ActivatedJob')) }),
+  JobCompletionRequest: obj({ variables: variables() }),
+  JobFailRequest: obj({
+    retries: int('Retries left (default 0: an incident is raised).', { minimum: 0 }),
+    errorMessage: str(),
+    retryBackOff: int('Milliseconds before the job may be activated again.', { minimum: 0 }),
+    variables: variables(),
+  }),
+  JobErrorRequest: obj({ errorCode: str(), errorMessage: str(), variables: variables() }, ['errorCode']),
+
+  // incidents, element instances, variables
+  Incident: view({
+    incidentKey: key(),
+    processDefinitionKey: key(),
+    processDefinitionId: str(),
+    processInstanceKey: key(),
+    elementInstanceKey: key(),
+    elementId: str(),
+    jobKey: nullable(key()),
+    errorType: str(),
+    errorMessage: nullable(str()),
+    state: str(undefined, { enum: ['ACTIVE', 'RESOLVED'] }),
+    creationTime: dateTime(),
+    tenantId: ref('TenantId'),
+  }),
+  IncidentSearchQuery: searchRequest('incidents', {
+    incidentKey: 'key',
+    processDefinitionKey: 'key',
+    processDefinitionId: 'string',
+    processInstanceKey: 'key',
+    elementInstanceKey: 'key',
+    elementId: 'string',
+    jobKey: 'key',
+    errorType: 'string',
+    errorMessage: 'string',
+    state: 'string',
+    creationTime: 'date',
+    tenantId: 'string',
+  }),
+  IncidentSearchResult: searchResult('Incident'),
+  ElementInstance: view({
+    elementInstanceKey: key(),
+    processInstanceKey: key(),
+    processDefinitionKey: key(),
+    processDefinitionId: str(),
+    elementId: str(),
+    elementName: nullable(str()),
+    type: str('The BPMN element type, e.g. USER_TASK, SERVICE_TASK, EXCLUSIVE_GATEWAY.'),
+    state: str(undefined, { enum: ['ACTIVE', 'COMPLETED', 'TERMINATED'] }),
+    hasIncident: bool(),
+    incidentKey: nullable(key()),
+    startDate: dateTime(),
+    endDate: nullable(dateTime()),
+    tenantId: ref('TenantId'),
+  }),
+  ElementInstanceSearchQuery: searchRequest('element instances', {
+    elementInstanceKey: 'key',
+    processInstanceKey: 'key',
+    processDefinitionKey: 'key',
+    processDefinitionId: 'string',
+    elementId: 'string',
+    elementName: 'string',
+    type: 'string',
+    state: 'string',
+    incidentKey: 'key',
+    tenantId: 'string',
+  }),
+  ElementInstanceSearchResult: searchResult('ElementInstance'),
+  SetVariablesRequest: obj(
+    {
+      variables: variables(),
+      local: bool('Set them on this scope only (default false: where they are defined, else the root).'),
+    },
+    ['variables'],
+  ),
+  Variable: view({
+    variableKey: key(),
+    name: str(),
+    value: str('The value, JSON-serialised.'),
+    isTruncated: bool(),
+    scopeKey: key(),
+    processInstanceKey: key(),
+    tenantId: ref('TenantId'),
+  }),
+  VariableSearchQuery: searchRequest('variables', {
+    variableKey: 'key',
+    name: 'string',
+    scopeKey: 'key',
+    processInstanceKey: 'key',
+    tenantId: 'string',
+  }),
+  VariableSearchResult: searchResult('Variable'),
+
+  // messages and signals
+  MessageCorrelationRequest: obj(
+    { name: str(), correlationKey: str(), variables: variables(), tenantId: ref('TenantId') },
+    ['name'],
+  ),
+  MessageCorrelationResult: view({
+    messageKey: key(),
+    tenantId: ref('TenantId'),
+    processInstanceKey: key(),
+  }),
+  MessagePublicationRequest: obj(
+    {
+      name: str(),
+      correlationKey: str(),
+      variables: variables(),
+      timeToLive: int('How long the message is buffered, in ms (default 0).', {
+        minimum: 0,
+        maximum: 365 * 24 * 3600 * 1000,
+      }),
+      messageId: str('A unique id: a second message with it is rejected while the first is buffered.'),
+      tenantId: ref('TenantId'),
+    },
+    ['name'],
+  ),
+  MessagePublicationResult: view({ messageKey: key(), tenantId: ref('TenantId') }),
+  SignalBroadcastRequest: obj({ signalName: str(), variables: variables(), tenantId: ref('TenantId') }, [
+    'signalName',
+  ]),
+  SignalBroadcastResult: view({ signalKey: key(), tenantId: ref('TenantId') }),
+
+  // documents
+  DocumentUploadRequest: obj(
+    {
+      file: { type: 'string', contentMediaType: 'application/octet-stream', description: 'The file.' },
+      userTaskKey: key('Link the document to this user task (its tenant).'),
+      processInstanceKey: key('Link the document to this process instance (its tenant).'),
+      tenantId: ref('TenantId'),
+      metadata: str(
+        'JSON object `{ fileName, expiresAt }`: a file name to use instead of the part’s, and when the document expires (ISO 8601).',
+      ),
+    },
+    ['file'],
+  ),
+  DocumentReference: view({
+    'camunda.document.type': str(undefined, { enum: ['camunda'] }),
+    storeId: str(),
+    documentId: str(),
+    contentHash: str('Hash of the content.'),
+    metadata: view({
+      contentType: str('The type sniffed from the content.'),
+      fileName: str(),
+      size: int('Bytes.'),
+      expiresAt: nullable(dateTime()),
+      processDefinitionId: nullable(str()),
+      processInstanceKey: nullable(key()),
+      userTaskKey: nullable(key()),
+      customProperties: { type: 'object', additionalProperties: true },
+    }),
+  }),
+
+  // notifications and webhooks
+  Notification: view({
+    notificationKey: key(),
+    tenantId: ref('TenantId'),
+    recipient: str('The username.'),
+    event: str(undefined, { enum: [...NOTIFICATION_EVENTS] }),
+    title: str(),
+    body: str(),
+    data: { type: 'object', additionalProperties: true },
+    processInstanceKey: nullable(key()),
+    userTaskKey: nullable(key()),
+    createdAt: dateTime(),
+    readAt: nullable(dateTime()),
+  }),
+  NotificationSearchQuery: searchRequest('the caller’s notifications (newest first)', {
+    notificationKey: 'key',
+    event: 'string',
+    processInstanceKey: 'key',
+    userTaskKey: 'key',
+    createdAt: 'date',
+    tenantId: 'string',
+    read: 'boolean',
+  }),
+  NotificationSearchResult: searchResult('Notification'),
+  UnreadCount: view({ count: int() }),
+  NotificationTemplate: view({
+    tenantId: ref('TenantId'),
+    event: str(undefined, { enum: [...NOTIFICATION_EVENTS] }),
+    channel: str(undefined, { enum: [...CHANNELS] }),
+    locale: str(undefined, { enum: [...LOCALES] }),
+    subject: str(),
+    body: str(),
+    custom: bool('Whether the tenant overrides the built-in text.'),
+  }),
+  NotificationTemplateSearchQuery: obj({
+    tenantId: ref('TenantId'),
+  }),
+  NotificationTemplateList: view({
+    items: arr(ref('NotificationTemplate')),
+    page: view({ totalItems: int() }),
+  }),
+  NotificationTemplateRequest: obj(
+    {
+      subject: str('At most 500 characters; `{{field}}` placeholders.', { maxLength: 500 }),
+      body: str('At most 20000 characters; `{{field}}` placeholders.', { maxLength: 20000 }),
+      tenantId: ref('TenantId'),
+    },
+    ['subject', 'body'],
+  ),
+  Webhook: view({
+    webhookKey: key(),
+    tenantId: ref('TenantId'),
+    name: str(),
+    url: str(undefined, { format: 'uri' }),
+    events: arr(str('An event, or `*` for all.')),
+    enabled: bool(),
+    createdAt: dateTime(),
+  }),
+  WebhookCreated: {
+    allOf: [
+      ref('Webhook'),
+      obj({ secret: str('Shown only here: the key of the X-Lifeflow-Signature HMAC on deliveries.') }, [
+        'secret',
+      ]),
+    ],
+  },
+  WebhookCreateRequest: obj(
+    {
+      name: str(),
+      url: str('Its host must be allowed (HTTP_ALLOWED_HOSTS).', { format: 'uri' }),
+      events: arr(str(undefined, { enum: ['*', ...NOTIFICATION_EVENTS] }), 'Default: all (`*`).'),
+      tenantId: ref('TenantId'),
+    },
+    ['name', 'url'],
+  ),
+  WebhookUpdateRequest: obj({
+    name: str(),
+    url: str(undefined, { format: 'uri' }),
+    events: arr(str(undefined, { enum: ['*', ...NOTIFICATION_EVENTS] })),
+    enabled: bool(),
+  }),
+  WebhookSearchQuery: searchRequest('webhooks', { name: 'string', enabled: 'boolean', tenantId: 'string' }),
+  WebhookSearchResult: searchResult('Webhook'),
+  WebhookDelivery: view({
+    deliveryKey: key(),
+    event: str(),
+    state: str(undefined, { enum: ['PENDING', 'SENT', 'FAILED'] }),
+    attempts: int(),
+    lastStatus: nullable(int('HTTP status of the last attempt.')),
+    lastError: nullable(str()),
+    nextAttemptAt: nullable(dateTime()),
+    sentAt: nullable(dateTime()),
+    createdAt: dateTime(),
+    payload: { type: 'object', additionalProperties: true },
+  }),
+  WebhookDeliverySearchQuery: searchRequest('deliveries (newest first)', {
+    state: 'string',
+    event: 'string',
+  }),
+  WebhookDeliverySearchResult: searchResult('WebhookDelivery'),
+
+  // system
+  Topology: view({
+    brokers: arr(
+      view({
+        nodeId: int(),
+        host: str(),
+        port: int(),
+        partitions: arr(view({ partitionId: int(), role: str(), health: str() })),
+        version: str(),
+      }),
+    ),
+    clusterSize: int(),
+    partitionsCount: int(),
+    replicationFactor: int(),
+    gatewayVersion: str(),
+    lastCompletedChangeId: str(),
+  }),
+  Health: obj({ status: str(undefined, { enum: ['UP', 'DOWN'] }), reason: str('Why it is down.') }, [
+    'status',
+  ]),
+};
+
+// ---- responses and operations -------------------------------------------------------------------
+
+const ERROR_TEXT: Record<number, string> = {
+  400: 'The request is not valid (`errors` names each invalid field).',
+  401: 'No valid credentials.',
+  403: 'Not allowed for this user (or a cookie write without X-CSRF-Token).',
+  404: 'Not found (or not visible to this user).',
+  409: 'Conflicts with the current state.',
+  413: 'The request body is too large.',
+  415: 'The request body is not JSON (send Content-Type: application/json).',
+  429: 'Too many attempts; see Retry-After.',
+  500: 'An unexpected error; it was logged with the request id.',
+  503: 'The database is not reachable.',
+};
+
+const responses: Record<string, Schema> = Object.fromEntries(
+  Object.entries(ERROR_TEXT).map(([status, description]) => [
+    `Problem${status}`,
+    {
+      description,
+      headers: { 'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' } },
+      content: { 'application/problem+json': { schema: ref('ProblemDetail') } },
+    },
+  ]),
+);
+
+type Security = 'public' | 'read' | 'write';
+
+interface Operation {
+  tag: string;
+  summary: string;
+  description?: string;
+  /** Request body: a component schema name (JSON), or `multipart:<name>`. */
+  body?: string;
+  /** Whether a JSON body must be sent (default: when its schema has required fields). */
+  bodyRequired?: boolean;
+  /** Success status and body: a schema name, `null` (no body), or a literal content map. */
+  ok: { status: number; schema?: string | null; content?: Record<string, Schema>; description?: string };
+  errors?: number[];
+  security?: Security;
+  /** Descriptions of path parameters; key parameters default to a Key schema. */
+  params?: Record<string, string>;
+  /** Optional query parameters (strings) and their descriptions. */
+  query?: Record<string, string>;
+  extraResponses?: Record<string, Schema>;
+}
+
+const ops: Array<[Method, string, Operation]> = [];
+const op = (method: Method, path: string, o: Operation) => ops.push([method, path, o]);
+
+const KEYED = [400, 404];
+
+// ---- documentation and health
+
+op('get', '/healthz', {
+  tag: 'System',
+  summary: 'Health check',
+  description: 'UP when the database answers. No authentication.',
+  security: 'public',
+  ok: { status: 200, schema: 'Health' },
+  extraResponses: {
+    '503': {
+      description: 'The database is not reachable.',
+      content: { 'application/json': { schema: ref('Health') } },
+    },
+  },
+});
+op('get', '/v2/openapi.json', {
+  tag: 'System',
+  summary: 'This OpenAPI document',
+  security: 'public',
+  ok: {
+    status: 200,
+    description: 'The OpenAPI 3.1 document.',
+    content: { 'application/json': { schema: { type: 'object' } } },
+  },
+});
+op('get', '/v2/docs', {
+  tag: 'System',
+  summary: 'A readable reference of this API (HTML)',
+  security: 'public',
+  ok: { status: 200, description: 'An HTML page.', content: { 'text/html': { schema: { type: 'string' } } } },
+});
+op('get', '/v2/topology', {
+  tag: 'System',
+  summary: 'Cluster topology (one node, in Camunda’s shape)',
+  ok: { status: 200, schema: 'Topology' },
+});
+
+// ---- authentication
+
+op('post', '/v2/auth/login', {
+  tag: 'Authentication',
+  summary: 'Log in (web app)',
+  description:
+    'Checks the password and starts a cookie session: sets the HttpOnly, SameSite=Strict cookie `lifeflow_session` and returns the CSRF token to send as `X-CSRF-Token` on every write made with the cookie. JSON only; failed attempts are rate limited.',
+  security: 'public',
+  body: 'LoginRequest',
+  ok: { status: 200, schema: 'CurrentUser' },
+  errors: [400, 401, 413, 415, 429],
+});
+op('post', '/v2/auth/logout', {
+  tag: 'Authentication',
+  summary: 'Log out: end the cookie session',
+  security: 'write',
+  ok: { status: 204, schema: null },
+});
+op('get', '/v2/authentication/me', {
+  tag: 'Authentication',
+  summary: 'The current user',
+  ok: { status: 200, schema: 'CurrentUser' },
+});
+op('post', '/v2/auth/tokens', {
+  tag: 'Authentication',
+  summary: 'Create an API token',
+  description: 'The token is shown once; send it as `Authorization: Bearer <token>`.',
+  body: 'ApiTokenRequest',
+  ok: { status: 201, schema: 'ApiTokenCreated' },
+  errors: [400],
+});
+op('get', '/v2/auth/tokens', {
+  tag: 'Authentication',
+  summary: 'The current user’s API tokens',
+  ok: { status: 200, schema: 'ApiTokenList' },
+});
+op('delete', '/v2/auth/tokens/{key}', {
+  tag: 'Authentication',
+  summary: 'Revoke an API token',
+  params: { key: 'The tokenKey.' },
+  ok: { status: 204, schema: null },
+  errors: KEYED,
+});
+
+// ---- identity
+
+const searchOp = (tag: string, path: string, what: string, query: string, result: string, errors = [400]) =>
+  op('post', path, {
+    tag,
+    summary: `Search ${what}`,
+    body: query,
+    bodyRequired: false,
+    ok: { status: 200, schema: result },
+    errors,
+  });
+
+searchOp(
+  'Users',
+  '/v2/users/search',
+  'users (of the caller’s tenants)',
+  'UserSearchQuery',
+  'UserSearchResult',
+);
+op('post', '/v2/users', {
+  tag: 'Users',
+  summary: 'Create a user (administrators)',
+  body: 'UserCreateRequest',
+  ok: { status: 201, schema: 'User' },
+  errors: [400, 403, 409],
+});
+op('get', '/v2/users/{username}', {
+  tag: 'Users',
+  summary: 'Get a user',
+  ok: { status: 200, schema: 'User' },
+  errors: [404],
+});
+op('put', '/v2/users/{username}', {
+  tag: 'Users',
+  summary: 'Change a user (administrators), or yourself (name, email, password with currentPassword)',
+  body: 'UserUpdateRequest',
+  ok: { status: 200, schema: 'User' },
+  errors: [400, 403, 404],
+});
+op('delete', '/v2/users/{username}', {
+  tag: 'Users',
+  summary: 'Delete a user (administrators)',
+  ok: { status: 204, schema: null },
+  errors: [403, 404, 409],
+});
+
+searchOp('Groups', '/v2/groups/search', 'groups', 'GroupSearchQuery', 'GroupSearchResult');
+op('post', '/v2/groups', {
+  tag: 'Groups',
+  summary: 'Create a group (administrators)',
+  body: 'GroupCreateRequest',
+  ok: { status: 201, schema: 'Group' },
+  errors: [400, 403, 409],
+});
+op('get', '/v2/groups/{groupId}', {
+  tag: 'Groups',
+  summary: 'Get a group',
+  ok: { status: 200, schema: 'Group' },
+  errors: [404],
+});
+op('put', '/v2/groups/{groupId}', {
+  tag: 'Groups',
+  summary: 'Change a group (administrators)',
+  body: 'GroupUpdateRequest',
+  ok: { status: 200, schema: 'Group' },
+  errors: [400, 403, 404],
+});
+op('delete', '/v2/groups/{groupId}', {
+  tag: 'Groups',
+  summary: 'Delete a group (administrators)',
+  ok: { status: 204, schema: null },
+  errors: [403, 404, 409],
+});
+op('put', '/v2/groups/{groupId}/users/{username}', {
+  tag: 'Groups',
+  summary: 'Add a user to a group',
+  ok: { status: 204, schema: null },
+  errors: [403, 404],
+});
+op('delete', '/v2/groups/{groupId}/users/{username}', {
+  tag: 'Groups',
+  summary: 'Remove a user from a group',
+  ok: { status: 204, schema: null },
+  errors: [403, 404, 409],
+});
+searchOp(
+  'Groups',
+  '/v2/groups/{groupId}/users/search',
+  'the users of a group',
+  'UserSearchQuery',
+  'UserSearchResult',
+  [400, 404],
+);
+
+searchOp('Roles', '/v2/roles/search', 'roles', 'RoleSearchQuery', 'RoleSearchResult');
+op('post', '/v2/roles', {
+  tag: 'Roles',
+  summary: 'Create a custom role in a tenant (administrators)',
+  body: 'RoleCreateRequest',
+  ok: { status: 201, schema: 'Role' },
+  errors: [400, 403, 409],
+});
+op('get', '/v2/roles/{roleId}', {
+  tag: 'Roles',
+  summary: 'Get a role',
+  ok: { status: 200, schema: 'Role' },
+  errors: [404],
+});
+op('put', '/v2/roles/{roleId}', {
+  tag: 'Roles',
+  summary: 'Change a custom role',
+  body: 'RoleUpdateRequest',
+  ok: { status: 200, schema: 'Role' },
+  errors: [400, 403, 404, 409],
+});
+op('delete', '/v2/roles/{roleId}', {
+  tag: 'Roles',
+  summary: 'Delete a custom role',
+  ok: { status: 204, schema: null },
+  errors: [403, 404, 409],
+});
+
+searchOp('Tenants', '/v2/tenants/search', 'the caller’s tenants', 'TenantSearchQuery', 'TenantSearchResult');
+op('post', '/v2/tenants', {
+  tag: 'Tenants',
+  summary: 'Create a tenant (its creator becomes a member)',
+  body: 'TenantCreateRequest',
+  ok: { status: 201, schema: 'Tenant' },
+  errors: [400, 403, 409],
+});
+op('get', '/v2/tenants/{tenantId}', {
+  tag: 'Tenants',
+  summary: 'Get a tenant',
+  ok: { status: 200, schema: 'Tenant' },
+  errors: [404],
+});
+op('put', '/v2/tenants/{tenantId}', {
+  tag: 'Tenants',
+  summary: 'Change a tenant',
+  body: 'TenantUpdateRequest',
+  ok: { status: 200, schema: 'Tenant' },
+  errors: [400, 403, 404],
+});
+op('delete', '/v2/tenants/{tenantId}', {
+  tag: 'Tenants',
+  summary: 'Delete an empty tenant',
+  ok: { status: 204, schema: null },
+  errors: [403, 404, 409],
+});
+
+for (const [tag, container, param] of [
+  ['Roles', 'roles', 'roleId'],
+  ['Tenants', 'tenants', 'tenantId'],
+] as const) {
+  const what = tag === 'Roles' ? 'role' : 'tenant';
+  for (const member of ['users', 'groups'] as const) {
+    const memberWhat = member === 'users' ? 'user (username)' : 'group (groupId)';
+    const base = `/v2/${container}/{${param}}/${member}`;
+    op('put', `${base}/{memberId}`, {
+      tag,
+      summary: `Add a ${memberWhat} to a ${what}`,
+      params: { memberId: member === 'users' ? 'The username.' : 'The groupId.' },
+      ok: { status: 204, schema: null },
+      errors: [403, 404],
+    });
+    op('delete', `${base}/{memberId}`, {
+      tag,
+      summary: `Remove a ${memberWhat} from a ${what}`,
+      params: { memberId: member === 'users' ? 'The username.' : 'The groupId.' },
+      ok: { status: 204, schema: null },
+      errors: [403, 404, 409],
+    });
+    searchOp(
+      tag,
+      `${base}/search`,
+      `the ${member} of a ${what}`,
+      member === 'users' ? 'UserSearchQuery' : 'GroupSearchQuery',
+      member === 'users' ? 'UserSearchResult' : 'GroupSearchResult',
+      [400, 404],
+    );
+  }
+}
+
+searchOp(
+  'Authorizations',
+  '/v2/authorizations/search',
+  'authorizations (administrators)',
+  'AuthorizationSearchQuery',
+  'AuthorizationSearchResult',
+  [400, 403],
+);
+op('post', '/v2/authorizations', {
+  tag: 'Authorizations',
+  summary: 'Create an authorization (administrators)',
+  body: 'AuthorizationRequest',
+  ok: { status: 201, schema: 'AuthorizationCreated' },
+  errors: [400, 403, 404],
+});
+op('get', '/v2/authorizations/{authorizationKey}', {
+  tag: 'Authorizations',
+  summary: 'Get an authorization',
+  ok: { status: 200, schema: 'Authorization' },
+  errors: [400, 403, 404],
+});
+op('put', '/v2/authorizations/{authorizationKey}', {
+  tag: 'Authorizations',
+  summary: 'Replace an authorization',
+  body: 'AuthorizationRequest',
+  ok: { status: 204, schema: null },
+  errors: [400, 403, 404],
+});
+op('delete', '/v2/authorizations/{authorizationKey}', {
+  tag: 'Authorizations',
+  summary: 'Delete an authorization',
+  ok: { status: 204, schema: null },
+  errors: [400, 403, 404],
+});
+
+// ---- deployments and process definitions
+
+op('post', '/v2/deployments', {
+  tag: 'Deployments',
+  summary: 'Deploy BPMN processes, forms and rule sets',
+  description:
+    'multipart/form-data with one or more `resources` parts and an optional `tenantId`. Each id gets a new version when its content changed.',
+  body: 'multipart:DeploymentRequest',
+  ok: { status: 200, schema: 'DeploymentResult' },
+  errors: [400, 403],
+});
+searchOp(
+  'Process definitions',
+  '/v2/process-definitions/search',
+  'process definitions',
+  'ProcessDefinitionSearchQuery',
+  'ProcessDefinitionSearchResult',
+);
+op('get', '/v2/process-definitions/{key}', {
+  tag: 'Process definitions',
+  summary: 'Get a process definition',
+  params: { key: 'The processDefinitionKey.' },
+  ok: { status: 200, schema: 'ProcessDefinition' },
+  errors: KEYED,
+});
+op('get', '/v2/process-definitions/{key}/xml', {
+  tag: 'Process definitions',
+  summary: 'The BPMN XML of a process definition',
+  params: { key: 'The processDefinitionKey.' },
+  ok: { status: 200, description: 'The BPMN XML.', content: { 'text/xml': { schema: { type: 'string' } } } },
+  errors: KEYED,
+});
+
+// ---- process instances
+
+op('post', '/v2/process-instances', {
+  tag: 'Process instances',
+  summary: 'Start a process instance',
+  body: 'ProcessInstanceCreateRequest',
+  bodyRequired: true,
+  ok: { status: 200, schema: 'ProcessInstanceCreated' },
+  errors: [400, 403, 404],
+});
+searchOp(
+  'Process instances',
+  '/v2/process-instances/search',
+  'process instances',
+  'ProcessInstanceSearchQuery',
+  'ProcessInstanceSearchResult',
+);
+op('get', '/v2/process-instances/{key}', {
+  tag: 'Process instances',
+  summary: 'Get a process instance',
+  params: { key: 'The processInstanceKey.' },
+  ok: { status: 200, schema: 'ProcessInstance' },
+  errors: KEYED,
+});
+op('post', '/v2/process-instances/{key}/cancellation', {
+  tag: 'Process instances',
+  summary: 'Cancel a process instance (with the instances it called and its callers)',
+  params: { key: 'The processInstanceKey.' },
+  ok: { status: 204, schema: null },
+  errors: [400, 403, 404, 409],
+});
+op('get', '/v2/process-instances/{key}/history', {
+  tag: 'Process instances',
+  summary: 'The audit trail of a process instance, oldest first (Lifeflow)',
+  params: { key: 'The processInstanceKey.' },
+  ok: { status: 200, schema: 'HistoryEventList' },
+  errors: KEYED,
+});
+
+// ---- user tasks
+
+searchOp(
+  'User tasks',
+  '/v2/user-tasks/search',
+  'user tasks (those the caller may see)',
+  'UserTaskSearchQuery',
+  'UserTaskSearchResult',
+);
+op('get', '/v2/user-tasks/{key}', {
+  tag: 'User tasks',
+  summary: 'Get a user task',
+  params: { key: 'The userTaskKey.' },
+  ok: { status: 200, schema: 'UserTask' },
+  errors: KEYED,
+});
+op('get', '/v2/user-tasks/{key}/form', {
+  tag: 'User tasks',
+  summary: 'The form of a user task',
+  params: { key: 'The userTaskKey.' },
+  ok: { status: 200, schema: 'UserTaskForm' },
+  errors: KEYED,
+  extraResponses: { '204': { description: 'The user task has no form.' } },
+});
+op('post', '/v2/user-tasks/{key}/assignment', {
+  tag: 'User tasks',
+  summary: 'Assign (or claim) a user task',
+  params: { key: 'The userTaskKey.' },
+  body: 'UserTaskAssignmentRequest',
+  ok: { status: 204, schema: null },
+  errors: [400, 403, 404, 409],
+});
+op('delete', '/v2/user-tasks/{key}/assignee', {
+  tag: 'User tasks',
+  summary: 'Unassign a user task',
+  params: { key: 'The userTaskKey.' },
+  ok: { status: 204, schema: null },
+  errors: [400, 403, 404, 409],
+});
+op('post', '/v2/user-tasks/{key}/completion', {
+  tag: 'User tasks',
+  summary: 'Complete a user task (its assignee), with the form’s variables',
+  params: { key: 'The userTaskKey.' },
+  body: 'UserTaskCompletionRequest',
+  ok: { status: 204, schema: null },
+  errors: [400, 403, 404, 409],
+});
+
+// ---- documents
+
+op('post', '/v2/documents', {
+  tag: 'Documents',
+  summary: 'Upload a document',
+  description:
+    'multipart/form-data with the file in part `file`; link it to a user task or process instance with `userTaskKey` or `processInstanceKey`, or name the `tenantId` of an unlinked one. A file over the size limit answers 413, a body that is not multipart 415.',
+  body: 'multipart:DocumentUploadRequest',
+  query: { storeId: 'Optional; must be the only store’s id.' },
+  ok: { status: 201, schema: 'DocumentReference' },
+  errors: [400, 403, 404, 413, 415],
+});
+op('get', '/v2/documents/{documentId}', {
+  tag: 'Documents',
+  summary: 'Download a document (as an attachment)',
+  query: {
+    storeId: 'Optional; a reference with another store finds nothing.',
+    contentHash: 'Optional; a reference with another hash finds nothing.',
+  },
+  ok: {
+    status: 200,
+    description: 'The content, with its sniffed Content-Type and Content-Disposition: attachment.',
+    content: { '*/*': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } },
+  },
+  errors: [403, 404],
+});
+op('delete', '/v2/documents/{documentId}', {
+  tag: 'Documents',
+  summary: 'Delete a document',
+  ok: { status: 204, schema: null },
+  errors: [403, 404],
+});
+
+// ---- notifications and webhooks
+
+searchOp(
+  'Notifications',
+  '/v2/notifications/search',
+  'the caller’s in-app notifications',
+  'NotificationSearchQuery',
+  'NotificationSearchResult',
+);
+op('get', '/v2/notifications/unread-count', {
+  tag: 'Notifications',
+  summary: 'How many of the caller’s notifications are unread',
+  ok: { status: 200, schema: 'UnreadCount' },
+});
+op('post', '/v2/notifications/{key}/read', {
+  tag: 'Notifications',
+  summary: 'Mark a notification read',
+  params: { key: 'The notificationKey.' },
+  ok: { status: 204, schema: null },
+  errors: KEYED,
+});
+op('post', '/v2/notifications/read-all', {
+  tag: 'Notifications',
+  summary: 'Mark all of the caller’s notifications read',
+  ok: { status: 204, schema: null },
+});
+op('post', '/v2/notification-templates/search', {
+  tag: 'Notifications',
+  summary: 'The notification templates of a tenant: every event, channel and language',
+  body: 'NotificationTemplateSearchQuery',
+  bodyRequired: false,
+  ok: { status: 200, schema: 'NotificationTemplateList' },
+  errors: [400, 403],
+});
+const templateParams = {
+  event: `One of ${NOTIFICATION_EVENTS.join(', ')}.`,
+  channel: `One of ${CHANNELS.join(', ')}.`,
+  locale: `One of ${LOCALES.join(', ')}.`,
+};
+op('put', '/v2/notification-templates/{event}/{channel}/{locale}', {
+  tag: 'Notifications',
+  summary: 'Override a notification template for a tenant (administrators)',
+  params: templateParams,
+  body: 'NotificationTemplateRequest',
+  ok: { status: 200, schema: 'NotificationTemplate' },
+  errors: [400, 403],
+});
+op('delete', '/v2/notification-templates/{event}/{channel}/{locale}', {
+  tag: 'Notifications',
+  summary: 'Go back to the built-in notification template',
+  params: templateParams,
+  query: { tenantId: 'The tenant (default: the caller’s only or default tenant).' },
+  ok: { status: 204, schema: null },
+  errors: [400, 403, 404],
+});
+op('post', '/v2/webhooks', {
+  tag: 'Webhooks',
+  summary: 'Create a webhook (administrators)',
+  description: 'The answer carries the signing secret, shown only once.',
+  body: 'WebhookCreateRequest',
+  ok: { status: 201, schema: 'WebhookCreated' },
+  errors: [400, 403],
+});
+searchOp(
+  'Webhooks',
+  '/v2/webhooks/search',
+  'webhooks',
+  'WebhookSearchQuery',
+  'WebhookSearchResult',
+  [400, 403],
+);
+op('get', '/v2/webhooks/{key}', {
+  tag: 'Webhooks',
+  summary: 'Get a webhook',
+  params: { key: 'The webhookKey.' },
+  ok: { status: 200, schema: 'Webhook' },
+  errors: [400, 403, 404],
+});
+op('put', '/v2/webhooks/{key}', {
+  tag: 'Webhooks',
+  summary: 'Change a webhook',
+  params: { key: 'The webhookKey.' },
+  body: 'WebhookUpdateRequest',
+  ok: { status: 200, schema: 'Webhook' },
+  errors: [400, 403, 404],
+});
+op('delete', '/v2/webhooks/{key}', {
+  tag: 'Webhooks',
+  summary: 'Delete a webhook',
+  params: { key: 'The webhookKey.' },
+  ok: { status: 204, schema: null },
+  errors: [400, 403, 404],
+});
+searchOp(
+  'Webhooks',
+  '/v2/webhooks/{key}/deliveries/search',
+  'the deliveries of a webhook',
+  'WebhookDeliverySearchQuery',
+  'WebhookDeliverySearchResult',
+  [400, 403, 404],
+);
+
+// ---- jobs
+
+op('post', '/v2/jobs/activation', {
+  tag: 'Jobs',
+  summary: 'Activate jobs of a type (long polling)',
+  body: 'JobActivationRequest',
+  ok: { status: 200, schema: 'JobActivationResult' },
+  errors: [400, 403],
+});
+op('post', '/v2/jobs/{key}/completion', {
+  tag: 'Jobs',
+  summary: 'Complete a job',
+  params: { key: 'The jobKey.' },
+  body: 'JobCompletionRequest',
+  ok: { status: 204, schema: null },
+  errors: [400, 403, 404, 409],
+});
+op('post', '/v2/jobs/{key}/failure', {
+  tag: 'Jobs',
+  summary: 'Fail a job (retry it, or raise an incident when no retries are left)',
+  params: { key: 'The jobKey.' },
+  body: 'JobFailRequest',
+  ok: { status: 204, schema: null },
+  errors: [400, 403, 404, 409],
+});
+op('post', '/v2/jobs/{key}/error', {
+  tag: 'Jobs',
+  summary: 'Throw a BPMN error from a job',
+  params: { key: 'The jobKey.' },
+  body: 'JobErrorRequest',
+  ok: { status: 204, schema: null },
+  errors: [400, 403, 404, 409],
+});
+
+// ---- incidents, element instances, variables
+
+searchOp('Incidents', '/v2/incidents/search', 'incidents', 'IncidentSearchQuery', 'IncidentSearchResult');
+op('get', '/v2/incidents/{key}', {
+  tag: 'Incidents',
+  summary: 'Get an incident',
+  params: { key: 'The incidentKey.' },
+  ok: { status: 200, schema: 'Incident' },
+  errors: KEYED,
+});
+op('post', '/v2/incidents/{key}/resolution', {
+  tag: 'Incidents',
+  summary: 'Resolve an incident (retry what failed)',
+  params: { key: 'The incidentKey.' },
+  ok: { status: 204, schema: null },
+  errors: [400, 403, 404, 409],
+});
+searchOp(
+  'Element instances',
+  '/v2/element-instances/search',
+  'element instances',
+  'ElementInstanceSearchQuery',
+  'ElementInstanceSearchResult',
+);
+op('get', '/v2/element-instances/{key}', {
+  tag: 'Element instances',
+  summary: 'Get an element instance',
+  params: { key: 'The elementInstanceKey.' },
+  ok: { status: 200, schema: 'ElementInstance' },
+  errors: KEYED,
+});
+op('put', '/v2/element-instances/{key}/variables', {
+  tag: 'Element instances',
+  summary: 'Set variables on an element instance’s scope',
+  params: { key: 'The elementInstanceKey (or processInstanceKey for the root scope).' },
+  body: 'SetVariablesRequest',
+  ok: { status: 204, schema: null },
+  errors: [400, 403, 404, 409],
+});
+searchOp('Variables', '/v2/variables/search', 'variables', 'VariableSearchQuery', 'VariableSearchResult');
+op('get', '/v2/variables/{key}', {
+  tag: 'Variables',
+  summary: 'Get a variable',
+  params: { key: 'The variableKey.' },
+  ok: { status: 200, schema: 'Variable' },
+  errors: KEYED,
+});
+
+// ---- messages and signals
+
+op('post', '/v2/messages/correlation', {
+  tag: 'Messages and signals',
+  summary: 'Correlate a message to one waiting subscription (or start event), at once',
+  body: 'MessageCorrelationRequest',
+  ok: { status: 200, schema: 'MessageCorrelationResult' },
+  errors: [400, 403, 404],
+});
+op('post', '/v2/messages/publication', {
+  tag: 'Messages and signals',
+  summary: 'Publish a message, buffered for timeToLive',
+  body: 'MessagePublicationRequest',
+  ok: { status: 200, schema: 'MessagePublicationResult' },
+  errors: [400, 403, 409],
+});
+op('post', '/v2/signals/broadcast', {
+  tag: 'Messages and signals',
+  summary: 'Broadcast a signal',
+  body: 'SignalBroadcastRequest',
+  ok: { status: 200, schema: 'SignalBroadcastResult' },
+  errors: [400, 403],
+});
+
+// ---- assembly ------------------------------------------------------------------------------------
+
+const TAGS: Array<{ name: string; description: string }> = [
+  { name: 'System', description: 'Health, topology and this documentation.' },
+  {
+    name: 'Authentication',
+    description: 'Cookie sessions for the web app, the current user, and personal API tokens.',
+  },
+  { name: 'Users', description: 'Users of the caller’s tenants.' },
+  { name: 'Groups', description: 'Groups and their members.' },
+  { name: 'Roles', description: 'Built-in and custom roles and their members.' },
+  { name: 'Tenants', description: 'Tenants and their members.' },
+  { name: 'Authorizations', description: 'Who may start or read which processes.' },
+  { name: 'Deployments', description: 'Deploying BPMN, forms and rule sets.' },
+  { name: 'Process definitions', description: 'Deployed processes.' },
+  { name: 'Process instances', description: 'Running and finished processes.' },
+  { name: 'User tasks', description: 'Human work: search, claim, complete.' },
+  { name: 'Documents', description: 'Files uploaded for user tasks and process instances.' },
+  { name: 'Notifications', description: 'In-app notifications and the templates of all notifications.' },
+  { name: 'Webhooks', description: 'HTTP callbacks on events, signed, with their delivery log.' },
+  { name: 'Jobs', description: 'Work for external workers.' },
+  { name: 'Incidents', description: 'Failures waiting for someone.' },
+  { name: 'Element instances', description: 'The elements a process instance went through.' },
+  { name: 'Variables', description: 'Process variables.' },
+  { name: 'Messages and signals', description: 'Events from outside.' },
+];
+
+const SECURITY: Record<Exclude<Security, 'public'>, Array<Record<string, string[]>>> = {
+  read: [{ basicAuth: [] }, { bearerAuth: [] }, { sessionCookie: [] }],
+  write: [{ basicAuth: [] }, { bearerAuth: [] }, { sessionCookie: [], csrfToken: [] }],
+};
+
+function operationId(method: string, path: string): string {
+  const words = path
+    .replace(/^\/v2\//, '/')
+    .split(/[/\-.{}]+/)
+    .filter(Boolean);
+  return [method, ...words].map((w, i) => (i === 0 ? w : w[0].toUpperCase() + w.slice(1))).join('');
+}
+
+function buildOperation(method: Method, path: string, o: Operation): Schema {
+  const security = o.security ?? (method === 'get' ? 'read' : 'write');
+  const parameters: Schema[] = [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
+    name,
+    in: 'path',
+    required: true,
+    ...(o.params?.[name] ? { description: o.params[name] } : {}),
+    schema: name === 'key' || name.endsWith('Key') ? ref('Key') : { type: 'string' },
+  }));
+  for (const [name, description] of Object.entries(o.query ?? {}))
+    parameters.push({ name, in: 'query', required: false, description, schema: { type: 'string' } });
+  const result: Schema = {
+    tags: [o.tag],
+    summary: o.summary,
+    ...(o.description ? { description: o.description } : {}),
+    operationId: operationId(method, path),
+    ...(parameters.length ? { parameters } : {}),
+  };
+  const errors = new Set(o.errors ?? []);
+  if (o.body) {
+    const multipart = o.body.startsWith('multipart:');
+    const name = o.body.replace(/^multipart:/, '');
+    const required = o.bodyRequired ?? Array.isArray(schemas[name]?.required);
+    result.requestBody = {
+      required,
+      content: multipart
+        ? { 'multipart/form-data': { schema: ref(name) } }
+        : { 'application/json': { schema: ref(name) } },
+    };
+    if (!multipart) {
+      errors.add(400);
+      errors.add(413);
+      errors.add(415);
+    }
+  }
+  if (security !== 'public') {
+    errors.add(401);
+    result.security = SECURITY[security];
+  } else result.security = [];
+  errors.add(500);
+  const ok: Schema = {
+    description: o.ok.description ?? (o.ok.status === 204 ? 'Done; no content.' : 'OK.'),
+    headers: { 'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' } },
+  };
+  if (o.ok.content) ok.content = o.ok.content;
+  else if (o.ok.schema) ok.content = { 'application/json': { schema: ref(o.ok.schema) } };
+  result.responses = {
+    [String(o.ok.status)]: ok,
+    ...(o.extraResponses ?? {}),
+    ...Object.fromEntries(
+      [...errors]
+        .sort()
+        .map((status) => [String(status), { $ref: `#/components/responses/Problem${status}` }]),
+    ),
+  };
+  return result;
+}
+
+/** The OpenAPI 3.1 document of this server. */
+export function openApiDocument(version: string): OpenApiDocument {
+  const paths: OpenApiDocument['paths'] = {};
+  for (const [method, path, o] of ops) {
+    paths[path] ??= {};
+    paths[path][method] = buildOperation(method, path, o);
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Lifeflow REST API',
+      version,
+      description: [
+        'Lifeflow is a BPMN workflow engine whose REST API follows the shapes of the Camunda 8 REST API v2: keys are 64-bit numbers serialised as decimal strings, the default tenant is `<default>`, searches are `{ filter, sort, page }` answered with `{ items, page: { totalItems } }`, and errors are RFC 9457 `application/problem+json`.',
+        'Authenticate with HTTP Basic, a bearer API token (`POST /v2/auth/tokens`), or the web app’s session cookie `lifeflow_session`; requests that use the cookie and change data must send the session’s CSRF token in `X-CSRF-Token`.',
+        'JSON request bodies must be objects sent as `application/json` (at most 2 MB): other content types answer 415, other JSON values 400, larger bodies 413.',
+        'Every response carries an `X-Request-Id` header (the one the client sent, when it is a short token, else a generated one); the server logs it with the request.',
+      ].join('\n\n'),
+    },
+    servers: [{ url: '/', description: 'This server' }],
+    tags: TAGS,
+    paths,
+    components: {
+      schemas,
+      responses,
+      headers: {
+        'X-Request-Id': {
+          description: 'The id under which the server logged this request.',
+          schema: { type: 'string' },
+        },
+      },
+      securitySchemes: {
+        basicAuth: { type: 'http', scheme: 'basic', description: 'User name and password.' },
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'lf_…',
+          description: 'A personal API token from POST /v2/auth/tokens.',
+        },
+        sessionCookie: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'lifeflow_session',
+          description: 'The web app’s session, from POST /v2/auth/login.',
+        },
+        csrfToken: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-CSRF-Token',
+          description:
+            'The session’s CSRF token (returned by login and /v2/authentication/me); required with the cookie on POST, PUT, PATCH and DELETE.',
+        },
+      },
+    },
+    security: SECURITY.read,
+  };
+}
