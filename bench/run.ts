@@ -6,21 +6,26 @@
  * transactions/s to baseline transactions/s. Runs on PGlite and on PostgreSQL
  * (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test; set it to "none" to skip;
  * BENCH_PGLITE=0 skips PGlite). BENCH_INSTANCES sets the number of instances per run (400).
+ * Then the issue-3 figures (bench/events.ts) and the issue-4 HTTP figures (bench/http.ts).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { createRuntime } from '../runtime/create-runtime.js';
+import { setLogLevel } from '../runtime/logging/logger.js';
 import { benchEvents } from './events.js';
+import { benchHttp } from './http.js';
 import { createKeyGenerator } from '../runtime/persistence/keys.js';
-import { migrate, openDatabase } from '../runtime/persistence/db.js';
+import { type Database, migrate, openDatabase } from '../runtime/persistence/db.js';
 
 const N = Number(process.env.BENCH_INSTANCES ?? 400);
 const CONCURRENCY = [1, 16];
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /** Timers due within one minute for the timer-lag figure (BENCH_EVENTS=0 skips the issue-3 figures). */
 const TIMERS = Number(process.env.BENCH_TIMERS ?? 10_000);
+/** Tasks completed over HTTP for the issue-4 figures (BENCH_HTTP=0 skips them). */
+const HTTP_TASKS = Number(process.env.BENCH_HTTP_TASKS ?? 2000);
 const fixture = (name: string) => readFileSync(new URL(`../tests/fixtures/${name}`, import.meta.url));
 
 function percentile(sorted: number[], p: number): number {
@@ -93,7 +98,7 @@ async function engineRun(runtime: ReturnType<typeof createRuntime>, concurrency:
   const { seconds } = await runConcurrent(instances, concurrency, async (i) => {
     const state = await timed(() =>
       runtime.engine.createInstance(
-        { processDefinitionId: 'reference', variables: { project: `项目 ${i}` } },
+        { processDefinitionId: 'reference', variables: { project: `项目 ${i}`, starter: 'admin' } },
         actor,
       ),
     );
@@ -113,7 +118,7 @@ async function engineRun(runtime: ReturnType<typeof createRuntime>, concurrency:
   };
 }
 
-async function benchDatabase(label: string, open: () => Promise<{ knex: Knex; close(): Promise<void> }>) {
+async function benchDatabase(label: string, open: () => Promise<Database>) {
   const db = await open();
   try {
     await migrate(db.knex);
@@ -127,7 +132,15 @@ async function benchDatabase(label: string, open: () => Promise<{ knex: Knex; cl
     await runtime.definitions.deploy(
       '<default>',
       [
-        { name: 'reference.bpmn', content: fixture('reference.bpmn') },
+        // Assigned at creation, so the completing user is its assignee (only the assignee completes).
+        {
+          name: 'reference.bpmn',
+          content: Buffer.from(
+            fixture('reference.bpmn')
+              .toString('utf8')
+              .replace('candidateGroups="engineering"', 'assignee="=starter" candidateGroups="engineering"'),
+          ),
+        },
         { name: 'review-form.form', content: fixture('review-form.form') },
       ],
       'bench',
@@ -157,12 +170,15 @@ async function benchDatabase(label: string, open: () => Promise<{ knex: Knex; cl
     }
     if (process.env.BENCH_EVENTS !== '0')
       await benchEvents(label, db.knex, runtime, baselineAtOne, N, TIMERS);
+    if (process.env.BENCH_HTTP !== '0') await benchHttp(label, db, runtime, HTTP_TASKS);
   } finally {
     await db.close();
   }
 }
 
 async function main() {
+  // One log line per request would measure the terminal, not the server.
+  setLogLevel('warn');
   console.log(
     `Lifeflow bench: ${N} instances per round (2 engine commands each), baseline ${N * 2} transactions per round, median of ${ROUNDS} rounds`,
   );

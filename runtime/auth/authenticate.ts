@@ -90,28 +90,48 @@ export class Authenticator {
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
-  async principalFor(username: string, via: Principal['via']): Promise<Principal | null> {
-    const user = await this.knex('users').where({ username, enabled: true }).first('username', 'name');
-    if (!user) return null;
-    const direct = await this.knex('memberships').where({ member_type: 'USER', member_id: username });
-    const groups = direct
-      .filter((m: any) => m.container_type === 'GROUP')
-      .map((m: any) => m.container_id as string);
-    const viaGroups = groups.length
-      ? await this.knex('memberships').where({ member_type: 'GROUP' }).whereIn('member_id', groups)
-      : [];
-    const all = [...direct, ...viaGroups];
-    const pick = (type: string) => [
-      ...new Set(all.filter((m: any) => m.container_type === type).map((m: any) => m.container_id as string)),
+  /**
+   * The enabled user a condition finds, with their tenants, groups and roles (directly or through
+   * their groups), in one query: it runs on every request.
+   */
+  private async loadPrincipal(
+    from: string,
+    where: string,
+    bindings: string[],
+    via: Principal['via'],
+  ): Promise<Principal | null> {
+    const result = await this.knex.raw(
+      `select u.username, u.name,
+         coalesce((select json_agg(json_build_array(m.container_type, m.container_id, m.direct)) from (
+            select container_type, container_id, true as direct from memberships
+             where member_type = 'USER' and member_id = u.username
+            union
+            select g.container_type, g.container_id, false from memberships d
+              join memberships g on g.member_type = 'GROUP' and g.member_id = d.container_id
+             where d.member_type = 'USER' and d.member_id = u.username and d.container_type = 'GROUP') m), '[]') as containers
+       from ${from} where ${where} and u.enabled limit 1`,
+      bindings,
+    );
+    const row = result.rows[0];
+    if (!row) return null;
+    const containers = (
+      typeof row.containers === 'string' ? JSON.parse(row.containers) : row.containers
+    ) as Array<[string, string, boolean]>;
+    const pick = (type: string, directOnly = false) => [
+      ...new Set(containers.filter(([t, , d]) => t === type && (d || !directOnly)).map(([, id]) => id)),
     ];
     return {
-      username: user.username,
-      name: user.name,
+      username: row.username,
+      name: row.name,
       tenantIds: pick('TENANT'),
-      groups,
+      groups: pick('GROUP', true),
       roles: pick('ROLE'),
       via,
     };
+  }
+
+  principalFor(username: string, via: Principal['via']): Promise<Principal | null> {
+    return this.loadPrincipal('users u', 'u.username = ?', [username], via);
   }
 
   async verifyPassword(username: string, password: string): Promise<Principal | null> {
@@ -136,13 +156,13 @@ export class Authenticator {
     await db('sessions').where({ username }).delete();
   }
 
-  async verifyToken(token: string): Promise<Principal | null> {
-    const row = await this.knex('api_tokens')
-      .where({ token_hash: sha256(token) })
-      .whereNull('revoked_at')
-      .first('username');
-    if (!row) return null;
-    return this.principalFor(row.username, 'token');
+  verifyToken(token: string): Promise<Principal | null> {
+    return this.loadPrincipal(
+      'api_tokens t join users u on u.username = t.username',
+      't.token_hash = ? and t.revoked_at is null',
+      [sha256(token)],
+      'token',
+    );
   }
 
   /** Starts a session for a verified user; returns the cookie value and the CSRF token. */

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { EngineEvent, InstanceState, UserTaskRecord } from '../../engine/index.js';
-import { TemplateRenderer, type NotificationEvent } from './templates.js';
+import { loadOverrides, type NotificationEvent, render, type TemplateOverrides } from './templates.js';
 
 /** Channel of the NOTIFY sent (on commit) for every batch of new notifications. */
 export const NOTIFICATIONS_CHANNEL = 'lifeflow_notifications';
@@ -53,6 +53,7 @@ export interface Notice {
 
 const TEXT_ARRAY = 'array(select jsonb_array_elements_text(?::jsonb))';
 const MAX_RECIPIENTS = 500;
+const CACHE_MS = 5_000;
 
 /**
  * Turns what happened into notification rows, in the transaction of the change (the outbox): one
@@ -62,6 +63,38 @@ const MAX_RECIPIENTS = 500;
  * so live pushes never tell of anything that was rolled back.
  */
 export class NotificationService {
+  /**
+   * Per tenant: its template overrides and webhooks, kept for a few seconds so a busy tenant does
+   * not query them on every command. Changes through the API forget them at once on this node;
+   * other nodes see them within `CACHE_MS`.
+   */
+  private readonly tenants = new Map<
+    string,
+    { until: number; overrides: TemplateOverrides; hooks: Array<{ key: string; events: string[] }> }
+  >();
+
+  /** Forgets a tenant's cached templates and webhooks (after they changed). */
+  forget(tenantId: string): void {
+    this.tenants.delete(tenantId);
+  }
+
+  private async tenant(db: Knex, tenantId: string) {
+    const hit = this.tenants.get(tenantId);
+    if (hit && hit.until > Date.now()) return hit;
+    const [overrides, hooks] = [
+      await loadOverrides(db, tenantId),
+      await db('webhooks').where({ tenant_id: tenantId, enabled: true }).select('webhook_key', 'events'),
+    ];
+    const entry = {
+      until: Date.now() + CACHE_MS,
+      overrides,
+      hooks: hooks.map((h: any) => ({ key: String(h.webhook_key), events: h.events as string[] })),
+    };
+    if (this.tenants.size > 10_000) this.tenants.clear();
+    this.tenants.set(tenantId, entry);
+    return entry;
+  }
+
   constructor(
     private readonly nextKey: () => string,
     private readonly clock: () => Date,
@@ -196,15 +229,17 @@ export class NotificationService {
   /** Writes notifications and their deliveries in the caller's transaction. */
   async notify(trx: Knex.Transaction, notices: Notice[]): Promise<string[]> {
     const now = this.clock();
-    const renderer = new TemplateRenderer(trx);
     const rows: any[] = [];
     const deliveries: any[] = [];
     for (const n of notices) {
+      // Nobody to tell (the only recipient caused it): no query at all.
+      if (!n.groups?.length && (n.users ?? []).every((u) => u === n.except)) continue;
+      const { overrides, hooks: allHooks } = await this.tenant(trx, n.tenantId);
       const told: string[] = [];
       for (const u of await this.recipients(trx, n)) {
         told.push(u.username);
         const data = { ...n.data, recipientName: u.name };
-        const inApp = await renderer.render(n.tenantId, n.event, 'IN_APP', u.locale, data);
+        const inApp = render(overrides, n.event, 'IN_APP', u.locale, data);
         const key = this.nextKey();
         rows.push({
           notification_key: key,
@@ -219,20 +254,15 @@ export class NotificationService {
           created_at: now,
         });
         if (u.email && this.emailEnabled()) {
-          const mail = await renderer.render(n.tenantId, n.event, 'EMAIL', u.locale, data);
+          const mail = render(overrides, n.event, 'EMAIL', u.locale, data);
           deliveries.push(
             this.delivery(n, key, 'EMAIL', u.email, { subject: mail.subject, html: mail.body }, now),
           );
         }
       }
-      const hooks = await trx('webhooks')
-        .where({ tenant_id: n.tenantId, enabled: true })
-        .whereRaw(`(? = any(events) or '*' = any(events))`, [n.event])
-        .select('webhook_key');
+      const hooks = allHooks.filter((h) => h.events.includes(n.event) || h.events.includes('*'));
       // Chat bots (企业微信, 钉钉, Feishu) show text: the payload carries it, from the WEBHOOK template.
-      const text = hooks.length
-        ? await renderer.render(n.tenantId, n.event, 'WEBHOOK', 'zh-CN', n.data)
-        : null;
+      const text = hooks.length ? render(overrides, n.event, 'WEBHOOK', 'zh-CN', n.data) : null;
       for (const h of hooks) {
         const payload = {
           title: text?.subject,
@@ -245,20 +275,34 @@ export class NotificationService {
           recipients: told,
           data: n.data,
         };
-        deliveries.push(this.delivery(n, null, 'WEBHOOK', String(h.webhook_key), payload, now));
+        deliveries.push(this.delivery(n, null, 'WEBHOOK', h.key, payload, now));
       }
     }
+    // One statement: the rows, the deliveries and their NOTIFYs (sent by PostgreSQL on commit).
+    // NOTIFY entries are [key, tenant, recipient], so a node with no socket for the recipient need
+    // not load the row; payloads are limited to 8000 bytes, hence the chunks.
+    const parts: string[] = [];
+    const bindings: unknown[] = [];
     if (rows.length) {
-      await trx('notifications').insert(rows);
-      // NOTIFY payloads are limited to 8000 bytes: announce the keys in chunks.
-      for (let i = 0; i < rows.length; i += 200) {
-        const keys = rows.slice(i, i + 200).map((r) => r.notification_key as string);
-        await trx.raw('select pg_notify(?, ?)', [NOTIFICATIONS_CHANNEL, JSON.stringify(keys)]);
-      }
+      parts.push('ins_n as (?)');
+      bindings.push(trx('notifications').insert(rows));
     }
     if (deliveries.length) {
-      await trx('notification_deliveries').insert(deliveries);
-      await trx.raw('select pg_notify(?, ?)', [DELIVERIES_CHANNEL, '']);
+      parts.push('ins_d as (?)');
+      bindings.push(trx('notification_deliveries').insert(deliveries));
+    }
+    if (parts.length) {
+      const notices: string[] = [];
+      for (let i = 0; i < rows.length; i += 25) {
+        notices.push('pg_notify(?, ?)');
+        const entries = rows.slice(i, i + 25).map((r) => [r.notification_key, r.tenant_id, r.recipient]);
+        bindings.push(NOTIFICATIONS_CHANNEL, JSON.stringify(entries));
+      }
+      if (deliveries.length) {
+        notices.push('pg_notify(?, ?)');
+        bindings.push(DELIVERIES_CHANNEL, '');
+      }
+      await trx.raw(`with ${parts.join(', ')} select ${notices.join(', ')}`, bindings as Knex.RawBinding[]);
     }
     return rows.map((r) => r.notification_key as string);
   }

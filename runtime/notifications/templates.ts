@@ -206,37 +206,29 @@ export function defaultTemplate(event: NotificationEvent, locale: Locale): Templ
   return DEFAULTS[event][locale];
 }
 
+/** A tenant's own templates, by `event|channel|locale`. */
+export type TemplateOverrides = Map<string, Template>;
+
+export async function loadOverrides(db: Knex, tenantId: string): Promise<TemplateOverrides> {
+  const rows = await db('notification_templates').where({ tenant_id: tenantId });
+  return new Map(
+    rows.map((r: any) => [`${r.event}|${r.channel}|${r.locale}`, { subject: r.subject, body: r.body }]),
+  );
+}
+
 /**
- * Renders notifications with the tenant's overrides (if any) over the built-in texts. Values are
- * escaped by handlebars; templates were checked when saved. Overrides are read once per instance
- * of this renderer (one per transaction).
+ * Renders a notification with the tenant's overrides (if any) over the built-in texts. Values
+ * are escaped by handlebars; templates were checked when saved.
  */
-export class TemplateRenderer {
-  private readonly overrides = new Map<string, Template | null>();
-
-  constructor(private readonly db: Knex) {}
-
-  private async template(tenantId: string, event: NotificationEvent, channel: Channel, locale: Locale) {
-    const key = `${tenantId}\u0000${event}\u0000${channel}\u0000${locale}`;
-    if (!this.overrides.has(key)) {
-      const row = await this.db('notification_templates')
-        .where({ tenant_id: tenantId, event, channel, locale })
-        .first('subject', 'body');
-      this.overrides.set(key, row ? { subject: row.subject, body: row.body } : null);
-    }
-    return this.overrides.get(key) ?? DEFAULTS[event][locale];
-  }
-
-  async render(
-    tenantId: string,
-    event: NotificationEvent,
-    channel: Channel,
-    locale: string,
-    data: Record<string, unknown>,
-  ): Promise<{ subject: string; body: string }> {
-    const lang: Locale = (LOCALES as readonly string[]).includes(locale) ? (locale as Locale) : 'zh-CN';
-    const t = await this.template(tenantId, event, channel, lang);
-    const options = { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false };
-    return { subject: compile(t.subject)(data, options), body: compile(t.body)(data, options) };
-  }
+export function render(
+  overrides: TemplateOverrides,
+  event: NotificationEvent,
+  channel: Channel,
+  locale: string,
+  data: Record<string, unknown>,
+): { subject: string; body: string } {
+  const lang: Locale = (LOCALES as readonly string[]).includes(locale) ? (locale as Locale) : 'zh-CN';
+  const t = overrides.get(`${event}|${channel}|${lang}`) ?? DEFAULTS[event][lang];
+  const options = { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false };
+  return { subject: compile(t.subject)(data, options), body: compile(t.body)(data, options) };
 }

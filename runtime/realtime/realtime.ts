@@ -212,35 +212,45 @@ export async function attachRealtime(httpServer: HttpServer, options: RealtimeOp
     socket.data.principal = fresh;
   }
 
-  // Notifications: one query per NOTIFY, handled in order so pushes keep the commit order.
-  let queue = Promise.resolve();
+  // Notifications: NOTIFY payloads name [key, tenant, recipient] (or just keys). Keys for users with
+  // a socket on this node are collected and loaded in one query per batch: under load many
+  // commits are announced while one load runs, and a query per NOTIFY would fall behind.
+  const pending = new Set<string>();
+  let loading: Promise<void> | undefined;
   const onNotify = (payload: string) => {
-    queue = queue
-      .then(() => pushNotifications(payload))
-      .catch((err) => {
-        log.error('realtime: could not push notifications', { node, err });
-      });
-  };
-  async function pushNotifications(payload: string): Promise<void> {
-    let keys: unknown;
+    let entries: unknown;
     try {
-      keys = JSON.parse(payload);
+      entries = JSON.parse(payload);
     } catch {
-      keys = undefined;
+      entries = undefined;
     }
-    if (!Array.isArray(keys)) {
-      log.warn('realtime: ignored a notifications NOTIFY that is not a JSON array of keys', {
-        node,
-        payload,
-      });
+    if (!Array.isArray(entries)) {
+      log.warn('realtime: ignored a notifications NOTIFY that is not a JSON array', { node, payload });
       return;
     }
-    const valid = keys.filter((k): k is string => typeof k === 'string' && KEY.test(k));
-    if (!valid.length) return;
-    // On PostgreSQL the channel is database-wide: keys of other schemas simply find no rows here.
-    const rows = await knex('notifications').whereIn('notification_key', valid).orderBy('notification_key');
-    for (const row of rows) {
-      io.local.to(userRoom(row.tenant_id, row.recipient)).emit('notification', notificationView(row));
+    for (const e of entries) {
+      if (typeof e === 'string' && KEY.test(e)) pending.add(e);
+      else if (Array.isArray(e) && typeof e[0] === 'string' && KEY.test(e[0])) {
+        // Nobody here to tell: skip the query.
+        if (io.of('/').adapter.rooms.has(userRoom(String(e[1]), String(e[2])))) pending.add(e[0]);
+      }
+    }
+    if (pending.size && !loading)
+      loading = drain()
+        .catch((err) => log.error('realtime: could not push notifications', { node, err }))
+        .finally(() => {
+          loading = undefined;
+        });
+  };
+  async function drain(): Promise<void> {
+    while (pending.size) {
+      const keys = [...pending].slice(0, 500);
+      for (const k of keys) pending.delete(k);
+      // On PostgreSQL the channel is database-wide: keys of other schemas simply find no rows here.
+      const rows = await knex('notifications').whereIn('notification_key', keys).orderBy('notification_key');
+      for (const row of rows) {
+        io.local.to(userRoom(row.tenant_id, row.recipient)).emit('notification', notificationView(row));
+      }
     }
   }
   const unlisten = options.listen ? await options.listen(NOTIFICATIONS_CHANNEL, onNotify) : undefined;
@@ -297,7 +307,7 @@ export async function attachRealtime(httpServer: HttpServer, options: RealtimeOp
         options.engine?.off('committed', onCommitted);
         await unlisten?.().catch(() => {});
         await io.close();
-        await queue;
+        await loading;
         await Promise.all(redis.map((c) => c.close())).catch(() => {});
       })();
       return closing;

@@ -174,6 +174,7 @@ export function notificationRoutes(s: AppServices): Router {
       .insert(row)
       .onConflict(['tenant_id', 'event', 'channel', 'locale'])
       .merge(['subject', 'body', 'updated_by', 'updated_at']);
+    s.notifications.forget(tenantId);
     res.json({ tenantId, ...p, subject, body, custom: true });
   });
 
@@ -186,6 +187,7 @@ export function notificationRoutes(s: AppServices): Router {
       .where({ tenant_id: tenantId, ...p })
       .delete();
     if (!n) throw notFound(`the tenant has no own template for ${p.event} ${p.channel} ${p.locale}`);
+    s.notifications.forget(tenantId);
     res.status(204).end();
   });
 
@@ -219,6 +221,7 @@ export function notificationRoutes(s: AppServices): Router {
       .knex('webhooks')
       .insert({ webhook_key: s.nextKey(), tenant_id: tenantId, name, url, secret, events, enabled: true })
       .returning('*');
+    s.notifications.forget(tenantId);
     // The secret is shown once: the receiver needs it to check the X-Lifeflow-Signature header.
     res.status(201).json({ ...webhookView(row), secret });
   });
@@ -268,6 +271,7 @@ export function notificationRoutes(s: AppServices): Router {
         ...(enabled !== undefined ? { enabled } : {}),
       })
       .returning('*');
+    s.notifications.forget(row.tenant_id);
     res.json(webhookView(updated));
   });
 
@@ -275,6 +279,7 @@ export function notificationRoutes(s: AppServices): Router {
     requireCapability(req.principal!, 'manage-identity', 'delete webhooks');
     const row = await findWebhook(req);
     await s.knex('webhooks').where({ webhook_key: row.webhook_key }).delete();
+    s.notifications.forget(row.tenant_id);
     res.status(204).end();
   });
 
