@@ -36,6 +36,8 @@ export interface RuntimeOptions {
   httpAllowedHosts?: string[];
   /** SMTP settings of the built-in email job type. */
   mail?: MailSettings;
+  /** Proxies to trust for the client address (express `trust proxy`). */
+  trustProxy?: string | number;
   /** Retry back-off of email and webhook deliveries. */
   deliveries?: Partial<DeliverySettings>;
   /** Tasks due within this long get a "due soon" reminder (default 24 hours). */
@@ -128,6 +130,7 @@ export function createRuntime(
     httpAllowedHosts: options.httpAllowedHosts ?? [],
   };
   const app = createApp(services);
+  if (options.trustProxy !== undefined) app.set('trust proxy', options.trustProxy);
   return {
     ...services,
     app,

@@ -27,6 +27,7 @@ async function main() {
   }
   const runtime = createRuntime(db.knex, nextKey, undefined, db.listen?.bind(db), {
     httpAllowedHosts: config.httpAllowedHosts,
+    trustProxy: config.trustProxy,
     mail: { smtpUrl: config.smtpUrl, from: config.smtpFrom },
     documents: { dir: config.documentsDir, maxBytes: config.uploadMaxBytes },
   });

@@ -4,17 +4,21 @@ import { startTestRuntime, type TestRuntime } from './support/test-runtime.js';
 let now = new Date('2026-03-02T08:00:00Z');
 let t: TestRuntime;
 beforeAll(async () => {
-  t = await startTestRuntime({ clock: () => now, runtime: { sessions: { idleMs: 3600_000 } } });
+  t = await startTestRuntime({
+    clock: () => now,
+    runtime: { sessions: { idleMs: 3600_000 }, trustProxy: 'loopback' },
+  });
 });
 afterAll(async () => {
   await t?.close();
 });
 
 /** A browser-like client: keeps the session cookie, sends the CSRF token only when told. */
-async function login(username: string, password = 'demo') {
+async function login(username: string, password = 'demo', from = '192.0.2.1') {
   const res = await fetch(`${t.baseUrl}/v2/auth/login`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    // The test talks to the server through "a proxy" on loopback, which names the client.
+    headers: { 'content-type': 'application/json', 'x-forwarded-for': from },
     body: JSON.stringify({ username, password }),
   });
   const body: any = await res.json();
@@ -112,8 +116,9 @@ describe('cookie sessions for the web app', () => {
     expect(limited.res.status).toBe(429);
     expect(Number(limited.res.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(limited.body.detail).toContain('too many failed logins');
-    // another user from the same address is not locked out by con1's failures
+    // another user from the same address is not locked out by con1's failures, nor con1 elsewhere
     expect((await login('field1')).res.status).toBe(200);
+    expect((await login('con1', 'demo', '198.51.100.7')).res.status).toBe(200);
 
     const form = await fetch(`${t.baseUrl}/v2/auth/login`, {
       method: 'POST',

@@ -22,6 +22,12 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads which proxies to trust, as express names them or as a hop count', () => {
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toBe('loopback, 10.0.0.0/8');
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({}).trustProxy).toBeUndefined();
+  });
+
   it('reads the allowlist of the http job type', () => {
     expect(loadConfig({ HTTP_ALLOWED_HOSTS: 'api.example.cn, 127.0.0.1:8080,' }).httpAllowedHosts).toEqual([
       'api.example.cn',

@@ -31,6 +31,12 @@ export interface Config {
   demo: boolean;
   /** Redis connection string for the socket.io adapter when several runtime nodes run (`REDIS_URL`). */
   redisUrl?: string;
+  /**
+   * Which proxies in front of the server to trust for the client address (`TRUST_PROXY`, express
+   * syntax: `loopback`, `10.0.0.0/8, 127.0.0.1`, or a hop count); unset: none. Login rate limits
+   * count per client address, so behind a reverse proxy this must be set.
+   */
+  trustProxy?: string | number;
   /** Minimum level of log lines (`LOG_LEVEL`, default info). */
   logLevel: LogLevel;
   /**
@@ -107,6 +113,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminPassword: env.ADMIN_PASSWORD ? env.ADMIN_PASSWORD : undefined,
     demo,
     redisUrl: read(env, 'REDIS_URL'),
+    trustProxy: (() => {
+      const v = read(env, 'TRUST_PROXY');
+      return v !== undefined && /^\d+$/.test(v) ? Number(v) : v;
+    })(),
     logLevel: logLevel as LogLevel,
     nodeId: readInteger(env, 'NODE_ID', 0, 1023),
     nodeEnv,
