@@ -36,6 +36,8 @@ export interface RuntimeOptions {
   httpAllowedHosts?: string[];
   /** SMTP settings of the built-in email job type. */
   mail?: MailSettings;
+  /** Time zone of dates in notification texts (default Asia/Shanghai). */
+  timeZone?: string;
   /** Proxies to trust for the client address (express `trust proxy`). */
   trustProxy?: string | number;
   /** Retry back-off of email and webhook deliveries. */
@@ -96,7 +98,7 @@ export function createRuntime(
     : Promise.resolve([]);
   const node = options.node ?? `${hostname()}:${process.pid}`;
   const mail = options.mail ?? { from: 'Lifeflow <lifeflow@localhost>' };
-  const notifications = new NotificationService(nextKey, clock, () => !!mail.smtpUrl);
+  const notifications = new NotificationService(nextKey, clock, () => !!mail.smtpUrl, options.timeZone);
   // Notifications are written in the transaction of the change that causes them (the outbox).
   engine.onWrite((trx, state, events, ctx) =>
     notifications.fromEngine(trx, state, events, ctx.process.name ?? ctx.process.id, ctx.actor),

@@ -28,6 +28,7 @@ async function main() {
   const runtime = createRuntime(db.knex, nextKey, undefined, db.listen?.bind(db), {
     httpAllowedHosts: config.httpAllowedHosts,
     trustProxy: config.trustProxy,
+    timeZone: config.timeZone,
     mail: { smtpUrl: config.smtpUrl, from: config.smtpFrom },
     documents: { dir: config.documentsDir, maxBytes: config.uploadMaxBytes },
   });

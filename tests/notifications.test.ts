@@ -115,8 +115,12 @@ describe('in-app notifications', () => {
       readAt: null,
     });
     expect(eng.body).toContain('季度 KPI 评审');
+    // dates are written for the reader, in the platform's time zone (Asia/Shanghai)
+    expect(eng.body).toContain('截止：2026年6月2日 15:00');
+    expect(eng.data.dueDate).toBe('2026-06-02T07:00:00.000Z');
     const [ops] = await inbox('ops1', { processInstanceKey: key });
     expect(ops.title).toBe('New task: 评审 &lt;KPI&gt; &amp; 签字');
+    expect(ops.body).toContain('Due 2 Jun 2026, 15:00.');
     // nobody else: not the starter, not other groups
     expect(await inbox('field1', { processInstanceKey: key })).toEqual([]);
     expect(await inbox('owner', { processInstanceKey: key })).toEqual([]);

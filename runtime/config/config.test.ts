@@ -19,7 +19,13 @@ describe('loadConfig', () => {
       httpAllowedHosts: [],
       smtpUrl: undefined,
       smtpFrom: 'Lifeflow <lifeflow@localhost>',
+      timeZone: 'Asia/Shanghai',
     });
+  });
+
+  it('refuses a time zone that does not exist', () => {
+    expect(() => loadConfig({ TIME_ZONE: 'Mars/Olympus' })).toThrow(/TIME_ZONE/);
+    expect(loadConfig({ TIME_ZONE: 'Europe/Berlin' }).timeZone).toBe('Europe/Berlin');
   });
 
   it('reads which proxies to trust, as express names them or as a hop count', () => {

@@ -37,6 +37,8 @@ export interface Config {
    * count per client address, so behind a reverse proxy this must be set.
    */
   trustProxy?: string | number;
+  /** Time zone of dates in notification texts (`TIME_ZONE`, default Asia/Shanghai). */
+  timeZone: string;
   /** Minimum level of log lines (`LOG_LEVEL`, default info). */
   logLevel: LogLevel;
   /**
@@ -113,6 +115,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminPassword: env.ADMIN_PASSWORD ? env.ADMIN_PASSWORD : undefined,
     demo,
     redisUrl: read(env, 'REDIS_URL'),
+    timeZone: (() => {
+      const v = read(env, 'TIME_ZONE') ?? 'Asia/Shanghai';
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: v });
+      } catch {
+        throw new Error(`expected TIME_ZONE to be an IANA time zone such as Asia/Shanghai, got <${v}>`);
+      }
+      return v;
+    })(),
     trustProxy: (() => {
       const v = read(env, 'TRUST_PROXY');
       return v !== undefined && /^\d+$/.test(v) ? Number(v) : v;

@@ -99,7 +99,21 @@ export class NotificationService {
     private readonly nextKey: () => string,
     private readonly clock: () => Date,
     private readonly emailEnabled: () => boolean,
+    /** Dates in texts are shown in this time zone (the platform's; default China Standard Time). */
+    private readonly timeZone = 'Asia/Shanghai',
   ) {}
+
+  /** The values a template sees: dates written for a reader of that language, in the time zone. */
+  private forReader(data: Record<string, unknown>, locale: string): Record<string, unknown> {
+    const due = data.dueDate;
+    if (typeof due !== 'string' || !due || Number.isNaN(Date.parse(due))) return data;
+    const format = new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'zh-CN', {
+      dateStyle: 'medium',
+      timeStyle: 'short',
+      timeZone: this.timeZone,
+    });
+    return { ...data, dueDate: format.format(new Date(due)) };
+  }
 
   /** The engine's write hook: notices for the events of one command. */
   async fromEngine(
@@ -239,7 +253,8 @@ export class NotificationService {
       for (const u of await this.recipients(trx, n)) {
         told.push(u.username);
         const data = { ...n.data, recipientName: u.name };
-        const inApp = render(overrides, n.event, 'IN_APP', u.locale, data);
+        const shown = this.forReader(data, u.locale);
+        const inApp = render(overrides, n.event, 'IN_APP', u.locale, shown);
         const key = this.nextKey();
         rows.push({
           notification_key: key,
@@ -254,7 +269,7 @@ export class NotificationService {
           created_at: now,
         });
         if (u.email && this.emailEnabled()) {
-          const mail = render(overrides, n.event, 'EMAIL', u.locale, data);
+          const mail = render(overrides, n.event, 'EMAIL', u.locale, shown);
           deliveries.push(
             this.delivery(n, key, 'EMAIL', u.email, { subject: mail.subject, html: mail.body }, now),
           );
@@ -262,7 +277,9 @@ export class NotificationService {
       }
       const hooks = allHooks.filter((h) => h.events.includes(n.event) || h.events.includes('*'));
       // Chat bots (企业微信, 钉钉, Feishu) show text: the payload carries it, from the WEBHOOK template.
-      const text = hooks.length ? render(overrides, n.event, 'WEBHOOK', 'zh-CN', n.data) : null;
+      const text = hooks.length
+        ? render(overrides, n.event, 'WEBHOOK', 'zh-CN', this.forReader(n.data, 'zh-CN'))
+        : null;
       for (const h of hooks) {
         const payload = {
           title: text?.subject,
