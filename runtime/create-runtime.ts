@@ -101,7 +101,7 @@ export function createRuntime(
   const notifications = new NotificationService(nextKey, clock, () => !!mail.smtpUrl, options.timeZone);
   // Notifications are written in the transaction of the change that causes them (the outbox).
   engine.onWrite((trx, state, events, ctx) =>
-    notifications.fromEngine(trx, state, events, ctx.process.name ?? ctx.process.id, ctx.actor),
+    notifications.fromEngine(trx, state, events, ctx.process, ctx.actor),
   );
   const deliveries = new DeliveryWorker(knex, clock, node, options.httpAllowedHosts ?? [], mail, {
     ...DEFAULT_DELIVERY_SETTINGS,

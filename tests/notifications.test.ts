@@ -205,6 +205,45 @@ describe('in-app notifications', () => {
     expect(await count()).toBe(before);
   });
 
+  it('tells the starter that the request was rejected when it ends at an end event marked so', async () => {
+    const REQUEST = (outcome: string) => `<?xml version="1.0"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:lf="http://lifeflow.dev/schema/bpmn/1.0" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="r">
+  <bpmn:process id="site-access" name="进场申请" isExecutable="true">
+    <bpmn:startEvent id="s"/>
+    <bpmn:userTask id="review"><bpmn:extensionElements><zeebe:assignmentDefinition assignee="ops1"/></bpmn:extensionElements></bpmn:userTask>
+    <bpmn:exclusiveGateway id="ok" default="yes"/>
+    <bpmn:endEvent id="granted" name="已批准"/>
+    <bpmn:endEvent id="refused" name="已驳回"><bpmn:extensionElements><lf:outcome value="${outcome}"/></bpmn:extensionElements></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="review"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="review" targetRef="ok"/>
+    <bpmn:sequenceFlow id="yes" sourceRef="ok" targetRef="granted"/>
+    <bpmn:sequenceFlow id="no" sourceRef="ok" targetRef="refused"><bpmn:conditionExpression>=approved = false</bpmn:conditionExpression></bpmn:sequenceFlow>
+  </bpmn:process>
+</bpmn:definitions>`;
+    const bad = await t.deploy([{ name: 'sa.bpmn', content: REQUEST('denied') }]);
+    expect(bad.status).toBe(400);
+    expect(bad.text).toContain("lf:outcome must be 'completed' or 'rejected'");
+    expect((await t.deploy([{ name: 'sa.bpmn', content: REQUEST('rejected') }])).status).toBe(200);
+    // con1 asks; ops1 decides
+    const decide = async (approved: boolean) => {
+      const res = await t.api(
+        'POST',
+        '/v2/process-instances',
+        { processDefinitionId: 'site-access' },
+        { user: 'con1' },
+      );
+      const [task] = await t.openTasks(res.body.processInstanceKey);
+      expect((await t.complete(task, { approved }, { user: 'ops1' })).status).toBe(204);
+      return res.body.processInstanceKey as string;
+    };
+    const no = await decide(false);
+    const yes = await decide(true);
+    const [refused] = await inbox('con1', { processInstanceKey: no });
+    expect(refused).toMatchObject({ event: 'INSTANCE_REJECTED', title: '流程已驳回：进场申请' });
+    const [granted] = await inbox('con1', { processInstanceKey: yes });
+    expect(granted).toMatchObject({ event: 'INSTANCE_COMPLETED', title: '流程已完成：进场申请' });
+  });
+
   it('tells process owners about incidents', async () => {
     const start = await t.api('POST', '/v2/process-instances', {
       processDefinitionId: 'kpi-review',

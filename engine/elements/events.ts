@@ -1,7 +1,7 @@
 import { IncidentSignal } from '../errors/engine-error.js';
 import type { EventDefinitionSpec } from '../model/types.js';
 import { readEventDefinition } from '../model/event-definitions.js';
-import type { ElementBehaviour, Report } from './behaviour.js';
+import { type ElementBehaviour, extension, type Report } from './behaviour.js';
 import { compileTaskDefinition, createJob } from './job-task.js';
 import type { Runner } from '../commands/runner.js';
 import type { FlowNode } from '../model/types.js';
@@ -83,6 +83,12 @@ export const endEventBehaviour: ElementBehaviour = {
     );
     if (node.event?.kind === 'error' && !node.event.errorCode)
       report('an error end event needs an error with an error code');
+    // <lf:outcome value="rejected"/>: reaching this end means the request was turned down (驳回).
+    const outcome = extension(el, 'lf:Outcome');
+    if (outcome) {
+      if (outcome.value === 'completed' || outcome.value === 'rejected') node.outcome = outcome.value;
+      else report(`lf:outcome must be 'completed' or 'rejected', not '${outcome.value ?? ''}'`);
+    }
     if (node.event?.kind === 'message' && !compileTaskDefinition(el, node, report)) {
       report('a message end event is sent by a job: it needs a zeebe:taskDefinition');
     }

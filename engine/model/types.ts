@@ -55,6 +55,8 @@ export interface FlowNode {
   defaultFlow?: string;
   inputs: IoMapping[];
   outputs: IoMapping[];
+  /** For end events: how reaching it ends the process for its starter (`lf:outcome`). */
+  outcome?: 'completed' | 'rejected';
   /** For events: the event definition (absent for none events). */
   event?: EventDefinitionSpec;
   /** For activities: the boundary events attached to it. */

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { EngineEvent, InstanceState, UserTaskRecord } from '../../engine/index.js';
+import type { CompiledProcess, EngineEvent, InstanceState, UserTaskRecord } from '../../engine/index.js';
 import { loadOverrides, type NotificationEvent, render, type TemplateOverrides } from './templates.js';
 
 /** Channel of the NOTIFY sent (on commit) for every batch of new notifications. */
@@ -120,10 +120,18 @@ export class NotificationService {
     trx: Knex.Transaction,
     state: InstanceState,
     events: EngineEvent[],
-    processName: string,
+    process: CompiledProcess,
     actor: string | null,
   ): Promise<void> {
     const i = state.instance;
+    const processName = process.name ?? process.id;
+    // An instance that ends at an end event marked <lf:outcome value="rejected"/> was turned down.
+    const rejected = events.some(
+      (e) =>
+        e.type === 'element.completed' &&
+        e.elementId &&
+        process.nodes.get(e.elementId)?.outcome === 'rejected',
+    );
     const base = {
       processName,
       processDefinitionId: i.processDefinitionId,
@@ -184,7 +192,12 @@ export class NotificationService {
       ) {
         notices.push({
           tenantId: i.tenantId,
-          event: e.type === 'instance.completed' ? 'INSTANCE_COMPLETED' : 'INSTANCE_CANCELED',
+          event:
+            e.type === 'instance.terminated'
+              ? 'INSTANCE_CANCELED'
+              : rejected
+                ? 'INSTANCE_REJECTED'
+                : 'INSTANCE_COMPLETED',
           users: [i.initiator],
           except: actor,
           data: base,

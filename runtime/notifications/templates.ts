@@ -10,6 +10,7 @@ export const NOTIFICATION_EVENTS = [
   'TASK_OVERDUE',
   'INSTANCE_COMPLETED',
   'INSTANCE_CANCELED',
+  'INSTANCE_REJECTED',
   'INCIDENT_CREATED',
   'CC',
   'MENTIONED',
@@ -96,6 +97,16 @@ const DEFAULTS: Record<NotificationEvent, Record<Locale, Template>> = {
     en: ZH(
       'Process canceled: {{processName}}',
       'The "{{processName}}" you started{{#if businessKey}} ({{businessKey}}){{/if}} was canceled{{#if actor}} by {{actor}}{{/if}}.',
+    ),
+  },
+  INSTANCE_REJECTED: {
+    'zh-CN': ZH(
+      '流程已驳回：{{processName}}',
+      '您发起的「{{processName}}」{{#if businessKey}}（{{businessKey}}）{{/if}}已被驳回。',
+    ),
+    en: ZH(
+      'Process rejected: {{processName}}',
+      'The "{{processName}}" you started{{#if businessKey}} ({{businessKey}}){{/if}} was rejected.',
     ),
   },
   INCIDENT_CREATED: {
