@@ -312,4 +312,21 @@ export class LoginLimiter {
   succeed(ip: string, username: string): void {
     this.failures.delete(`u|${ip}|${username.toLowerCase()}`);
   }
+
+  /**
+   * Counts a try as failed before its password is checked, so tries sent at the same time cannot
+   * all pass {@link retryAfter} while the first is still being checked. Call the answer when the
+   * try succeeded: it is taken back from the address's count and the user's failures are forgotten.
+   */
+  begin(ip: string, username: string): () => void {
+    this.fail(ip, username);
+    const at = this.now();
+    return () => {
+      const key = `a|${ip}`;
+      const list = this.failures.get(key);
+      const i = list?.lastIndexOf(at) ?? -1;
+      if (list && i >= 0) list.splice(i, 1);
+      this.succeed(ip, username);
+    };
+  }
 }

@@ -82,7 +82,14 @@ export function createApp(s: AppServices) {
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     let problem: Problem | undefined;
     if (err instanceof Problem) problem = err;
-    else problem = bodyProblem(err);
+    else if ((err as { code?: string })?.code === '23505') {
+      // Two requests created the same thing at once: the unique index decided, the loser is told.
+      problem = new Problem(
+        409,
+        'CONFLICT',
+        'it already exists (created at the same time by another request)',
+      );
+    } else problem = bodyProblem(err);
     if (!problem) {
       log.error('unexpected error', { reqId: req.id, method: req.method, url: req.originalUrl, err });
       problem = new Problem(

@@ -4,6 +4,40 @@ import { badRequest, Problem } from './problem.js';
 /** Media types parsed as JSON: application/json and the structured-syntax `+json` types. */
 const JSON_TYPES = ['application/json', 'application/*+json'];
 
+/**
+ * The path of the first string (or key) in a parsed JSON value that holds a NUL character, or
+ * null. PostgreSQL stores no NUL in text or jsonb: such a body would fail at the database (500)
+ * after the request was checked, so it is refused at the edge.
+ */
+export function nulPath(value: unknown): string | null {
+  // Iterative: a deeply nested body must not overflow the stack.
+  const stack: Array<[unknown, string]> = [[value, '(body)']];
+  while (stack.length) {
+    const [v, path] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) return path;
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${path}[${i}]`]);
+    } else if (v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        const at = path === '(body)' ? k : `${path}.${k}`;
+        if (k.includes('\u0000')) return at;
+        stack.push([x, at]);
+      }
+    }
+  }
+  return null;
+}
+
+/** Throws 400 naming the field when a parsed JSON body holds a NUL character. */
+export function refuseNul(body: unknown): void {
+  const field = nulPath(body);
+  if (field)
+    throw badRequest(`${field} contains a NUL character, which cannot be stored`, [
+      { field, reason: 'must not contain a NUL character (\\u0000)' },
+    ]);
+}
+
 /** Whether the request carries a body at all (a declared length of 0 is none). */
 function hasBody(req: Request): boolean {
   if (req.headers['transfer-encoding'] !== undefined) return true;
@@ -29,6 +63,11 @@ export function jsonBody(limit: string) {
             { field: '(body)', reason: 'expected a JSON object' },
           ]),
         );
+      try {
+        refuseNul(body);
+      } catch (err) {
+        return next(err);
+      }
       return next();
     }
     if (req.is('multipart/form-data')) return next();

@@ -65,7 +65,8 @@ export async function search<T>(
     throw badRequest('filter must be an object', [{ field: 'filter', reason: 'must be an object' }]);
   }
   for (const [name, raw] of Object.entries(req.filter ?? {})) {
-    const spec = fields[name];
+    // Own fields only: `constructor`, `toString`, `__proto__` are not columns.
+    const spec = Object.hasOwn(fields, name) ? fields[name] : undefined;
     if (!spec) {
       errors.push({
         field: `filter.${name}`,
@@ -131,7 +132,8 @@ export async function search<T>(
       errors.push({ field: 'sort', reason: 'each entry must be an object { field, order }' });
       continue;
     }
-    if (!fields[s.field]) errors.push({ field: 'sort.field', reason: `cannot sort by '${s.field}'` });
+    if (typeof s.field !== 'string' || !Object.hasOwn(fields, s.field))
+      errors.push({ field: 'sort.field', reason: `cannot sort by '${s.field}'` });
     if (s.order && !/^(asc|desc)$/i.test(s.order))
       errors.push({ field: 'sort.order', reason: 'must be ASC or DESC' });
   }

@@ -34,6 +34,10 @@ const REDACT = [
   ...SECRET_FIELDS.map((f) => `["${f}"]`),
   ...SECRET_FIELDS.map((f) => `*["${f}"]`),
   ...SECRET_FIELDS.map((f) => `*.headers["${f}"]`),
+  // Database errors (PGlite's) carry the statement's bound values: password and session hashes,
+  // webhook secrets, form data. The statement itself is kept; its values are not.
+  '*["params"]',
+  '*["bindings"]',
 ];
 
 /** A level from configuration or the environment; unknown values fall back to info. */

@@ -116,6 +116,42 @@ export class IdentityService {
     return row;
   }
 
+  /**
+   * A user joining or leaving a group. Roles reach users through their groups and hold in every
+   * tenant of the user, so when the group carries a role the subject must administer every tenant
+   * of the user (as for assigning the role directly); otherwise seeing the user is enough.
+   */
+  async userForGroupChange(subject: Subject, groupId: string, username: string, db: Knex = this.knex) {
+    const carriesRole = await db('memberships')
+      .where({ container_type: 'ROLE', member_type: 'GROUP', member_id: groupId })
+      .first('container_id');
+    return carriesRole ? this.managedUser(subject, username, db) : this.findUser(subject, username, db);
+  }
+
+  /**
+   * The group, when the subject may change its roles: roles reach every user of the group in all
+   * their tenants, so the subject must administer every tenant of the group and of each of its users.
+   */
+  async groupForRoleChange(subject: Subject, groupId: string, db: Knex = this.knex): Promise<any> {
+    const row = await this.managedGroup(subject, groupId, db);
+    const rows = await db.raw(
+      `select distinct m.member_id from memberships m
+        where m.container_type = 'GROUP' and m.container_id = ? and m.member_type = 'USER'
+          and exists (select 1 from memberships t where t.container_type = 'TENANT' and not (t.container_id = any(${TEXT_ARRAY}))
+                        and ((t.member_type = 'USER' and t.member_id = m.member_id)
+                             or (t.member_type = 'GROUP' and t.member_id in (select g.container_id from memberships g
+                                  where g.container_type = 'GROUP' and g.member_type = 'USER' and g.member_id = m.member_id))))
+        order by m.member_id limit 5`,
+      [groupId, JSON.stringify(subject.tenantIds)],
+    );
+    const outside = rows.rows.map((r: any) => r.member_id as string);
+    if (outside.length)
+      throw forbidden(
+        `group <${groupId}> has members who also belong to tenants you do not administer (${outside.map((u: string) => `<${u}>`).join(', ')}); an administrator of all of them must change its roles`,
+      );
+    return row;
+  }
+
   async findRole(subject: Subject, roleId: string, db: Knex = this.knex): Promise<any> {
     const row = await this.rolesIn(subject.tenantIds, db).andWhere('roles.role_id', roleId).first();
     if (!row) throw notFound(`expected to find role with id <${roleId}>, but none was found`);

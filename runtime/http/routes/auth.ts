@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import express, { type Request, type Response, Router } from 'express';
 import { hashToken, LoginLimiter, SESSION_COOKIE } from '../../auth/authenticate.js';
+import { refuseNul } from '../json-body.js';
 import { notFound, Problem } from '../problem.js';
 import { type AppServices, BodyReader, pathKey } from '../services.js';
 
@@ -37,6 +38,7 @@ export function loginRoutes(s: AppServices): Router {
   router.post('/auth/login', express.json({ limit: '16kb' }), async (req: Request, res: Response) => {
     if (!req.is('application/json'))
       throw new Problem(415, 'UNSUPPORTED_MEDIA_TYPE', 'log in with a JSON body { username, password }');
+    refuseNul(req.body);
     const b = new BodyReader(req.body ?? {});
     const username = b.string('username', { required: true });
     const password = b.string('password', { required: true });
@@ -47,16 +49,17 @@ export function loginRoutes(s: AppServices): Router {
       res.setHeader('Retry-After', String(wait));
       throw new Problem(429, 'TOO_MANY_REQUESTS', `too many failed logins; try again in ${wait} seconds`);
     }
+    // Counted before the (slow) check, so tries sent at once cannot all get through.
+    const succeeded = limiter.begin(ip, username!);
     const principal = await s.auth.verifyPassword(username!, password!);
     if (!principal) {
-      limiter.fail(ip, username!);
       throw new Problem(
         401,
         'UNAUTHORIZED',
         'the user name or password is not correct, or the user is disabled',
       );
     }
-    limiter.succeed(ip, username!);
+    succeeded();
     const session = await s.auth.createSession(principal.username, req);
     res.setHeader('Set-Cookie', sessionCookie(s, req, session.id, s.auth.sessions.absoluteMs));
     res.json(me({ ...principal, via: 'session', csrfToken: session.csrfToken }));

@@ -56,6 +56,16 @@ const AUTHORIZATION_FIELDS: Record<string, FieldSpec> = {
   tenantId: { column: 'tenant_id' },
 };
 
+/** One plain address (no names, no lists): notifications are mailed to it. */
+const PLAIN_ADDRESS =
+  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
+function readEmail(b: BodyReader): string | undefined {
+  const email = b.string('email');
+  if (email !== undefined && (email.length > 254 || !PLAIN_ADDRESS.test(email)))
+    b.errors.push({ field: 'email', reason: 'must be one plain email address' });
+  return email;
+}
+
 /** The language notifications are written in for a user: zh-CN (default) or en. */
 function readLocale(b: BodyReader): string | undefined {
   const locale = b.string('locale');
@@ -92,7 +102,7 @@ export function identityRoutes(s: AppServices): Router {
     const username = b.string('username', { required: true });
     const password = b.string('password', { required: true });
     const name = b.string('name') ?? username;
-    const email = b.string('email');
+    const email = readEmail(b);
     const enabled = b.boolean('enabled');
     const tenantIds = b.stringArray('tenantIds');
     const locale = readLocale(b);
@@ -117,14 +127,19 @@ export function identityRoutes(s: AppServices): Router {
     const subject = actorOf(req);
     const b = new BodyReader(req.body ?? {});
     const name = b.string('name');
-    const email = b.body.email === null ? null : b.string('email');
+    const email = b.body.email === null ? null : readEmail(b);
     const password = b.string('password');
     const currentPassword = b.string('currentPassword');
     const enabled = b.boolean('enabled');
     const locale = readLocale(b);
     b.done();
     const self = req.params.username === subject.username;
-    if (!can(subject, 'manage-identity') || (self && currentPassword !== undefined)) {
+    // Changing one's own password always proves the current one, administrators included: a
+    // stolen session must not lock the owner out.
+    if (
+      !can(subject, 'manage-identity') ||
+      (self && (currentPassword !== undefined || password !== undefined))
+    ) {
       if (!self) manage(req, 'change other users');
       if (enabled !== undefined)
         throw badRequest('only administrators enable or disable users', [
@@ -230,7 +245,7 @@ export function identityRoutes(s: AppServices): Router {
     manage(req, 'change group members');
     const subject = actorOf(req);
     await ids.managedGroup(subject, req.params.groupId);
-    await ids.findUser(subject, req.params.username);
+    await ids.userForGroupChange(subject, req.params.groupId, req.params.username);
     await ids.addMember('GROUP', req.params.groupId, 'USER', req.params.username);
     res.status(204).end();
   });
@@ -240,6 +255,7 @@ export function identityRoutes(s: AppServices): Router {
     const subject = actorOf(req);
     await s.knex.transaction(async (trx) => {
       await ids.managedGroup(subject, req.params.groupId, trx);
+      await ids.userForGroupChange(subject, req.params.groupId, req.params.username, trx);
       const n = await ids.removeMember('GROUP', req.params.groupId, 'USER', req.params.username, trx);
       if (!n)
         throw notFound(
@@ -343,7 +359,7 @@ export function identityRoutes(s: AppServices): Router {
     const managed = (req: Request) =>
       member === 'users'
         ? ids.managedUser(actorOf(req), req.params.memberId as string)
-        : ids.managedGroup(actorOf(req), req.params.memberId as string);
+        : ids.groupForRoleChange(actorOf(req), req.params.memberId as string);
 
     router.put(`/roles/:roleId/${member}/:memberId`, async (req, res) => {
       manage(req, 'assign roles');
@@ -451,9 +467,21 @@ export function identityRoutes(s: AppServices): Router {
     const tenantId = req.params.tenantId;
     await ids.findTenant(actorOf(req), tenantId);
     await s.knex.transaction(async (trx) => {
-      for (const table of ['process_definitions', 'process_instances', 'forms', 'rule_sets']) {
+      // Whatever a tenant holds would pass to whoever creates a tenant of the same id later
+      // (webhooks and their delivery logs, templates, documents): refused while it holds any.
+      for (const table of [
+        'process_definitions',
+        'process_instances',
+        'forms',
+        'rule_sets',
+        'documents',
+        'webhooks',
+        'notification_templates',
+      ]) {
         if (await trx(table).where({ tenant_id: tenantId }).first('tenant_id'))
-          throw conflict(`tenant <${tenantId}> still holds ${table.replace('_', ' ')}; it cannot be deleted`);
+          throw conflict(
+            `tenant <${tenantId}> still holds ${table.replaceAll('_', ' ')}; it cannot be deleted`,
+          );
       }
       const users = await trx('memberships').where({ container_type: 'TENANT', container_id: tenantId });
       await trx('memberships').where({ container_type: 'TENANT', container_id: tenantId }).delete();

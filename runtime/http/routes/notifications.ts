@@ -256,7 +256,8 @@ export function notificationRoutes(s: AppServices): Router {
     const url = b.string('url');
     const events = readEvents(b, 'events');
     const enabled = b.boolean('enabled');
-    if (url) {
+    if (name === '') b.errors.push({ field: 'name', reason: 'must not be empty' });
+    if (url !== undefined) {
       const refused = refusedUrl(url, s.httpAllowedHosts);
       if (refused) b.errors.push({ field: 'url', reason: refused });
     }
