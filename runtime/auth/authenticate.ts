@@ -100,8 +100,9 @@ export class Authenticator {
     bindings: string[],
     via: Principal['via'],
   ): Promise<Principal | null> {
-    const result = await this.knex.raw(
-      `select u.username, u.name,
+    const result = await this.knex
+      .raw(
+        `select u.username, u.name,
          coalesce((select json_agg(json_build_array(m.container_type, m.container_id, m.direct)) from (
             select container_type, container_id, true as direct from memberships
              where member_type = 'USER' and member_id = u.username
@@ -110,8 +111,9 @@ export class Authenticator {
               join memberships g on g.member_type = 'GROUP' and g.member_id = d.container_id
              where d.member_type = 'USER' and d.member_id = u.username and d.container_type = 'GROUP') m), '[]') as containers
        from ${from} where ${where} and u.enabled limit 1`,
-      bindings,
-    );
+        bindings,
+      )
+      .options({ name: `lf_principal_${from.startsWith('api_tokens') ? 'token' : 'user'}` });
     const row = result.rows[0];
     if (!row) return null;
     const containers = (

@@ -237,8 +237,9 @@ export class NotificationService {
 
   /** Enabled users of the tenant among these usernames and the members of these groups. */
   private async recipients(db: Knex, n: Notice) {
-    const rows = await db.raw(
-      `select u.username, u.email, u.locale, u.name from users u
+    const rows = await db
+      .raw(
+        `select u.username, u.email, u.locale, u.name from users u
         where u.enabled
           and (u.username = any(${TEXT_ARRAY})
                or u.username in (select member_id from memberships where container_type = 'GROUP' and member_type = 'USER' and container_id = any(${TEXT_ARRAY})))
@@ -246,8 +247,9 @@ export class NotificationService {
                or u.username in (select m.member_id from memberships m join memberships t on t.container_type = 'TENANT' and t.container_id = ? and t.member_type = 'GROUP' and t.member_id = m.container_id
                                  where m.container_type = 'GROUP' and m.member_type = 'USER'))
         order by u.username limit ${MAX_RECIPIENTS}`,
-      [JSON.stringify(n.users ?? []), JSON.stringify(n.groups ?? []), n.tenantId, n.tenantId],
-    );
+        [JSON.stringify(n.users ?? []), JSON.stringify(n.groups ?? []), n.tenantId, n.tenantId],
+      )
+      .options({ name: 'lf_notification_recipients' });
     return (
       rows.rows as Array<{ username: string; email: string | null; locale: string; name: string }>
     ).filter((u) => u.username !== n.except);

@@ -186,7 +186,8 @@ export async function loadInstanceState(
 ): Promise<InstanceState | null> {
   const loc: InstanceLocator = typeof locator === 'string' ? { by: 'instance', key: locator } : locator;
   const bindings = LOCATORS[loc.by].target ? [loc.key, loc.key] : [loc.key];
-  const result = await trx.raw(LOAD_SQL[loc.by], bindings);
+  // A named statement: PostgreSQL plans this large query once per connection, not per command.
+  const result = await trx.raw(LOAD_SQL[loc.by], bindings).options({ name: `lf_load_${loc.by}` });
   const row = result.rows[0];
   if (!row) return null;
   const state: InstanceState = {
