@@ -72,6 +72,13 @@ const MATRIX_MSG = defs(
    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="wait"/>`,
 );
 
+const MATRIX_APPROVAL = `<?xml version="1.0"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:lf="http://lifeflow.dev/schema/bpmn/1.0" id="d_approval">
+  <bpmn:process id="matrix-approval" isExecutable="true"><bpmn:startEvent id="s"/>
+    <bpmn:userTask id="sign"><bpmn:extensionElements><lf:approval mode="single" assignees="=[approver]"/></bpmn:extensionElements></bpmn:userTask>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="sign"/></bpmn:process>
+</bpmn:definitions>`;
+
 // ---- fixtures, created by the default tenant's administrator -------------------------------------
 
 const fresh = {
@@ -134,6 +141,12 @@ const fresh = {
       'upload document',
     );
     return res.body.documentId as string;
+  },
+  /** An approval task assigned to `approver`; returns its key. */
+  async approval(approver: string) {
+    const key = await t.start('matrix-approval', { approver });
+    const [task] = await t.openTasks(key);
+    return task.userTaskKey as string;
   },
   /** A notification for the caller, in their tenant. */
   async notification(c: Caller) {
@@ -527,6 +540,14 @@ const RULES: Record<string, Rule> = {
     call: async () => ({ path: `/v2/documents/${await fresh.document()}` }),
   },
 
+  'POST /v2/user-tasks/:key/decision': {
+    expect: { admin: 204, owner: 204, user: 204, auditor: 403, other: 404 },
+    call: async (c) => ({
+      path: `/v2/user-tasks/${await fresh.approval(c === 'other' ? 'admin' : as(c).user)}/decision`,
+      body: { decision: 'approve' },
+    }),
+  },
+
   // jobs
   'POST /v2/jobs/activation': {
     expect: { admin: 200, owner: 200, user: 403, auditor: 403, other: 200 },
@@ -751,6 +772,7 @@ beforeAll(async () => {
       { name: 'matrix.bpmn', content: MATRIX },
       { name: 'matrix-job.bpmn', content: MATRIX_JOB },
       { name: 'matrix-msg.bpmn', content: MATRIX_MSG },
+      { name: 'matrix-approval.bpmn', content: MATRIX_APPROVAL },
     ]),
     'deploy',
   );

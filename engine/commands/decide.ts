@@ -20,7 +20,13 @@ export type Command =
       startElementId?: string;
     }
   | { type: 'instance.cancel' }
-  | { type: 'task.complete'; userTaskKey: string; variables: Record<string, unknown> }
+  | {
+      type: 'task.complete';
+      userTaskKey: string;
+      variables: Record<string, unknown>;
+      /** Variables local to the task's element instance (an approval's decision and comment). */
+      local?: Record<string, unknown>;
+    }
   | { type: 'task.assign'; userTaskKey: string; assignee: string; allowOverride: boolean }
   | { type: 'task.unassign'; userTaskKey: string }
   | { type: 'job.complete'; jobKey: string; variables: Record<string, unknown> }
@@ -145,6 +151,8 @@ const handlers: Handlers = {
       { userTaskKey: task.userTaskKey, completionDate: run.nowIso, variables: c.variables },
       task.elementId,
     );
+    for (const [name, value] of Object.entries(c.local ?? {}))
+      run.setLocalVariable(el.elementInstanceKey, name, value);
     run.mergeCompletionVariables(el, c.variables);
     run.complete(el);
     return undefined;

@@ -580,6 +580,12 @@ export class Runner {
     this.cancelWaitsOf(body);
     if (node.boundaries?.length) this.openEventSubscriptions(body, node.boundaries);
     const items = this.miItems(body, node);
+    // An approval nobody can decide must not pass silently, nor wait forever.
+    if (node.approval && items.length === 0)
+      throw new IncidentSignal(
+        'EXTRACT_VALUE_ERROR',
+        `the approval <${node.id}> has no approvers: its assignees gave an empty list`,
+      );
     this.setLocalVariable(body.elementInstanceKey, 'numberOfInstances', items.length);
     this.setLocalVariable(body.elementInstanceKey, 'numberOfActiveInstances', 0);
     this.setLocalVariable(body.elementInstanceKey, 'numberOfCompletedInstances', 0);
@@ -730,6 +736,35 @@ export class Runner {
     } else if (completed + this.miNumber(body, 'numberOfTerminatedInstances') >= total) this.complete(body);
   }
 
+  /**
+   * An approval is decided: `approved` for the flow after it, and an `approval.completed` event
+   * for the history. Returns true when a rejection ends the whole process (onReject="end").
+   */
+  private concludeApproval(body: ElementInstanceRecord, node: FlowNode, decisions: unknown[]): boolean {
+    const spec = node.approval!;
+    const made = decisions.filter(
+      (d): d is { approver: string; decision: string; comment: unknown } =>
+        !!d && typeof d === 'object' && typeof (d as { decision?: unknown }).decision === 'string',
+    );
+    const approvedCount = made.filter((d) => d.decision === 'approve').length;
+    const rejectedCount = made.filter((d) => d.decision === 'reject').length;
+    const total = decisions.length;
+    const approved =
+      spec.mode === 'vote'
+        ? approvedCount >= (spec.passRatio ?? 1) * total
+        : rejectedCount === 0 && approvedCount > 0;
+    const endsProcess = !approved && spec.onReject === 'end';
+    this.propagateVariables(body.flowScopeKey, { approved });
+    this.emit(
+      'approval.completed',
+      { elementInstanceKey: body.elementInstanceKey, approved, decisions: made, endsProcess },
+      body.elementId,
+    );
+    // Rejected for good: the process ends here, everything else in it is cancelled.
+    if (endsProcess) this.terminateScope(this.instanceKey);
+    return endsProcess;
+  }
+
   private forgetMiItems(body: ElementInstanceRecord): void {
     if (!this.state.instance.runtime.miItems?.[body.elementInstanceKey]) return;
     this.writeRuntime((rt) => {
@@ -741,12 +776,14 @@ export class Runner {
   /** The body completes: the output collection goes to the enclosing scope; the activity moves on. */
   private completeBody(body: ElementInstanceRecord, node: FlowNode): void {
     const mi = node.multiInstance!;
+    let rejectedToEnd = false;
     if (mi.outputCollection) {
       const value = this.state.variables.get(body.elementInstanceKey)?.get(mi.outputCollection)?.value ?? [];
       this.propagateVariables(body.flowScopeKey, { [mi.outputCollection]: value });
+      if (node.approval) rejectedToEnd = this.concludeApproval(body, node, value as unknown[]);
     }
     this.forgetMiItems(body);
-    const flows = this.defaultOutgoing(body, node);
+    const flows = rejectedToEnd ? [] : this.defaultOutgoing(body, node);
     this.cancelWaitsOf(body);
     this.emit(
       'element.completed',

@@ -3,6 +3,79 @@ import { checkFeelSyntax, evaluateProperty, isFeel } from '../expressions/feel.j
 import type { ElementBehaviour } from './behaviour.js';
 import { extension } from './behaviour.js';
 import { readTaskHeaders } from './job-task.js';
+import type { ApprovalMode, FlowNode } from '../model/types.js';
+
+const APPROVAL_MODES: ApprovalMode[] = ['single', 'all', 'any', 'sequential', 'vote'];
+/** Where an approval's signers keep their decisions ({ approver, decision, comment }, in order). */
+export const APPROVAL_DECISIONS = 'approvalDecisions';
+const USERNAME = /^[\p{L}\p{N}._@-]{1,100}$/u;
+
+/**
+ * `<lf:approval mode="all" assignees="eng1, ops1" onReject="continue"/>` on a user task: the task
+ * becomes a multi-instance over the approvers (assignees: FEEL giving a list, or usernames), each
+ * instance assigned to its approver, and the mode becomes the completion condition over the
+ * decisions so far — 会签 ends at the first rejection, 或签 at the first decision, 票签 as soon as
+ * the ratio is reached or can no longer be. Plain BPMN underneath: nothing a modeller must write.
+ */
+function compileApproval(el: any, node: FlowNode, report: (m: string) => void): void {
+  const a = extension(el, 'lf:Approval');
+  if (!a) return;
+  const mode = (a.mode ?? 'single') as ApprovalMode;
+  if (!APPROVAL_MODES.includes(mode))
+    report(`lf:approval mode must be one of ${APPROVAL_MODES.join(', ')}, not '${a.mode}'`);
+  const onReject = a.onReject ?? 'continue';
+  if (onReject !== 'continue' && onReject !== 'end')
+    report(`lf:approval onReject must be 'continue' or 'end', not '${onReject}'`);
+  let passRatio: number | undefined;
+  if (mode === 'vote') {
+    passRatio = Number(a.passRatio);
+    if (a.passRatio === undefined || !(passRatio > 0 && passRatio <= 1))
+      report(`a vote (票签) needs a passRatio above 0 and at most 1, e.g. passRatio="0.6"`);
+  } else if (a.passRatio !== undefined) report('passRatio is only for mode vote');
+  if (el.loopCharacteristics)
+    report('an approval runs its own multi-instance over its approvers: remove the loop characteristics');
+  if (node.userTask?.assignee || node.userTask?.candidateGroups || node.userTask?.candidateUsers)
+    report('an approval is assigned by its lf:approval assignees, not by zeebe:assignmentDefinition');
+  const assignees = (a.assignees ?? '').trim();
+  let inputCollection: string;
+  if (isFeel(assignees)) {
+    const err = checkFeelSyntax(assignees);
+    if (err) report(`assignees is not a valid FEEL expression: ${err}`);
+    inputCollection = assignees;
+  } else {
+    const names = assignees
+      .split(',')
+      .map((s: string) => s.trim())
+      .filter(Boolean);
+    if (!names.length)
+      report('lf:approval needs assignees: usernames separated by commas, or FEEL giving a list');
+    const bad = names.find((n: string) => !USERNAME.test(n));
+    if (bad) report(`'${bad}' is not a username`);
+    inputCollection = `=[${names.map((n: string) => JSON.stringify(n)).join(', ')}]`;
+  }
+  if (mode === 'single' && !isFeel(assignees) && inputCollection.split(',').length > 1)
+    report('mode single takes one approver; use all (会签), any (或签), sequential or vote for several');
+  // The condition is evaluated as a signer's decision comes in, before it joins the list: the
+  // signer's own `decision` counts too.
+  const counted = (d: string) =>
+    `(count(${APPROVAL_DECISIONS}[item.decision = "${d}"]) + (if decision = "${d}" then 1 else 0))`;
+  const completionCondition =
+    mode === 'any' || mode === 'single'
+      ? '=true'
+      : mode === 'vote'
+        ? `=${counted('approve')} >= ${passRatio} * numberOfInstances or ${counted('reject')} > (1 - ${passRatio}) * numberOfInstances`
+        : '=decision = "reject"';
+  node.multiInstance = {
+    sequential: mode === 'sequential',
+    inputCollection,
+    inputElement: 'approver',
+    outputCollection: APPROVAL_DECISIONS,
+    outputElement: '={approver: approver, decision: decision, comment: comment}',
+    completionCondition,
+  };
+  node.userTask = { ...node.userTask, assignee: '=approver' };
+  node.approval = { mode, passRatio, onReject };
+}
 
 function toList(value: unknown, what: string): string[] {
   if (value === undefined || value === null || value === '') return [];
@@ -59,6 +132,7 @@ export const userTaskBehaviour: ElementBehaviour = {
         (legacyFormKey && !legacyFormKey.startsWith('camunda-forms:bpmn:') ? legacyFormKey : undefined),
     };
     node.taskHeaders = readTaskHeaders(el);
+    compileApproval(el, node, report);
     for (const [prop, value] of Object.entries(node.userTask)) {
       if (typeof value === 'string' && isFeel(value)) {
         const err = checkFeelSyntax(value);

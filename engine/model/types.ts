@@ -28,6 +28,17 @@ export type EventDefinitionSpec =
   | { kind: 'link'; linkName: string }
   | { kind: 'terminate' };
 
+export type ApprovalMode = 'single' | 'all' | 'any' | 'sequential' | 'vote';
+
+export interface ApprovalSpec {
+  /** single: one approver; all (会签): everyone; any (或签): the first decision; sequential (依次); vote (票签). */
+  mode: ApprovalMode;
+  /** For vote: the share of approvals needed (0 < passRatio <= 1). */
+  passRatio?: number;
+  /** On rejection: `continue` along the outgoing flow with approved = false (route with a gateway), or `end` the process as rejected. */
+  onReject: 'continue' | 'end';
+}
+
 export interface MultiInstanceSpec {
   sequential: boolean;
   /** FEEL giving the list to iterate (zeebe:loopCharacteristics inputCollection). */
@@ -55,6 +66,11 @@ export interface FlowNode {
   defaultFlow?: string;
   inputs: IoMapping[];
   outputs: IoMapping[];
+  /**
+   * For approval user tasks (`lf:approval`): how the signers decide. The task runs as a
+   * multi-instance over the approvers; `approved` tells the flow after it how it went.
+   */
+  approval?: ApprovalSpec;
   /** For end events: how reaching it ends the process for its starter (`lf:outcome`). */
   outcome?: 'completed' | 'rejected';
   /** For events: the event definition (absent for none events). */

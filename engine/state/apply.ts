@@ -42,6 +42,7 @@ const appliers: Appliers = {
   'call.terminated': () => {},
   'call.error_thrown': () => {},
   'call.escalation_thrown': () => {},
+  'approval.completed': () => {},
   'variable.set': (s, e) => {
     let scope = s.variables.get(e.scopeKey);
     if (!scope) {

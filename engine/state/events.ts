@@ -58,6 +58,13 @@ export interface EngineEventMap {
   };
   /** An escalation nobody in this called instance caught: it goes to the parent's call activity. */
   'call.escalation_thrown': { parentElementInstanceKey: string; escalationCode: string | null };
+  /** An approval node was decided (by its mode, over the signers' decisions so far). */
+  'approval.completed': {
+    elementInstanceKey: string;
+    approved: boolean;
+    decisions: Array<{ approver: string; decision: string; comment: unknown }>;
+    endsProcess: boolean;
+  };
   /** A call activity ended early: its child instance must be cancelled. */
   'call.terminated': { elementInstanceKey: string };
   'subscription.closed': { subscriptionKey: string };

@@ -521,6 +521,14 @@ const schemas: Record<string, Schema> = {
     ['assignee'],
   ),
   UserTaskCompletionRequest: obj({ variables: variables() }),
+  UserTaskDecisionRequest: obj(
+    {
+      decision: str('The approver’s decision.', { enum: ['approve', 'reject'] }),
+      comment: str('Why; required when rejecting (at most 2000 characters).', { maxLength: 2000 }),
+      variables: variables(),
+    },
+    ['decision'],
+  ),
 
   // jobs
   JobActivationRequest: obj(
@@ -1298,6 +1306,16 @@ op('post', '/v2/user-tasks/{key}/completion', {
   summary: 'Complete a user task (its assignee), with the form’s variables',
   params: { key: 'The userTaskKey.' },
   body: 'UserTaskCompletionRequest',
+  ok: { status: 204, schema: null },
+  errors: [400, 403, 404, 409],
+});
+op('post', '/v2/user-tasks/{key}/decision', {
+  tag: 'User tasks',
+  summary: 'Decide an approval task (its assignee): approve, or reject with a comment',
+  description:
+    'Lifeflow: for user tasks of an `lf:approval` node. The node’s mode (single, all 会签, any 或签, sequential, vote 票签) then decides the node; `approved` tells the flow after it how it went.',
+  params: { key: 'The userTaskKey.' },
+  body: 'UserTaskDecisionRequest',
   ok: { status: 204, schema: null },
   errors: [400, 403, 404, 409],
 });

@@ -126,8 +126,10 @@ export class NotificationService {
     const i = state.instance;
     const processName = process.name ?? process.id;
     // An instance that ends at an end event marked <lf:outcome value="rejected"/> was turned down.
+    // So does one an approval rejected with onReject="end".
     const rejected = events.some(
       (e) =>
+        (e.type === 'approval.completed' && e.endsProcess) ||
         e.type === 'element.completed' &&
         e.elementId &&
         process.nodes.get(e.elementId)?.outcome === 'rejected',

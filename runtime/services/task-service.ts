@@ -3,7 +3,7 @@ import { type InstanceState, visibleVariables } from '../../engine/index.js';
 import { requireMayAssign, requireMayComplete } from '../auth/permissions.js';
 import type { DocumentService } from '../documents/document-service.js';
 import { type FormDocumentField, validateForm } from '../forms/validate-form.js';
-import { badRequest } from '../http/problem.js';
+import { badRequest, conflict } from '../http/problem.js';
 import type { DefinitionService } from './definitions.js';
 import type { Actor, EngineService } from './engine-service.js';
 
@@ -26,13 +26,33 @@ export class TaskService {
     return task && task.state === 'CREATED' && state.instance.state === 'ACTIVE' ? task : undefined;
   }
 
-  complete(userTaskKey: string, variables: Record<string, unknown>, actor: Actor): Promise<InstanceState> {
-    const command = { type: 'task.complete' as const, userTaskKey, variables };
+  complete(
+    userTaskKey: string,
+    variables: Record<string, unknown>,
+    actor: Actor,
+    approval?: { decision: 'approve' | 'reject'; comment: string | null },
+  ): Promise<InstanceState> {
+    const command = {
+      type: 'task.complete' as const,
+      userTaskKey,
+      variables,
+      // An approval's decision and comment belong to this signer's task, not to the whole process.
+      local: approval ? { decision: approval.decision, comment: approval.comment } : undefined,
+    };
     return this.engine.execute(command, actor, {
       check: async (state, trx) => {
         const task = this.openTask(state, userTaskKey);
         if (!task) return;
         requireMayComplete(task, actor);
+        const node = (await this.definitions.getCompiled(state.instance.processDefinitionKey, trx)).nodes.get(
+          task.elementId,
+        );
+        if (approval && !node?.approval)
+          throw conflict(`user task <${userTaskKey}> is not an approval: complete it instead of deciding it`);
+        if (!approval && node?.approval)
+          throw conflict(
+            `user task <${userTaskKey}> is an approval: decide it (POST /v2/user-tasks/${userTaskKey}/decision) with approve or reject`,
+          );
         const schema = task.formKey
           ? (await this.definitions.getForm(task.formKey, trx))?.schema
           : task.embeddedForm;
@@ -54,6 +74,24 @@ export class TaskService {
         command.variables = result.data;
       },
     });
+  }
+
+  /**
+   * An approver decides (approve, or reject with a comment), with the task's form data; the
+   * approval node's mode then decides the node.
+   */
+  decide(
+    userTaskKey: string,
+    decision: 'approve' | 'reject',
+    comment: string | null,
+    variables: Record<string, unknown>,
+    actor: Actor,
+  ): Promise<InstanceState> {
+    if (decision === 'reject' && !comment?.trim())
+      throw badRequest('a rejection needs a comment saying why', [
+        { field: 'comment', reason: 'is required when rejecting' },
+      ]);
+    return this.complete(userTaskKey, variables, actor, { decision, comment: comment?.trim() || null });
   }
 
   /**

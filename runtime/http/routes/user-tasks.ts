@@ -96,5 +96,21 @@ export function userTaskRoutes(s: AppServices): Router {
     await s.tasks.complete(key, variables, actorOf(req));
     res.status(204).end();
   });
+
+  /** Lifeflow: an approver's decision on an approval task (approve, or reject with a comment). */
+  router.post('/user-tasks/:key/decision', async (req, res) => {
+    const key = pathKey(req.params.key, 'userTaskKey');
+    const b = new BodyReader(req.body ?? {});
+    const decision = b.string('decision', { required: true });
+    const comment = b.string('comment') ?? null;
+    const variables = b.object('variables');
+    if (decision !== undefined && decision !== 'approve' && decision !== 'reject')
+      b.errors.push({ field: 'decision', reason: 'must be approve or reject' });
+    if (comment !== null && comment.length > 2000)
+      b.errors.push({ field: 'comment', reason: 'must be at most 2000 characters' });
+    b.done();
+    await s.tasks.decide(key, decision as 'approve' | 'reject', comment, variables, actorOf(req));
+    res.status(204).end();
+  });
   return router;
 }

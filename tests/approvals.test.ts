@@ -1,0 +1,244 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestRuntime, type TestRuntime } from './support/test-runtime.js';
+
+/**
+ * Approval nodes (`lf:approval` on a user task): 会签 (all), 或签 (any), 依次 (sequential),
+ * 票签 (vote) and single approvals, decided with POST /v2/user-tasks/{key}/decision.
+ */
+let t: TestRuntime;
+
+const approvalProcess = (id: string, approval: string) => `<?xml version="1.0"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:lf="http://lifeflow.dev/schema/bpmn/1.0" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d_${id}">
+  <bpmn:process id="${id}" name="竣工资料审批" isExecutable="true">
+    <bpmn:startEvent id="s"/>
+    <bpmn:userTask id="sign" name="联合审批"><bpmn:extensionElements>${approval}</bpmn:extensionElements></bpmn:userTask>
+    <bpmn:exclusiveGateway id="ok" default="rework"/>
+    <bpmn:userTask id="archive" name="归档"><bpmn:extensionElements><zeebe:assignmentDefinition assignee="owner"/></bpmn:extensionElements></bpmn:userTask>
+    <bpmn:userTask id="fix" name="整改"><bpmn:extensionElements><zeebe:assignmentDefinition assignee="con1"/></bpmn:extensionElements></bpmn:userTask>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="sign"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="sign" targetRef="ok"/>
+    <bpmn:sequenceFlow id="pass" sourceRef="ok" targetRef="archive"><bpmn:conditionExpression>=approved</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="rework" sourceRef="ok" targetRef="fix"/>
+  </bpmn:process>
+</bpmn:definitions>`;
+
+const SIGNERS = ['eng1', 'ops1', 'sup1'];
+const PROCESSES = {
+  countersign: '<lf:approval mode="all" assignees="eng1, ops1, sup1"/>',
+  orSign: '<lf:approval mode="any" assignees="=signers"/>',
+  inTurn: '<lf:approval mode="sequential" assignees="eng1, ops1, sup1"/>',
+  ballot: '<lf:approval mode="vote" passRatio="0.6" assignees="=signers"/>',
+  single: '<lf:approval assignees="eng1"/>',
+  endsOnReject: '<lf:approval mode="all" assignees="eng1, ops1" onReject="end"/>',
+  nobody: '<lf:approval mode="all" assignees="=signers"/>',
+};
+
+beforeAll(async () => {
+  t = await startTestRuntime();
+  const res = await t.deploy(
+    Object.entries(PROCESSES).map(([id, a]) => ({ name: `${id}.bpmn`, content: approvalProcess(id, a) })),
+  );
+  expect(res.status, res.text).toBe(200);
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+const start = (id: string, signers = SIGNERS) =>
+  t
+    .api(
+      'POST',
+      '/v2/process-instances',
+      { processDefinitionId: id, variables: { signers } },
+      { user: 'owner' },
+    )
+    .then((r) => {
+      expect(r.status, r.text).toBe(200);
+      return r.body.processInstanceKey as string;
+    });
+const open = (key: string) => t.openTasks(key);
+const taskOf = async (key: string, user: string) => (await open(key)).find((x: any) => x.assignee === user);
+const decide = async (key: string, user: string, decision: 'approve' | 'reject', comment?: string) => {
+  const task = await taskOf(key, user);
+  expect(task, `an open task for ${user}`).toBeTruthy();
+  return t.api('POST', `/v2/user-tasks/${task.userTaskKey}/decision`, { decision, comment }, { user });
+};
+const vars = async (key: string): Promise<Record<string, any>> => t.rootVariables(key);
+
+describe('approval modes', () => {
+  it('会签 (all): everyone must approve; the decisions are kept in order with their comments', async () => {
+    const key = await start('countersign');
+    expect((await open(key)).map((x: any) => x.assignee).sort()).toEqual([...SIGNERS].sort());
+    for (const [i, u] of SIGNERS.entries()) {
+      expect((await decide(key, u, 'approve', i === 1 ? '同意' : undefined)).status).toBe(204);
+      if (i < 2) expect((await open(key)).length).toBe(2 - i);
+    }
+    expect((await open(key)).map((x: any) => x.elementId)).toEqual(['archive']);
+    const v = await vars(key);
+    expect(v.approved).toBe(true);
+    expect(v.approvalDecisions).toEqual([
+      { approver: 'eng1', decision: 'approve', comment: null },
+      { approver: 'ops1', decision: 'approve', comment: '同意' },
+      { approver: 'sup1', decision: 'approve', comment: null },
+    ]);
+    // the decision and comment stay with each signer's task, not in the process variables
+    expect(v).not.toHaveProperty('decision');
+  });
+
+  it('会签 (all): one rejection decides at once; the other signers’ tasks are cancelled', async () => {
+    const key = await start('countersign');
+    expect((await decide(key, 'eng1', 'approve')).status).toBe(204);
+    expect((await decide(key, 'ops1', 'reject', '资料不全')).status).toBe(204);
+    expect((await open(key)).map((x: any) => x.elementId)).toEqual(['fix']);
+    const v = await vars(key);
+    expect(v.approved).toBe(false);
+    expect(v.approvalDecisions[1]).toEqual({ approver: 'ops1', decision: 'reject', comment: '资料不全' });
+    expect(v.approvalDecisions[2]).toBeNull();
+    const history = await t.api('GET', `/v2/process-instances/${key}/history`);
+    const done = history.body.items.find((h: any) => h.eventType === 'approval.completed');
+    expect(done).toMatchObject({
+      elementId: 'sign',
+      actor: 'ops1',
+      data: { approved: false, endsProcess: false },
+    });
+  });
+
+  it('或签 (any): the first decision wins', async () => {
+    const key = await start('orSign', ['eng1', 'ops1']);
+    expect((await decide(key, 'ops1', 'approve')).status).toBe(204);
+    expect((await open(key)).map((x: any) => x.elementId)).toEqual(['archive']);
+    expect((await vars(key)).approved).toBe(true);
+  });
+
+  it('依次 (sequential): one signer after the other, in the listed order; a rejection stops it', async () => {
+    const key = await start('inTurn');
+    expect((await open(key)).map((x: any) => x.assignee)).toEqual(['eng1']);
+    expect((await decide(key, 'eng1', 'approve')).status).toBe(204);
+    expect((await open(key)).map((x: any) => x.assignee)).toEqual(['ops1']);
+    expect((await decide(key, 'ops1', 'reject', '需要补充竣工图')).status).toBe(204);
+    expect((await open(key)).map((x: any) => x.elementId)).toEqual(['fix']);
+    expect((await vars(key)).approved).toBe(false);
+  });
+
+  it('票签 (vote): passes once the ratio is reached, fails as soon as it can no longer be', async () => {
+    const five = ['eng1', 'ops1', 'sup1', 'des1', 'field1'];
+    const pass = await start('ballot', five);
+    for (const u of ['eng1', 'ops1']) expect((await decide(pass, u, 'approve')).status).toBe(204);
+    expect((await decide(pass, 'sup1', 'reject', '不同意')).status).toBe(204);
+    expect((await open(pass)).length).toBe(2); // 2 of 5 approve: 3 needed, still reachable
+    expect((await decide(pass, 'des1', 'approve')).status).toBe(204); // 3 of 5 = 0.6
+    expect((await open(pass)).map((x: any) => x.elementId)).toEqual(['archive']);
+    expect((await vars(pass)).approved).toBe(true);
+
+    const fail = await start('ballot', five);
+    expect((await decide(fail, 'eng1', 'reject', '否')).status).toBe(204);
+    expect((await decide(fail, 'ops1', 'reject', '否')).status).toBe(204);
+    expect((await open(fail)).length).toBe(3); // 2 rejections: 3 approvals still possible
+    expect((await decide(fail, 'sup1', 'reject', '否')).status).toBe(204);
+    expect((await open(fail)).map((x: any) => x.elementId)).toEqual(['fix']);
+    expect((await vars(fail)).approved).toBe(false);
+  });
+
+  it('ends the whole process as rejected when the node says so, and tells the starter', async () => {
+    const key = await start('endsOnReject');
+    expect((await decide(key, 'eng1', 'reject', '不符合移交条件')).status).toBe(204);
+    expect(await t.stateOf(key)).toBe('COMPLETED');
+    expect(await open(key)).toEqual([]);
+    expect((await vars(key)).approved).toBe(false);
+    const told = await t.api(
+      'POST',
+      '/v2/notifications/search',
+      { filter: { processInstanceKey: key } },
+      { user: 'owner' },
+    );
+    expect(told.body.items.map((n: any) => n.event)).toEqual(['INSTANCE_REJECTED']);
+  });
+
+  it('raises an incident instead of waiting forever when there is nobody to approve', async () => {
+    const key = await start('nobody', []);
+    const incidents = await t.api('POST', '/v2/incidents/search', { filter: { processInstanceKey: key } });
+    expect(incidents.body.items[0].errorMessage).toContain('has no approvers');
+  });
+});
+
+describe('deciding', () => {
+  it('needs a comment to reject, a valid decision, and the approver; plain completion is refused', async () => {
+    const key = await start('single');
+    const task = await taskOf(key, 'eng1');
+    const noComment = await t.api(
+      'POST',
+      `/v2/user-tasks/${task.userTaskKey}/decision`,
+      { decision: 'reject' },
+      { user: 'eng1' },
+    );
+    expect(noComment.status).toBe(400);
+    expect(noComment.body.errors).toEqual([{ field: 'comment', reason: 'is required when rejecting' }]);
+    const wrong = await t.api(
+      'POST',
+      `/v2/user-tasks/${task.userTaskKey}/decision`,
+      { decision: 'maybe' },
+      { user: 'eng1' },
+    );
+    expect(wrong.body.errors[0]).toMatchObject({ field: 'decision' });
+    const notMine = await t.api(
+      'POST',
+      `/v2/user-tasks/${task.userTaskKey}/decision`,
+      { decision: 'approve' },
+      { user: 'ops1' },
+    );
+    expect(notMine.status).toBe(403);
+    expect(notMine.body.detail).toContain('assigned to <eng1>');
+    const plain = await t.api(
+      'POST',
+      `/v2/user-tasks/${task.userTaskKey}/completion`,
+      { variables: {} },
+      { user: 'eng1' },
+    );
+    expect(plain.status).toBe(409);
+    expect(plain.body.detail).toContain('decision');
+    expect((await open(key)).map((x: any) => x.elementId)).toEqual(['sign']);
+    expect((await decide(key, 'eng1', 'approve')).status).toBe(204);
+    // and a plain task cannot be "decided"
+    const [archive] = await open(key);
+    const notApproval = await t.api(
+      'POST',
+      `/v2/user-tasks/${archive.userTaskKey}/decision`,
+      { decision: 'approve' },
+      { user: 'owner' },
+    );
+    expect(notApproval.status).toBe(409);
+  });
+
+  it('或签: two approvers deciding at once — exactly one wins, the other is told why', async () => {
+    const key = await start('orSign', ['eng1', 'ops1']);
+    const [a, b] = await Promise.all([
+      decide(key, 'eng1', 'approve'),
+      decide(key, 'ops1', 'reject', '不同意'),
+    ]);
+    const statuses = [a.status, b.status].sort();
+    expect(statuses).toEqual([204, 409]);
+    const loser = a.status === 409 ? a : b;
+    expect(loser.body.detail).toMatch(/canceled|completed/);
+    const decisions = (await vars(key)).approvalDecisions.filter(Boolean);
+    expect(decisions).toHaveLength(1);
+    const history = await t.api('GET', `/v2/process-instances/${key}/history`);
+    expect(history.body.items.filter((h: any) => h.eventType === 'approval.completed')).toHaveLength(1);
+  });
+
+  it('refuses approval models that cannot work, naming the problem', async () => {
+    const bad = (a: string) => t.deploy([{ name: 'bad.bpmn', content: approvalProcess('bad-approval', a) }]);
+    const cases: Array<[string, string]> = [
+      ['<lf:approval mode="most" assignees="eng1"/>', 'mode must be one of'],
+      ['<lf:approval mode="vote" assignees="eng1, ops1"/>', 'needs a passRatio'],
+      ['<lf:approval mode="all"/>', 'needs assignees'],
+      ['<lf:approval mode="single" assignees="eng1, ops1"/>', 'mode single takes one approver'],
+      ['<lf:approval assignees="eng1" onReject="shrug"/>', "onReject must be 'continue' or 'end'"],
+      ['<lf:approval assignees="=[" />', 'not a valid FEEL expression'],
+    ];
+    for (const [a, reason] of cases) {
+      const res = await bad(a);
+      expect(res.status, a).toBe(400);
+      expect(res.text, a).toContain(reason);
+    }
+  });
+});
