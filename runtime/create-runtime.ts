@@ -13,6 +13,7 @@ import { DEFINITIONS_CHANNEL, DefinitionService } from './services/definitions.j
 import { EngineService } from './services/engine-service.js';
 import { EventService } from './services/event-service.js';
 import { IdentityService } from './services/identity-service.js';
+import { InstanceOps } from './services/instance-ops.js';
 import { log } from './logging/logger.js';
 import {
   DEFAULT_DELIVERY_SETTINGS,
@@ -116,6 +117,7 @@ export function createRuntime(
     options.mail,
   );
   builtins.notifications = notifications;
+  const instanceOps = new InstanceOps(knex, engine, definitions, notifications, clock);
   const services = {
     knex,
     definitions,
@@ -127,6 +129,7 @@ export function createRuntime(
     identity,
     documents,
     notifications,
+    instanceOps,
     nextKey,
     version: VERSION,
     httpAllowedHosts: options.httpAllowedHosts ?? [],

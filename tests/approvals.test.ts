@@ -242,3 +242,178 @@ describe('deciding', () => {
     }
   });
 });
+
+describe('operations', () => {
+  it('转办: the assignee transfers the task with a comment; the new assignee decides and is recorded', async () => {
+    const key = await start('single');
+    const task = await taskOf(key, 'eng1');
+    const notTheirs = await t.api(
+      'POST',
+      `/v2/user-tasks/${task.userTaskKey}/transfer`,
+      { assignee: 'sup1' },
+      { user: 'ops1' },
+    );
+    expect(notTheirs.status).toBe(403);
+    const toSelf = await t.api(
+      'POST',
+      `/v2/user-tasks/${task.userTaskKey}/transfer`,
+      { assignee: 'eng1' },
+      { user: 'eng1' },
+    );
+    expect(toSelf.status).toBe(400);
+    const unknown = await t.api(
+      'POST',
+      `/v2/user-tasks/${task.userTaskKey}/transfer`,
+      { assignee: 'nobody' },
+      { user: 'eng1' },
+    );
+    expect(unknown.body.errors).toEqual([
+      { field: 'assignee', reason: 'is not a user of the task’s tenant' },
+    ]);
+    const moved = await t.api(
+      'POST',
+      `/v2/user-tasks/${task.userTaskKey}/transfer`,
+      { assignee: 'ops1', comment: '出差，请王强代为审批' },
+      { user: 'eng1' },
+    );
+    expect(moved.status, moved.text).toBe(204);
+    // it left eng1's inbox and reached ops1's, with the comment
+    expect(
+      await t
+        .api('GET', `/v2/user-tasks/${task.userTaskKey}`, undefined, { user: 'eng1' })
+        .then((r) => r.status),
+    ).toBe(404);
+    const told = await t.api(
+      'POST',
+      '/v2/notifications/search',
+      { filter: { userTaskKey: task.userTaskKey } },
+      { user: 'ops1' },
+    );
+    expect(told.body.items[0].body).toContain('出差，请王强代为审批');
+    expect((await decide(key, 'ops1', 'approve')).status).toBe(204);
+    expect((await vars(key)).approvalDecisions).toEqual([
+      { approver: 'ops1', decision: 'approve', comment: null },
+    ]);
+    const history = await t.api('GET', `/v2/process-instances/${key}/history`);
+    expect(
+      history.body.items.find((h: any) => h.eventType === 'task.assigned' && h.data.operation === 'TRANSFER'),
+    ).toMatchObject({
+      actor: 'eng1',
+      data: { assignee: 'ops1', previous: 'eng1', comment: '出差，请王强代为审批' },
+    });
+  });
+
+  it('抄送: an approver copies colleagues, who are told and may then read the instance', async () => {
+    const key = await start('single');
+    expect((await t.api('GET', `/v2/process-instances/${key}`, undefined, { user: 'des1' })).status).toBe(
+      404,
+    );
+    const bad = await t.api(
+      'POST',
+      `/v2/process-instances/${key}/cc`,
+      { users: ['des1', 'ghost'] },
+      { user: 'eng1' },
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors).toEqual([{ field: 'users', reason: '<ghost> is not a user of the tenant' }]);
+    const cc = await t.api(
+      'POST',
+      `/v2/process-instances/${key}/cc`,
+      { users: ['des1'], comment: '请知悉' },
+      { user: 'eng1' },
+    );
+    expect(cc.status, cc.text).toBe(200);
+    expect(cc.body).toEqual({ notified: 1 });
+    expect((await t.api('GET', `/v2/process-instances/${key}`, undefined, { user: 'des1' })).status).toBe(
+      200,
+    );
+    const [n] = (
+      await t.api(
+        'POST',
+        '/v2/notifications/search',
+        { filter: { processInstanceKey: key } },
+        { user: 'des1' },
+      )
+    ).body.items;
+    expect(n).toMatchObject({ event: 'CC', readAt: null });
+    expect(n.body).toContain('请知悉');
+    // 已阅: marking the copy read
+    expect(
+      (await t.api('POST', `/v2/notifications/${n.notificationKey}/read`, undefined, { user: 'des1' }))
+        .status,
+    ).toBe(204);
+    const history = await t.api('GET', `/v2/process-instances/${key}/history`);
+    expect(history.body.items.find((h: any) => h.eventType === 'instance.copied')).toMatchObject({
+      actor: 'eng1',
+      data: { users: ['des1'], comment: '请知悉' },
+    });
+  });
+
+  it('催办: the initiator urges whoever holds the open tasks, at most once in ten minutes', async () => {
+    const key = await start('countersign');
+    expect((await t.api('POST', `/v2/process-instances/${key}/urge`, {}, { user: 'eng1' })).status).toBe(403);
+    const urged = await t.api(
+      'POST',
+      `/v2/process-instances/${key}/urge`,
+      { comment: '明天截止' },
+      { user: 'owner' },
+    );
+    expect(urged.status, urged.text).toBe(200);
+    expect(urged.body).toEqual({ notified: 3 });
+    for (const u of SIGNERS) {
+      const items = (
+        await t.api(
+          'POST',
+          '/v2/notifications/search',
+          { filter: { processInstanceKey: key, event: 'URGED' } },
+          { user: u },
+        )
+      ).body.items;
+      expect(items, u).toHaveLength(1);
+      expect(items[0].title).toBe('催办：联合审批');
+    }
+    const again = await t.api('POST', `/v2/process-instances/${key}/urge`, {}, { user: 'owner' });
+    expect(again.status).toBe(429);
+    expect(Number(again.headers.get('retry-after'))).toBeGreaterThan(500);
+  });
+
+  it('撤回: the initiator withdraws while nobody has acted; not once someone has', async () => {
+    const key = await start('countersign');
+    expect(
+      (await t.api('POST', `/v2/process-instances/${key}/withdrawal`, {}, { user: 'eng1' })).status,
+    ).toBe(403);
+    const ok = await t.api(
+      'POST',
+      `/v2/process-instances/${key}/withdrawal`,
+      { comment: '信息填错了' },
+      { user: 'owner' },
+    );
+    expect(ok.status, ok.text).toBe(204);
+    expect(await t.stateOf(key)).toBe('TERMINATED');
+    expect(await open(key)).toEqual([]);
+    const history = await t.api('GET', `/v2/process-instances/${key}/history`);
+    expect(history.body.items.find((h: any) => h.eventType === 'instance.terminated')).toMatchObject({
+      actor: 'owner',
+      data: { reason: 'WITHDRAWN', comment: '信息填错了' },
+    });
+
+    const acted = await start('countersign');
+    expect((await decide(acted, 'eng1', 'approve')).status).toBe(204);
+    const late = await t.api('POST', `/v2/process-instances/${acted}/withdrawal`, {}, { user: 'owner' });
+    expect(late.status).toBe(409);
+    expect(late.body.detail).toContain('<eng1> has already acted');
+  });
+
+  it('撤回 racing an approval: exactly one of them happens', async () => {
+    const key = await start('single');
+    const task = await taskOf(key, 'eng1');
+    const [withdraw, approve] = await Promise.all([
+      t.api('POST', `/v2/process-instances/${key}/withdrawal`, {}, { user: 'owner' }),
+      t.api('POST', `/v2/user-tasks/${task.userTaskKey}/decision`, { decision: 'approve' }, { user: 'eng1' }),
+    ]);
+    expect([withdraw.status, approve.status].sort()).toEqual([204, 409]);
+    const state = await t.stateOf(key);
+    if (withdraw.status === 204) expect(state).toBe('TERMINATED');
+    else expect((await open(key)).map((x: any) => x.elementId)).toEqual(['archive']);
+  });
+});

@@ -540,6 +540,26 @@ const RULES: Record<string, Rule> = {
     call: async () => ({ path: `/v2/documents/${await fresh.document()}` }),
   },
 
+  'POST /v2/user-tasks/:key/transfer': {
+    expect: { admin: 204, owner: 204, user: 204, auditor: 403, other: 404 },
+    call: async (c) => ({
+      path: `/v2/user-tasks/${(await fresh.task(c === 'other' ? 'admin' : as(c).user)).taskKey}/transfer`,
+      body: { assignee: 'eng1', comment: '请代为处理' },
+    }),
+  },
+  'POST /v2/process-instances/:key/cc': {
+    expect: { admin: 200, owner: 200, user: 404, auditor: 403, other: 404 },
+    call: () => ({ path: `/v2/process-instances/${fixed.instance}/cc`, body: { users: ['eng1'] } }),
+  },
+  'POST /v2/process-instances/:key/urge': {
+    // the instance is the admin's; the user sees it (its task is open to all) but did not start it
+    expect: { admin: 200, owner: 200, user: 403, auditor: 403, other: 404 },
+    call: async () => ({ path: `/v2/process-instances/${await fresh.instance()}/urge`, body: {} }),
+  },
+  'POST /v2/process-instances/:key/withdrawal': {
+    expect: { admin: 204, owner: 403, user: 403, auditor: 403, other: 404 },
+    call: async () => ({ path: `/v2/process-instances/${await fresh.instance()}/withdrawal`, body: {} }),
+  },
   'POST /v2/user-tasks/:key/decision': {
     expect: { admin: 204, owner: 204, user: 204, auditor: 403, other: 404 },
     call: async (c) => ({

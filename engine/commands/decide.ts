@@ -19,7 +19,7 @@ export type Command =
       /** Start at this start event instead of the none start event (timer, message starts). */
       startElementId?: string;
     }
-  | { type: 'instance.cancel' }
+  | { type: 'instance.cancel'; reason?: 'WITHDRAWN'; comment?: string | null }
   | {
       type: 'task.complete';
       userTaskKey: string;
@@ -27,7 +27,15 @@ export type Command =
       /** Variables local to the task's element instance (an approval's decision and comment). */
       local?: Record<string, unknown>;
     }
-  | { type: 'task.assign'; userTaskKey: string; assignee: string; allowOverride: boolean }
+  | {
+      type: 'task.assign';
+      userTaskKey: string;
+      assignee: string;
+      allowOverride: boolean;
+      /** 转办: the assignee hands the task to someone else, saying why. */
+      operation?: 'TRANSFER';
+      comment?: string | null;
+    }
   | { type: 'task.unassign'; userTaskKey: string }
   | { type: 'job.complete'; jobKey: string; variables: Record<string, unknown> }
   | {
@@ -132,12 +140,16 @@ const handlers: Handlers = {
     return undefined;
   },
 
-  'instance.cancel'(run) {
+  'instance.cancel'(run, c) {
     const root = run.state.elements.get(run.instanceKey);
     if (root?.state !== 'ACTIVE')
       return fail('INVALID_STATE', `expected process instance <${run.instanceKey}> to be active`);
     run.terminate(root);
-    run.emit('instance.terminated', { processInstanceKey: run.instanceKey, endDate: run.nowIso });
+    run.emit('instance.terminated', {
+      processInstanceKey: run.instanceKey,
+      endDate: run.nowIso,
+      ...(c.reason ? { reason: c.reason, comment: c.comment ?? null } : {}),
+    });
     return undefined;
   },
 
@@ -167,7 +179,12 @@ const handlers: Handlers = {
     if (task.assignee === c.assignee) return undefined;
     run.emit(
       'task.assigned',
-      { userTaskKey: task.userTaskKey, assignee: c.assignee, previous: task.assignee },
+      {
+        userTaskKey: task.userTaskKey,
+        assignee: c.assignee,
+        previous: task.assignee,
+        ...(c.operation ? { operation: c.operation, comment: c.comment ?? null } : {}),
+      },
       task.elementId,
     );
     return undefined;

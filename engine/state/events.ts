@@ -15,7 +15,13 @@ import type {
 export interface EngineEventMap {
   'instance.created': { instance: ProcessInstanceRecord };
   'instance.completed': { processInstanceKey: string; endDate: string };
-  'instance.terminated': { processInstanceKey: string; endDate: string };
+  'instance.terminated': {
+    processInstanceKey: string;
+    endDate: string;
+    /** 撤回: the initiator withdrew the request before anyone acted on it. */
+    reason?: 'WITHDRAWN';
+    comment?: string | null;
+  };
   'instance.runtime_updated': { processInstanceKey: string; runtime: InstanceRuntime };
   'element.activated': { element: ElementInstanceRecord };
   'element.completed': { elementInstanceKey: string; elementId: string; endDate: string };
@@ -31,7 +37,14 @@ export interface EngineEventMap {
     created: boolean;
   };
   'task.created': { task: UserTaskRecord };
-  'task.assigned': { userTaskKey: string; assignee: string | null; previous: string | null };
+  'task.assigned': {
+    userTaskKey: string;
+    assignee: string | null;
+    previous: string | null;
+    /** Why, for the history: a transfer (转办) with the transferrer's comment. */
+    operation?: 'TRANSFER';
+    comment?: string | null;
+  };
   'task.completed': { userTaskKey: string; completionDate: string; variables: Record<string, unknown> };
   'task.canceled': { userTaskKey: string; completionDate: string };
   'job.created': { job: JobRecord };

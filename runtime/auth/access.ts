@@ -84,7 +84,7 @@ function ownedBy(subject: Subject): [string, string[]] {
  * Restricts a query whose rows belong to process instances (column `instanceColumn`) to the
  * instances the subject may read: everything for admins, owners and auditors; otherwise instances
  * they started, in which a task is assigned to them or waits unassigned for them (as a candidate,
- * or open to all), or whose process an authorization with
+ * or open to all), who were copied on it (抄送), or whose process an authorization with
  * READ_PROCESS_INSTANCE grants them. Tenants are restricted by the caller's own query.
  */
 export function restrictToReadableInstances(
@@ -103,6 +103,8 @@ export function restrictToReadableInstances(
                      and (ut.assignee = ? or (ut.assignee is null and ut.state = 'CREATED' and (? = any(ut.candidate_users)
                           or ut.candidate_groups && ${TEXT_ARRAY}
                           or (cardinality(ut.candidate_users) = 0 and cardinality(ut.candidate_groups) = 0)))))
+          or exists (select 1 from notifications n where n.process_instance_key = pi.process_instance_key
+                     and n.recipient = ? and n.event = 'CC')
           or exists (select 1 from authorizations a where a.tenant_id = pi.tenant_id
                      and a.resource_type = 'PROCESS_DEFINITION'
                      and (a.resource_id = '*' or a.resource_id = pi.process_definition_id)
@@ -114,6 +116,7 @@ export function restrictToReadableInstances(
       me,
       me,
       JSON.stringify(subject.groups),
+      me,
       ...ownerBindings,
     ],
   );

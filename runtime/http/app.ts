@@ -99,6 +99,8 @@ export function createApp(s: AppServices) {
       );
     }
     noteProblem(res, problem);
+    const retryAfter = (problem as { retryAfter?: number }).retryAfter;
+    if (retryAfter) res.setHeader('Retry-After', String(retryAfter));
     res
       .status(problem.status)
       .type('application/problem+json')

@@ -521,6 +521,24 @@ const schemas: Record<string, Schema> = {
     ['assignee'],
   ),
   UserTaskCompletionRequest: obj({ variables: variables() }),
+  UserTaskTransferRequest: obj(
+    {
+      assignee: str('The user who takes the task over.'),
+      comment: str('Why (at most 2000 characters); shown to the new assignee and in the history.', {
+        maxLength: 2000,
+      }),
+    },
+    ['assignee'],
+  ),
+  InstanceCarbonCopyRequest: obj({
+    users: arr(str(), 'Usernames to copy.'),
+    groups: arr(str(), 'Groups whose members to copy.'),
+    comment: str('A note for them (at most 2000 characters).', { maxLength: 2000 }),
+  }),
+  InstanceCommentRequest: obj({
+    comment: str('A note (at most 2000 characters).', { maxLength: 2000 }),
+  }),
+  NotifiedResponse: obj({ notified: int('How many people were told.') }, ['notified']),
   UserTaskDecisionRequest: obj(
     {
       decision: str('The approver’s decision.', { enum: ['approve', 'reject'] }),
@@ -1254,6 +1272,30 @@ op('post', '/v2/process-instances/{key}/cancellation', {
   ok: { status: 204, schema: null },
   errors: [400, 403, 404, 409],
 });
+op('post', '/v2/process-instances/{key}/cc', {
+  tag: 'Process instances',
+  summary: '抄送: tell users and groups of the tenant about the instance; they may then read it',
+  params: { key: 'The processInstanceKey.' },
+  body: 'InstanceCarbonCopyRequest',
+  ok: { status: 200, schema: 'NotifiedResponse' },
+  errors: [400, 403, 404],
+});
+op('post', '/v2/process-instances/{key}/urge', {
+  tag: 'Process instances',
+  summary: '催办: remind whoever holds the open tasks (the initiator or a manager; once per 10 minutes)',
+  params: { key: 'The processInstanceKey.' },
+  body: 'InstanceCommentRequest',
+  ok: { status: 200, schema: 'NotifiedResponse' },
+  errors: [400, 403, 404, 409, 429],
+});
+op('post', '/v2/process-instances/{key}/withdrawal', {
+  tag: 'Process instances',
+  summary: '撤回: the initiator withdraws the request while nobody else has acted on it',
+  params: { key: 'The processInstanceKey.' },
+  body: 'InstanceCommentRequest',
+  ok: { status: 204, schema: null },
+  errors: [400, 403, 404, 409],
+});
 op('get', '/v2/process-instances/{key}/history', {
   tag: 'Process instances',
   summary: 'The audit trail of a process instance, oldest first (Lifeflow)',
@@ -1306,6 +1348,14 @@ op('post', '/v2/user-tasks/{key}/completion', {
   summary: 'Complete a user task (its assignee), with the form’s variables',
   params: { key: 'The userTaskKey.' },
   body: 'UserTaskCompletionRequest',
+  ok: { status: 204, schema: null },
+  errors: [400, 403, 404, 409],
+});
+op('post', '/v2/user-tasks/{key}/transfer', {
+  tag: 'User tasks',
+  summary: '转办: the assignee hands the task to another user of the tenant',
+  params: { key: 'The userTaskKey.' },
+  body: 'UserTaskTransferRequest',
   ok: { status: 204, schema: null },
   errors: [400, 403, 404, 409],
 });

@@ -6,6 +6,7 @@ import type { DefinitionService } from '../services/definitions.js';
 import type { Actor, EngineService } from '../services/engine-service.js';
 import type { EventService } from '../services/event-service.js';
 import type { IdentityService } from '../services/identity-service.js';
+import type { InstanceOps } from '../services/instance-ops.js';
 import type { NotificationService } from '../notifications/notification-service.js';
 import type { TaskService } from '../services/task-service.js';
 import type { Request } from 'express';
@@ -22,6 +23,7 @@ export interface AppServices {
   jobs: JobService;
   auth: Authenticator;
   identity: IdentityService;
+  instanceOps: InstanceOps;
   notifications: NotificationService;
   /** Hosts outgoing HTTP (http jobs, webhooks) may reach. */
   httpAllowedHosts: string[];

@@ -130,9 +130,9 @@ export class NotificationService {
     const rejected = events.some(
       (e) =>
         (e.type === 'approval.completed' && e.endsProcess) ||
-        e.type === 'element.completed' &&
-        e.elementId &&
-        process.nodes.get(e.elementId)?.outcome === 'rejected',
+        (e.type === 'element.completed' &&
+          e.elementId &&
+          process.nodes.get(e.elementId)?.outcome === 'rejected'),
     );
     const base = {
       processName,
@@ -182,7 +182,7 @@ export class NotificationService {
           event: 'TASK_ASSIGNED',
           users: [e.assignee],
           except: actor,
-          data: taskData({ ...task, assignee: e.assignee }),
+          data: { ...taskData({ ...task, assignee: e.assignee }), message: e.comment ?? '' },
           processInstanceKey: i.processInstanceKey,
           userTaskKey: task.userTaskKey,
         });

@@ -14,6 +14,7 @@ export const NOTIFICATION_EVENTS = [
   'INCIDENT_CREATED',
   'CC',
   'MENTIONED',
+  'URGED',
 ] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
@@ -61,11 +62,11 @@ const DEFAULTS: Record<NotificationEvent, Record<Locale, Template>> = {
   TASK_ASSIGNED: {
     'zh-CN': ZH(
       '待办已分配给您：{{taskName}}',
-      '{{#if actor}}{{actor}} 将{{/if}}「{{taskName}}」（{{processName}}）分配给了您。{{#if dueDate}}截止：{{dueDate}}。{{/if}}',
+      '{{#if actor}}{{actor}} 将{{/if}}「{{taskName}}」（{{processName}}）分配给了您。{{#if dueDate}}截止：{{dueDate}}。{{/if}}{{#if message}}附言：{{message}}{{/if}}',
     ),
     en: ZH(
       'Task assigned to you: {{taskName}}',
-      '{{#if actor}}{{actor}} assigned {{/if}}"{{taskName}}" ({{processName}}) to you.{{#if dueDate}} Due {{dueDate}}.{{/if}}',
+      '{{#if actor}}{{actor}} assigned {{/if}}"{{taskName}}" ({{processName}}) to you.{{#if dueDate}} Due {{dueDate}}.{{/if}}{{#if message}} Note: {{message}}{{/if}}',
     ),
   },
   TASK_DUE_SOON: {
@@ -122,6 +123,16 @@ const DEFAULTS: Record<NotificationEvent, Record<Locale, Template>> = {
   CC: {
     'zh-CN': ZH('抄送：{{processName}}', '{{#if actor}}{{actor}} {{/if}}抄送给您：{{message}}'),
     en: ZH('For your information: {{processName}}', '{{#if actor}}{{actor}}: {{/if}}{{message}}'),
+  },
+  URGED: {
+    'zh-CN': ZH(
+      '催办：{{taskName}}',
+      '{{#if actor}}{{actor}} {{/if}}催您尽快处理「{{taskName}}」（{{processName}}）。{{#if message}}{{message}}{{/if}}',
+    ),
+    en: ZH(
+      'Reminder: {{taskName}}',
+      '{{#if actor}}{{actor}} asks{{else}}Please{{/if}} you to handle "{{taskName}}" ({{processName}}) soon.{{#if message}} {{message}}{{/if}}',
+    ),
   },
   MENTIONED: {
     'zh-CN': ZH('{{actor}} 提到了您', '{{actor}} 在「{{processName}}」中提到了您：{{message}}'),

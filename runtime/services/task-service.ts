@@ -3,7 +3,8 @@ import { type InstanceState, visibleVariables } from '../../engine/index.js';
 import { requireMayAssign, requireMayComplete } from '../auth/permissions.js';
 import type { DocumentService } from '../documents/document-service.js';
 import { type FormDocumentField, validateForm } from '../forms/validate-form.js';
-import { badRequest, conflict } from '../http/problem.js';
+import { badRequest, conflict, forbidden } from '../http/problem.js';
+import { can, requireCapability } from '../auth/access.js';
 import type { DefinitionService } from './definitions.js';
 import type { Actor, EngineService } from './engine-service.js';
 
@@ -30,14 +31,17 @@ export class TaskService {
     userTaskKey: string,
     variables: Record<string, unknown>,
     actor: Actor,
-    approval?: { decision: 'approve' | 'reject'; comment: string | null },
+    approval?: { decision: 'approve' | 'reject'; comment: string | null; approver: string },
   ): Promise<InstanceState> {
     const command = {
       type: 'task.complete' as const,
       userTaskKey,
       variables,
       // An approval's decision and comment belong to this signer's task, not to the whole process.
-      local: approval ? { decision: approval.decision, comment: approval.comment } : undefined,
+      // `approver` is who decided (after a transfer, not who the task was first meant for).
+      local: approval
+        ? { decision: approval.decision, comment: approval.comment, approver: approval.approver }
+        : undefined,
     };
     return this.engine.execute(command, actor, {
       check: async (state, trx) => {
@@ -91,7 +95,11 @@ export class TaskService {
       throw badRequest('a rejection needs a comment saying why', [
         { field: 'comment', reason: 'is required when rejecting' },
       ]);
-    return this.complete(userTaskKey, variables, actor, { decision, comment: comment?.trim() || null });
+    return this.complete(userTaskKey, variables, actor, {
+      decision,
+      comment: comment?.trim() || null,
+      approver: actor.username ?? '',
+    });
   }
 
   /**
@@ -146,6 +154,50 @@ export class TaskService {
             [{ field: 'assignee', reason: 'is not a user of the task’s tenant' }],
           );
         }
+      },
+    });
+  }
+
+  /**
+   * 转办: the assignee (or an administrator or process owner) hands the task to another user of
+   * the tenant; it leaves their inbox. The comment goes into the history.
+   */
+  transfer(
+    userTaskKey: string,
+    assignee: string,
+    comment: string | null,
+    actor: Actor,
+  ): Promise<InstanceState> {
+    const command = {
+      type: 'task.assign' as const,
+      userTaskKey,
+      assignee,
+      allowOverride: true,
+      operation: 'TRANSFER' as const,
+      comment,
+    };
+    return this.engine.execute(command, actor, {
+      check: async (state, trx) => {
+        const task = this.openTask(state, userTaskKey);
+        if (!task) return;
+        requireCapability(actor, 'work-tasks', 'transfer user tasks');
+        if (task.assignee !== actor.username && !can(actor, 'manage-instances'))
+          throw task.assignee
+            ? forbidden(
+                `user task <${userTaskKey}> is assigned to <${task.assignee}>; only they may transfer it`,
+              )
+            : conflict(
+                `user task <${userTaskKey}> is not assigned to anyone: claim it before transferring it`,
+              );
+        if (task.assignee === assignee)
+          throw badRequest(`user task <${userTaskKey}> is already assigned to <${assignee}>`, [
+            { field: 'assignee', reason: 'is the current assignee' },
+          ]);
+        if (!(await isTenantMember(trx, assignee, state.instance.tenantId)))
+          throw badRequest(
+            `expected assignee <${assignee}> to be a user of tenant <${state.instance.tenantId}>`,
+            [{ field: 'assignee', reason: 'is not a user of the task’s tenant' }],
+          );
       },
     });
   }

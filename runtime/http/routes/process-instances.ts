@@ -108,6 +108,43 @@ export function processInstanceRoutes(s: AppServices): Router {
     res.status(204).end();
   });
 
+  const readComment = (b: BodyReader) => {
+    const comment = b.string('comment') ?? null;
+    if (comment !== null && comment.length > 2000)
+      b.errors.push({ field: 'comment', reason: 'must be at most 2000 characters' });
+    return comment;
+  };
+
+  /** Lifeflow: 抄送, tell users and groups about the instance; they may then read it. */
+  router.post('/process-instances/:key/cc', async (req, res) => {
+    const key = pathKey(req.params.key, 'processInstanceKey');
+    const b = new BodyReader(req.body ?? {});
+    const users = b.stringArray('users') ?? [];
+    const groups = b.stringArray('groups') ?? [];
+    const comment = readComment(b);
+    b.done();
+    res.json(await s.instanceOps.carbonCopy(key, { users, groups, comment }, actorOf(req)));
+  });
+
+  /** Lifeflow: 催办, remind whoever holds the open tasks (once per instance per 10 minutes). */
+  router.post('/process-instances/:key/urge', async (req, res) => {
+    const key = pathKey(req.params.key, 'processInstanceKey');
+    const b = new BodyReader(req.body ?? {});
+    const comment = readComment(b);
+    b.done();
+    res.json(await s.instanceOps.urge(key, comment, actorOf(req)));
+  });
+
+  /** Lifeflow: 撤回, the initiator withdraws the request while nobody has acted on it yet. */
+  router.post('/process-instances/:key/withdrawal', async (req, res) => {
+    const key = pathKey(req.params.key, 'processInstanceKey');
+    const b = new BodyReader(req.body ?? {});
+    const comment = readComment(b);
+    b.done();
+    await s.instanceOps.withdraw(key, comment, actorOf(req));
+    res.status(204).end();
+  });
+
   /** Lifeflow addition: the audit trail of one instance, oldest first. */
   router.get('/process-instances/:key/history', async (req, res) => {
     const key = pathKey(req.params.key, 'processInstanceKey');

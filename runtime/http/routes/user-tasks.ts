@@ -97,6 +97,19 @@ export function userTaskRoutes(s: AppServices): Router {
     res.status(204).end();
   });
 
+  /** Lifeflow: 转办, the assignee hands the task to another user (it leaves their inbox). */
+  router.post('/user-tasks/:key/transfer', async (req, res) => {
+    const key = pathKey(req.params.key, 'userTaskKey');
+    const b = new BodyReader(req.body ?? {});
+    const assignee = b.string('assignee', { required: true });
+    const comment = b.string('comment') ?? null;
+    if (comment !== null && comment.length > 2000)
+      b.errors.push({ field: 'comment', reason: 'must be at most 2000 characters' });
+    b.done();
+    await s.tasks.transfer(key, assignee!, comment, actorOf(req));
+    res.status(204).end();
+  });
+
   /** Lifeflow: an approver's decision on an approval task (approve, or reject with a comment). */
   router.post('/user-tasks/:key/decision', async (req, res) => {
     const key = pathKey(req.params.key, 'userTaskKey');
