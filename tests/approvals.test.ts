@@ -417,3 +417,83 @@ describe('operations', () => {
     else expect((await open(key)).map((x: any) => x.elementId)).toEqual(['archive']);
   });
 });
+
+describe('退回 (return)', () => {
+  const RETURNABLE = `<?xml version="1.0"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:lf="http://lifeflow.dev/schema/bpmn/1.0" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d_ret">
+  <bpmn:process id="returnable" name="移交资料审批" isExecutable="true">
+    <bpmn:startEvent id="s"/>
+    <bpmn:userTask id="submit" name="提交资料"><bpmn:extensionElements><zeebe:assignmentDefinition candidateGroups="contractor"/></bpmn:extensionElements></bpmn:userTask>
+    <bpmn:userTask id="check" name="初审"><bpmn:extensionElements><zeebe:assignmentDefinition assignee="sup1"/></bpmn:extensionElements></bpmn:userTask>
+    <bpmn:userTask id="sign" name="会签"><bpmn:extensionElements><lf:approval mode="all" assignees="eng1, ops1"/></bpmn:extensionElements></bpmn:userTask>
+    <bpmn:endEvent id="e"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="submit"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="submit" targetRef="check"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="check" targetRef="sign"/>
+    <bpmn:sequenceFlow id="f4" sourceRef="sign" targetRef="e"/>
+  </bpmn:process>
+</bpmn:definitions>`;
+
+  it('sends an approval back to an earlier task: its signers’ tasks end, the task goes to who did it, then the path runs again', async () => {
+    expect((await t.deploy([{ name: 'ret.bpmn', content: RETURNABLE }])).status).toBe(200);
+    const key = await start('returnable');
+    expect((await t.complete((await open(key))[0], {}, { user: 'con1' })).status).toBe(204);
+    expect((await t.complete((await open(key))[0], {}, { user: 'sup1' })).status).toBe(204);
+    const eng = await taskOf(key, 'eng1');
+    const noWhy = await t.api('POST', `/v2/user-tasks/${eng.userTaskKey}/return`, {}, { user: 'eng1' });
+    expect(noWhy.status).toBe(400);
+    expect(noWhy.body.errors[0].field).toBe('comment');
+    const badTarget = await t.api(
+      'POST',
+      `/v2/user-tasks/${eng.userTaskKey}/return`,
+      { target: 'e', comment: 'x' },
+      { user: 'eng1' },
+    );
+    expect(badTarget.status).toBe(400);
+    expect(badTarget.body.errors[0].reason).toContain('check, submit');
+    const notTheirs = await t.api(
+      'POST',
+      `/v2/user-tasks/${eng.userTaskKey}/return`,
+      { comment: 'x' },
+      { user: 'ops1' },
+    );
+    expect(notTheirs.status).toBe(403);
+
+    // back to the very first task, to the contractor who submitted
+    const back = await t.api(
+      'POST',
+      `/v2/user-tasks/${eng.userTaskKey}/return`,
+      { target: 'submit', comment: '竣工图缺少暖通部分' },
+      { user: 'eng1' },
+    );
+    expect(back.status, back.text).toBe(204);
+    const now = await open(key);
+    expect(now.map((x: any) => [x.elementId, x.assignee])).toEqual([['submit', 'con1']]);
+    expect((await t.api('GET', `/v2/user-tasks/${eng.userTaskKey}`)).body.state).toBe('CANCELED');
+    const history = await t.api('GET', `/v2/process-instances/${key}/history`);
+    expect(history.body.items.find((h: any) => h.eventType === 'task.returned')).toMatchObject({
+      actor: 'eng1',
+      elementId: 'sign',
+      data: { targetElementId: 'submit', comment: '竣工图缺少暖通部分', assignee: 'con1' },
+    });
+
+    // the resubmission runs the path again: 初审, then both signers afresh
+    expect((await t.complete(now[0], {}, { user: 'con1' })).status).toBe(204);
+    expect((await open(key)).map((x: any) => x.elementId)).toEqual(['check']);
+    expect((await t.complete((await open(key))[0], {}, { user: 'sup1' })).status).toBe(204);
+    expect((await open(key)).map((x: any) => x.assignee).sort()).toEqual(['eng1', 'ops1']);
+    // 'previous' is the most recent task done before: 初审, back to sup1
+    const again = await taskOf(key, 'ops1');
+    expect(
+      (
+        await t.api(
+          'POST',
+          `/v2/user-tasks/${again.userTaskKey}/return`,
+          { comment: '初审意见不清' },
+          { user: 'ops1' },
+        )
+      ).status,
+    ).toBe(204);
+    expect((await open(key)).map((x: any) => [x.elementId, x.assignee])).toEqual([['check', 'sup1']]);
+  });
+});

@@ -79,6 +79,14 @@ const MATRIX_APPROVAL = `<?xml version="1.0"?>
     <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="sign"/></bpmn:process>
 </bpmn:definitions>`;
 
+const MATRIX_TWO = `<?xml version="1.0"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d_two">
+  <bpmn:process id="matrix-two" isExecutable="true"><bpmn:startEvent id="s"/>
+    <bpmn:userTask id="first"><bpmn:extensionElements><zeebe:assignmentDefinition assignee="admin"/></bpmn:extensionElements></bpmn:userTask>
+    <bpmn:userTask id="second"><bpmn:extensionElements><zeebe:assignmentDefinition assignee="=second"/></bpmn:extensionElements></bpmn:userTask>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="first"/><bpmn:sequenceFlow id="f2" sourceRef="first" targetRef="second"/></bpmn:process>
+</bpmn:definitions>`;
+
 // ---- fixtures, created by the default tenant's administrator -------------------------------------
 
 const fresh = {
@@ -141,6 +149,14 @@ const fresh = {
       'upload document',
     );
     return res.body.documentId as string;
+  },
+  /** A second task assigned to `user`, after a first one the admin did; returns its key. */
+  async returnable(user: string) {
+    const key = await t.start('matrix-two', { second: user });
+    const [first] = await t.openTasks(key);
+    ok(await t.complete(first), 'first task');
+    const [second] = await t.openTasks(key);
+    return second.userTaskKey as string;
   },
   /** An approval task assigned to `approver`; returns its key. */
   async approval(approver: string) {
@@ -547,6 +563,13 @@ const RULES: Record<string, Rule> = {
       body: { assignee: 'eng1', comment: '请代为处理' },
     }),
   },
+  'POST /v2/user-tasks/:key/return': {
+    expect: { admin: 204, owner: 204, user: 204, auditor: 403, other: 404 },
+    call: async (c) => ({
+      path: `/v2/user-tasks/${await fresh.returnable(c === 'other' ? 'admin' : as(c).user)}/return`,
+      body: { comment: '资料不全，请补充' },
+    }),
+  },
   'POST /v2/process-instances/:key/cc': {
     expect: { admin: 200, owner: 200, user: 404, auditor: 403, other: 404 },
     call: () => ({ path: `/v2/process-instances/${fixed.instance}/cc`, body: { users: ['eng1'] } }),
@@ -793,6 +816,7 @@ beforeAll(async () => {
       { name: 'matrix-job.bpmn', content: MATRIX_JOB },
       { name: 'matrix-msg.bpmn', content: MATRIX_MSG },
       { name: 'matrix-approval.bpmn', content: MATRIX_APPROVAL },
+      { name: 'matrix-two.bpmn', content: MATRIX_TWO },
     ]),
     'deploy',
   );

@@ -37,6 +37,14 @@ export type Command =
       comment?: string | null;
     }
   | { type: 'task.unassign'; userTaskKey: string }
+  /** 退回: send the task back to an earlier user task of the same scope (its previous assignee, if given). */
+  | {
+      type: 'task.return';
+      userTaskKey: string;
+      targetElementId: string;
+      comment: string;
+      assignee: string | null;
+    }
   | { type: 'job.complete'; jobKey: string; variables: Record<string, unknown> }
   | {
       type: 'job.fail';
@@ -167,6 +175,31 @@ const handlers: Handlers = {
       run.setLocalVariable(el.elementInstanceKey, name, value);
     run.mergeCompletionVariables(el, c.variables);
     run.complete(el);
+    return undefined;
+  },
+
+  'task.return'(run, c) {
+    const task = activeTask(run, c.userTaskKey);
+    if ('failure' in task) return task;
+    const el = elementOf(run, task.elementInstanceKey);
+    if ('failure' in el) return el;
+    // An approval's signer returns the whole approval node, not just their own share of it.
+    const scope = run.state.elements.get(el.flowScopeKey);
+    const current = scope && scope.elementId === el.elementId ? scope : el;
+    const target = run.process.nodes.get(c.targetElementId);
+    if (target?.type !== 'bpmn:UserTask' || target.scopeId !== run.node(current.elementId).scopeId)
+      return fail(
+        'INVALID_ARGUMENT',
+        `expected <${c.targetElementId}> to be a user task in the same scope as <${current.elementId}>`,
+      );
+    run.emit(
+      'task.returned',
+      { userTaskKey: task.userTaskKey, targetElementId: target.id, comment: c.comment, assignee: c.assignee },
+      task.elementId,
+    );
+    run.terminate(current);
+    if (c.assignee) run.assignOnCreate = { elementId: target.id, assignee: c.assignee };
+    run.activate(target.id, current.flowScopeKey);
     return undefined;
   },
 

@@ -35,6 +35,11 @@ function deepEqual(a: unknown, b: unknown): boolean {
  */
 export class Runner {
   readonly events: EngineEvent[] = [];
+  /**
+   * A user task to be created in this command goes to this person instead of its model's
+   * assignment (退回: the task returns to whoever did it before).
+   */
+  assignOnCreate: { elementId: string; assignee: string } | undefined;
   private agenda: Step[] = [];
   private readonly dirtyScopes = new Set<string>();
 

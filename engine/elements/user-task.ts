@@ -149,7 +149,9 @@ export const userTaskBehaviour: ElementBehaviour = {
     const props = node.userTask ?? {};
     const vars = run.feelContext(inst.elementInstanceKey);
     const what = (p: string) => `<${node.id}> ${p}`;
-    const assignee = evaluateProperty(props.assignee, vars, what('assignee'));
+    const override = run.assignOnCreate?.elementId === node.id ? run.assignOnCreate.assignee : undefined;
+    if (override) run.assignOnCreate = undefined;
+    const assignee = override ?? evaluateProperty(props.assignee, vars, what('assignee'));
     const candidateGroups = toList(
       evaluateProperty(props.candidateGroups, vars, what('candidateGroups')),
       what('candidateGroups'),

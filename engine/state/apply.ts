@@ -43,6 +43,7 @@ const appliers: Appliers = {
   'call.error_thrown': () => {},
   'call.escalation_thrown': () => {},
   'approval.completed': () => {},
+  'task.returned': () => {},
   'variable.set': (s, e) => {
     let scope = s.variables.get(e.scopeKey);
     if (!scope) {

@@ -71,6 +71,8 @@ export interface EngineEventMap {
   };
   /** An escalation nobody in this called instance caught: it goes to the parent's call activity. */
   'call.escalation_thrown': { parentElementInstanceKey: string; escalationCode: string | null };
+  /** 退回: the task was sent back to an earlier user task, with the returner's comment. */
+  'task.returned': { userTaskKey: string; targetElementId: string; comment: string; assignee: string | null };
   /** An approval node was decided (by its mode, over the signers' decisions so far). */
   'approval.completed': {
     elementInstanceKey: string;

@@ -530,6 +530,15 @@ const schemas: Record<string, Schema> = {
     },
     ['assignee'],
   ),
+  UserTaskReturnRequest: obj(
+    {
+      target: str(
+        '`previous` (default: the most recent user task done before, in the same scope) or the element id of an earlier user task.',
+      ),
+      comment: str('Why (required, at most 2000 characters).', { maxLength: 2000 }),
+    },
+    ['comment'],
+  ),
   InstanceCarbonCopyRequest: obj({
     users: arr(str(), 'Usernames to copy.'),
     groups: arr(str(), 'Groups whose members to copy.'),
@@ -1356,6 +1365,14 @@ op('post', '/v2/user-tasks/{key}/transfer', {
   summary: '转办: the assignee hands the task to another user of the tenant',
   params: { key: 'The userTaskKey.' },
   body: 'UserTaskTransferRequest',
+  ok: { status: 204, schema: null },
+  errors: [400, 403, 404, 409],
+});
+op('post', '/v2/user-tasks/{key}/return', {
+  tag: 'User tasks',
+  summary: '退回: send the task back to an earlier user task on the path taken, saying why',
+  params: { key: 'The userTaskKey.' },
+  body: 'UserTaskReturnRequest',
   ok: { status: 204, schema: null },
   errors: [400, 403, 404, 409],
 });

@@ -462,6 +462,7 @@ function locatorOf(command: Command, processInstanceKey?: string): InstanceLocat
     case 'task.complete':
     case 'task.assign':
     case 'task.unassign':
+    case 'task.return':
       return { by: 'user_task', key: command.userTaskKey };
     case 'job.complete':
     case 'job.fail':
@@ -490,6 +491,7 @@ function describe(command: Command, processInstanceKey?: string): string {
     case 'task.complete':
     case 'task.assign':
     case 'task.unassign':
+    case 'task.return':
       return `user task with key <${command.userTaskKey}>`;
     case 'job.complete':
     case 'job.fail':

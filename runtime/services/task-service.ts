@@ -202,6 +202,61 @@ export class TaskService {
     });
   }
 
+  /**
+   * 退回: the assignee sends the task back to an earlier user task of the same scope that was
+   * done on the path taken — the most recent one (`previous`) or one named by its element id —
+   * saying why. The returned-to task goes to whoever did it before (approval nodes ask their
+   * approvers again); the resubmission then runs the path again.
+   */
+  returnTask(userTaskKey: string, target: string, comment: string, actor: Actor): Promise<InstanceState> {
+    if (!comment.trim())
+      throw badRequest('a return needs a comment saying why', [{ field: 'comment', reason: 'is required' }]);
+    const command = {
+      type: 'task.return' as const,
+      userTaskKey,
+      targetElementId: target,
+      comment: comment.trim(),
+      assignee: null as string | null,
+    };
+    return this.engine.execute(command, actor, {
+      check: async (state, trx) => {
+        const task = this.openTask(state, userTaskKey);
+        if (!task) return;
+        requireCapability(actor, 'work-tasks', 'return user tasks');
+        if (task.assignee !== actor.username && !can(actor, 'manage-instances'))
+          throw task.assignee
+            ? forbidden(
+                `user task <${userTaskKey}> is assigned to <${task.assignee}>; only they may return it`,
+              )
+            : conflict(`user task <${userTaskKey}> is not assigned to anyone: claim it before returning it`);
+        const process = await this.definitions.getCompiled(state.instance.processDefinitionKey, trx);
+        const scopeId = process.nodes.get(task.elementId)?.scopeId;
+        const done = await trx('user_tasks')
+          .where({ process_instance_key: state.instance.processInstanceKey, state: 'COMPLETED' })
+          .whereNot('element_id', task.elementId)
+          .orderBy('completion_date', 'desc')
+          .orderBy('user_task_key', 'desc')
+          .select('element_id', 'assignee');
+        const earlier = done.filter((d: any) => process.nodes.get(d.element_id)?.scopeId === scopeId);
+        const chosen = target === 'previous' ? earlier[0] : earlier.find((d: any) => d.element_id === target);
+        if (!chosen)
+          throw badRequest(
+            target === 'previous'
+              ? `there is no earlier user task of this scope to return <${task.elementId}> to`
+              : `<${target}> is not a user task done earlier on this instance's path in the scope of <${task.elementId}>`,
+            [
+              {
+                field: 'target',
+                reason: `must be previous or one of: ${[...new Set(earlier.map((d: any) => d.element_id))].join(', ') || '(none)'}`,
+              },
+            ],
+          );
+        command.targetElementId = chosen.element_id;
+        command.assignee = process.nodes.get(chosen.element_id)?.approval ? null : (chosen.assignee ?? null);
+      },
+    });
+  }
+
   unassign(userTaskKey: string, actor: Actor): Promise<InstanceState> {
     return this.engine.execute({ type: 'task.unassign', userTaskKey }, actor, {
       check: (state) => {

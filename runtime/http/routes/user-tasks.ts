@@ -110,6 +110,19 @@ export function userTaskRoutes(s: AppServices): Router {
     res.status(204).end();
   });
 
+  /** Lifeflow: 退回, send the task back to an earlier user task (`previous` or its element id). */
+  router.post('/user-tasks/:key/return', async (req, res) => {
+    const key = pathKey(req.params.key, 'userTaskKey');
+    const b = new BodyReader(req.body ?? {});
+    const target = b.string('target') ?? 'previous';
+    const comment = b.string('comment', { required: true });
+    if (comment !== undefined && comment.length > 2000)
+      b.errors.push({ field: 'comment', reason: 'must be at most 2000 characters' });
+    b.done();
+    await s.tasks.returnTask(key, target, comment!, actorOf(req));
+    res.status(204).end();
+  });
+
   /** Lifeflow: an approver's decision on an approval task (approve, or reject with a comment). */
   router.post('/user-tasks/:key/decision', async (req, res) => {
     const key = pathKey(req.params.key, 'userTaskKey');
