@@ -6,7 +6,8 @@
  * transactions/s to baseline transactions/s. Runs on PGlite and on PostgreSQL
  * (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test; set it to "none" to skip;
  * BENCH_PGLITE=0 skips PGlite). BENCH_INSTANCES sets the number of instances per run (400).
- * Then the issue-3 figures (bench/events.ts) and the issue-4 HTTP figures (bench/http.ts).
+ * Then the issue-3 figures (bench/events.ts), the issue-4 HTTP figures (bench/http.ts) and the
+ * issue-5 approval figure (bench/approvals.ts).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,7 @@ import type { Knex } from 'knex';
 import { createRuntime } from '../runtime/create-runtime.js';
 import { setLogLevel } from '../runtime/logging/logger.js';
 import { benchEvents } from './events.js';
+import { benchApprovals } from './approvals.js';
 import { benchHttp } from './http.js';
 import { createKeyGenerator } from '../runtime/persistence/keys.js';
 import { type Database, migrate, openDatabase } from '../runtime/persistence/db.js';
@@ -26,6 +28,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const TIMERS = Number(process.env.BENCH_TIMERS ?? 10_000);
 /** Tasks completed over HTTP for the issue-4 figures (BENCH_HTTP=0 skips them). */
 const HTTP_TASKS = Number(process.env.BENCH_HTTP_TASKS ?? 2000);
+/** 会签 instances of 20 signers each for the issue-5 figure (BENCH_APPROVALS=0 skips it). */
+const APPROVAL_INSTANCES = Number(process.env.BENCH_APPROVAL_INSTANCES ?? 30);
 const fixture = (name: string) => readFileSync(new URL(`../tests/fixtures/${name}`, import.meta.url));
 
 function percentile(sorted: number[], p: number): number {
@@ -171,6 +175,7 @@ async function benchDatabase(label: string, open: () => Promise<Database>) {
     if (process.env.BENCH_EVENTS !== '0')
       await benchEvents(label, db.knex, runtime, baselineAtOne, N, TIMERS);
     if (process.env.BENCH_HTTP !== '0') await benchHttp(label, db, runtime, HTTP_TASKS);
+    if (process.env.BENCH_APPROVALS !== '0') await benchApprovals(label, runtime, APPROVAL_INSTANCES);
   } finally {
     await db.close();
   }

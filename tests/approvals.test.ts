@@ -497,3 +497,53 @@ describe('退回 (return)', () => {
     expect((await open(key)).map((x: any) => [x.elementId, x.assignee])).toEqual([['check', 'sup1']]);
   });
 });
+
+describe('委派 (delegation)', () => {
+  it('lends a task to a delegate who resolves it back; only then does the owner complete it', async () => {
+    const key = await start('single');
+    const task = await taskOf(key, 'eng1');
+    const lent = await t.api(
+      'POST',
+      `/v2/user-tasks/${task.userTaskKey}/delegation`,
+      { delegate: 'des1', comment: '请设计院核对图纸' },
+      { user: 'eng1' },
+    );
+    expect(lent.status, lent.text).toBe(204);
+    const seen = (await t.api('GET', `/v2/user-tasks/${task.userTaskKey}`, undefined, { user: 'eng1' })).body;
+    expect(seen).toMatchObject({ assignee: 'des1', owner: 'eng1', delegationState: 'PENDING' });
+    // the delegate cannot decide, nor can the owner while it is lent
+    const byDelegate = await t.api(
+      'POST',
+      `/v2/user-tasks/${task.userTaskKey}/decision`,
+      { decision: 'approve' },
+      { user: 'des1' },
+    );
+    expect(byDelegate.status).toBe(409);
+    expect(byDelegate.body.detail).toContain('delegated to <des1>');
+    expect(
+      (await t.api('POST', `/v2/user-tasks/${task.userTaskKey}/resolution`, {}, { user: 'eng1' })).status,
+    ).toBe(403);
+    const resolved = await t.api(
+      'POST',
+      `/v2/user-tasks/${task.userTaskKey}/resolution`,
+      { variables: { drawingsChecked: true }, comment: '图纸齐全' },
+      { user: 'des1' },
+    );
+    expect(resolved.status, resolved.text).toBe(204);
+    expect((await t.api('GET', `/v2/user-tasks/${task.userTaskKey}`)).body).toMatchObject({
+      assignee: 'eng1',
+      owner: 'eng1',
+      delegationState: 'RESOLVED',
+    });
+    expect((await decide(key, 'eng1', 'approve')).status).toBe(204);
+    const history = (await t.api('GET', `/v2/process-instances/${key}/history`)).body.items;
+    expect(history.find((h: any) => h.eventType === 'task.delegated')).toMatchObject({
+      actor: 'eng1',
+      data: { delegate: 'des1', comment: '请设计院核对图纸' },
+    });
+    expect(history.find((h: any) => h.eventType === 'task.resolved')).toMatchObject({
+      actor: 'des1',
+      data: { owner: 'eng1', comment: '图纸齐全' },
+    });
+  });
+});

@@ -150,6 +150,15 @@ const fresh = {
     );
     return res.body.documentId as string;
   },
+  /** A task eng1 delegated to `delegate`; returns its key. */
+  async delegated(delegate: string) {
+    const { taskKey } = await fresh.task('eng1');
+    ok(
+      await t.api('POST', `/v2/user-tasks/${taskKey}/delegation`, { delegate }, { user: 'eng1' }),
+      'delegate',
+    );
+    return taskKey;
+  },
   /** A second task assigned to `user`, after a first one the admin did; returns its key. */
   async returnable(user: string) {
     const key = await t.start('matrix-two', { second: user });
@@ -561,6 +570,20 @@ const RULES: Record<string, Rule> = {
     call: async (c) => ({
       path: `/v2/user-tasks/${(await fresh.task(c === 'other' ? 'admin' : as(c).user)).taskKey}/transfer`,
       body: { assignee: 'eng1', comment: '请代为处理' },
+    }),
+  },
+  'POST /v2/user-tasks/:key/delegation': {
+    expect: { admin: 204, owner: 204, user: 204, auditor: 403, other: 404 },
+    call: async (c) => ({
+      path: `/v2/user-tasks/${(await fresh.task(c === 'other' ? 'admin' : as(c).user)).taskKey}/delegation`,
+      body: { delegate: 'eng1' },
+    }),
+  },
+  'POST /v2/user-tasks/:key/resolution': {
+    expect: { admin: 204, owner: 204, user: 204, auditor: 403, other: 404 },
+    call: async (c) => ({
+      path: `/v2/user-tasks/${await fresh.delegated(c === 'other' ? 'admin' : as(c).user)}/resolution`,
+      body: { comment: '已核对' },
     }),
   },
   'POST /v2/user-tasks/:key/return': {

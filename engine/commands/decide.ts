@@ -37,6 +37,9 @@ export type Command =
       comment?: string | null;
     }
   | { type: 'task.unassign'; userTaskKey: string }
+  /** 委派: lend the task to a delegate; the delegate resolves it back (with variables for the owner). */
+  | { type: 'task.delegate'; userTaskKey: string; delegate: string; comment: string | null }
+  | { type: 'task.resolve'; userTaskKey: string; variables: Record<string, unknown>; comment: string | null }
   /** 退回: send the task back to an earlier user task of the same scope (its previous assignee, if given). */
   | {
       type: 'task.return';
@@ -175,6 +178,40 @@ const handlers: Handlers = {
       run.setLocalVariable(el.elementInstanceKey, name, value);
     run.mergeCompletionVariables(el, c.variables);
     run.complete(el);
+    return undefined;
+  },
+
+  'task.delegate'(run, c) {
+    const task = activeTask(run, c.userTaskKey);
+    if ('failure' in task) return task;
+    if (!task.assignee)
+      return fail('CONFLICT', `user task <${task.userTaskKey}> must be assigned to be delegated`);
+    if (task.delegationState === 'PENDING')
+      return fail('CONFLICT', `user task <${task.userTaskKey}> is already delegated to <${task.assignee}>`);
+    run.emit(
+      'task.delegated',
+      { userTaskKey: task.userTaskKey, owner: task.assignee, delegate: c.delegate, comment: c.comment },
+      task.elementId,
+    );
+    return undefined;
+  },
+
+  'task.resolve'(run, c) {
+    const task = activeTask(run, c.userTaskKey);
+    if ('failure' in task) return task;
+    if (task.delegationState !== 'PENDING' || !task.owner)
+      return fail(
+        'CONFLICT',
+        `user task <${task.userTaskKey}> is not delegated: there is nothing to resolve`,
+      );
+    // What the delegate worked out stays with the task, for its owner to see and complete.
+    for (const [name, value] of Object.entries(c.variables))
+      run.setLocalVariable(task.elementInstanceKey, name, value);
+    run.emit(
+      'task.resolved',
+      { userTaskKey: task.userTaskKey, owner: task.owner, delegate: task.assignee ?? '', comment: c.comment },
+      task.elementId,
+    );
     return undefined;
   },
 

@@ -44,6 +44,14 @@ const appliers: Appliers = {
   'call.escalation_thrown': () => {},
   'approval.completed': () => {},
   'task.returned': () => {},
+  'task.delegated': (s, e) => {
+    const t = s.userTasks.get(e.userTaskKey);
+    if (t) Object.assign(t, { owner: e.owner, assignee: e.delegate, delegationState: 'PENDING' });
+  },
+  'task.resolved': (s, e) => {
+    const t = s.userTasks.get(e.userTaskKey);
+    if (t) Object.assign(t, { assignee: e.owner, delegationState: 'RESOLVED' });
+  },
   'variable.set': (s, e) => {
     let scope = s.variables.get(e.scopeKey);
     if (!scope) {

@@ -71,6 +71,9 @@ export interface EngineEventMap {
   };
   /** An escalation nobody in this called instance caught: it goes to the parent's call activity. */
   'call.escalation_thrown': { parentElementInstanceKey: string; escalationCode: string | null };
+  /** 委派: the assignee lent the task to a delegate, who resolves it back to them. */
+  'task.delegated': { userTaskKey: string; owner: string; delegate: string; comment: string | null };
+  'task.resolved': { userTaskKey: string; owner: string; delegate: string; comment: string | null };
   /** 退回: the task was sent back to an earlier user task, with the returner's comment. */
   'task.returned': { userTaskKey: string; targetElementId: string; comment: string; assignee: string | null };
   /** An approval node was decided (by its mode, over the signers' decisions so far). */

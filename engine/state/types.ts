@@ -60,6 +60,9 @@ export interface VariableRecord {
 export type UserTaskState = 'CREATED' | 'COMPLETED' | 'CANCELED';
 
 export interface UserTaskRecord {
+  /** 委派: who lent the task to its current assignee, and whether it is still lent. */
+  owner?: string | null;
+  delegationState?: 'PENDING' | 'RESOLVED' | null;
   userTaskKey: string;
   elementInstanceKey: string;
   processInstanceKey: string;

@@ -100,7 +100,7 @@ export function restrictToReadableInstances(
         where pi.tenant_id = any(${TEXT_ARRAY}) and (
           pi.initiator = ?
           or exists (select 1 from user_tasks ut where ut.process_instance_key = pi.process_instance_key
-                     and (ut.assignee = ? or (ut.assignee is null and ut.state = 'CREATED' and (? = any(ut.candidate_users)
+                     and (ut.assignee = ? or ut.owner = ? or (ut.assignee is null and ut.state = 'CREATED' and (? = any(ut.candidate_users)
                           or ut.candidate_groups && ${TEXT_ARRAY}
                           or (cardinality(ut.candidate_users) = 0 and cardinality(ut.candidate_groups) = 0)))))
           or exists (select 1 from notifications n where n.process_instance_key = pi.process_instance_key
@@ -112,6 +112,7 @@ export function restrictToReadableInstances(
     [
       instanceColumn,
       JSON.stringify(subject.tenantIds),
+      me,
       me,
       me,
       me,
@@ -135,16 +136,19 @@ export function restrictToOwnTasks(
   if (can(subject, 'read-all')) return query;
   const me = subject.username ?? '';
   return query.where((q) =>
-    q.where(`${table}.assignee`, me).orWhere((u) =>
-      u.whereNull(`${table}.assignee`).andWhere((c) =>
-        c
-          .whereRaw(`? = any(${table}.candidate_users)`, [me])
-          .orWhereRaw(`${table}.candidate_groups && ${TEXT_ARRAY}`, [JSON.stringify(subject.groups)])
-          .orWhereRaw(
-            `cardinality(${table}.candidate_users) = 0 and cardinality(${table}.candidate_groups) = 0`,
-          ),
+    q
+      .where(`${table}.assignee`, me)
+      .orWhere(`${table}.owner`, me)
+      .orWhere((u) =>
+        u.whereNull(`${table}.assignee`).andWhere((c) =>
+          c
+            .whereRaw(`? = any(${table}.candidate_users)`, [me])
+            .orWhereRaw(`${table}.candidate_groups && ${TEXT_ARRAY}`, [JSON.stringify(subject.groups)])
+            .orWhereRaw(
+              `cardinality(${table}.candidate_users) = 0 and cardinality(${table}.candidate_groups) = 0`,
+            ),
+        ),
       ),
-    ),
   );
 }
 

@@ -20,6 +20,10 @@ export function isForUser(task: UserTaskRecord, actor: Actor): boolean {
  */
 export function requireMayComplete(task: UserTaskRecord, actor: Actor): void {
   requireCapability(actor, 'work-tasks', 'complete user tasks');
+  if (task.delegationState === 'PENDING')
+    throw conflict(
+      `user task <${task.userTaskKey}> is delegated to <${task.assignee}>: they resolve it, then <${task.owner}> completes it`,
+    );
   if (task.assignee === actor.username) return;
   if (task.assignee)
     throw forbidden(

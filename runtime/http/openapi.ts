@@ -474,6 +474,8 @@ const schemas: Record<string, Schema> = {
     elementInstanceKey: key(),
     candidateGroups: arr(str()),
     candidateUsers: arr(str()),
+    owner: nullable(str('委派: who delegated the task (while and after it was delegated).')),
+    delegationState: nullable(str(undefined, { enum: ['PENDING', 'RESOLVED'] })),
     processDefinitionId: str(),
     processDefinitionKey: key(),
     processDefinitionVersion: int(),
@@ -530,6 +532,17 @@ const schemas: Record<string, Schema> = {
     },
     ['assignee'],
   ),
+  UserTaskDelegationRequest: obj(
+    {
+      delegate: str('The user who works the task out for you.'),
+      comment: str('A note (at most 2000 characters).', { maxLength: 2000 }),
+    },
+    ['delegate'],
+  ),
+  UserTaskResolutionRequest: obj({
+    variables: variables(),
+    comment: str('A note for the owner (at most 2000 characters).', { maxLength: 2000 }),
+  }),
   UserTaskReturnRequest: obj(
     {
       target: str(
@@ -1365,6 +1378,22 @@ op('post', '/v2/user-tasks/{key}/transfer', {
   summary: '转办: the assignee hands the task to another user of the tenant',
   params: { key: 'The userTaskKey.' },
   body: 'UserTaskTransferRequest',
+  ok: { status: 204, schema: null },
+  errors: [400, 403, 404, 409],
+});
+op('post', '/v2/user-tasks/{key}/delegation', {
+  tag: 'User tasks',
+  summary: '委派: the assignee lends the task to a delegate, who resolves it back',
+  params: { key: 'The userTaskKey.' },
+  body: 'UserTaskDelegationRequest',
+  ok: { status: 204, schema: null },
+  errors: [400, 403, 404, 409],
+});
+op('post', '/v2/user-tasks/{key}/resolution', {
+  tag: 'User tasks',
+  summary: 'The delegate resolves a delegated task back to its owner, with variables for them',
+  params: { key: 'The userTaskKey.' },
+  body: 'UserTaskResolutionRequest',
   ok: { status: 204, schema: null },
   errors: [400, 403, 404, 409],
 });

@@ -47,6 +47,8 @@ export const userTaskView = (r: any) => ({
   elementInstanceKey: String(r.element_instance_key),
   candidateGroups: r.candidate_groups ?? [],
   candidateUsers: r.candidate_users ?? [],
+  owner: r.owner ?? null,
+  delegationState: r.delegation_state ?? null,
   processDefinitionId: r.process_definition_id,
   processDefinitionKey: String(r.process_definition_key),
   processDefinitionVersion: r.process_definition_version,

@@ -50,6 +50,8 @@ const COLUMNS: Record<string, { keys: string[]; other: string[] }> = {
       'assignee',
       'candidate_groups',
       'candidate_users',
+      'owner',
+      'delegation_state',
       'due_date',
       'follow_up_date',
       'priority',
@@ -256,6 +258,8 @@ export async function persistDecision(
       case 'task.assigned':
       case 'task.completed':
       case 'task.canceled':
+      case 'task.delegated':
+      case 'task.resolved':
         touched.tasks.add(e.userTaskKey);
         break;
       case 'job.created':
@@ -349,7 +353,7 @@ export async function persistDecision(
       trx('user_tasks')
         .insert(taskRows)
         .onConflict('user_task_key')
-        .merge(['state', 'assignee', 'completion_date']),
+        .merge(['state', 'assignee', 'owner', 'delegation_state', 'completion_date']),
     );
   }
 

@@ -463,6 +463,8 @@ function locatorOf(command: Command, processInstanceKey?: string): InstanceLocat
     case 'task.assign':
     case 'task.unassign':
     case 'task.return':
+    case 'task.delegate':
+    case 'task.resolve':
       return { by: 'user_task', key: command.userTaskKey };
     case 'job.complete':
     case 'job.fail':
@@ -492,6 +494,8 @@ function describe(command: Command, processInstanceKey?: string): string {
     case 'task.assign':
     case 'task.unassign':
     case 'task.return':
+    case 'task.delegate':
+    case 'task.resolve':
       return `user task with key <${command.userTaskKey}>`;
     case 'job.complete':
     case 'job.fail':

@@ -203,6 +203,60 @@ export class TaskService {
   }
 
   /**
+   * 委派: the assignee lends the task to another user of the tenant, who works it out and resolves
+   * it back (they cannot complete it); the owner then completes it.
+   */
+  delegate(
+    userTaskKey: string,
+    delegate: string,
+    comment: string | null,
+    actor: Actor,
+  ): Promise<InstanceState> {
+    return this.engine.execute({ type: 'task.delegate', userTaskKey, delegate, comment }, actor, {
+      check: async (state, trx) => {
+        const task = this.openTask(state, userTaskKey);
+        if (!task) return;
+        requireCapability(actor, 'work-tasks', 'delegate user tasks');
+        if (task.assignee !== actor.username)
+          throw task.assignee
+            ? forbidden(
+                `user task <${userTaskKey}> is assigned to <${task.assignee}>; only they may delegate it`,
+              )
+            : conflict(`user task <${userTaskKey}> is not assigned to anyone: claim it before delegating it`);
+        if (delegate === actor.username)
+          throw badRequest('you cannot delegate a task to yourself', [
+            { field: 'delegate', reason: 'is you' },
+          ]);
+        if (!(await isTenantMember(trx, delegate, state.instance.tenantId)))
+          throw badRequest(
+            `expected delegate <${delegate}> to be a user of tenant <${state.instance.tenantId}>`,
+            [{ field: 'delegate', reason: 'is not a user of the task’s tenant' }],
+          );
+      },
+    });
+  }
+
+  /** The delegate hands a delegated task back to its owner, with what they worked out. */
+  resolve(
+    userTaskKey: string,
+    variables: Record<string, unknown>,
+    comment: string | null,
+    actor: Actor,
+  ): Promise<InstanceState> {
+    return this.engine.execute({ type: 'task.resolve', userTaskKey, variables, comment }, actor, {
+      check: (state) => {
+        const task = this.openTask(state, userTaskKey);
+        if (!task) return;
+        requireCapability(actor, 'work-tasks', 'resolve user tasks');
+        if (task.delegationState === 'PENDING' && task.assignee !== actor.username)
+          throw forbidden(
+            `user task <${userTaskKey}> is delegated to <${task.assignee}>; only they may resolve it`,
+          );
+      },
+    });
+  }
+
+  /**
    * 退回: the assignee sends the task back to an earlier user task of the same scope that was
    * done on the path taken — the most recent one (`previous`) or one named by its element id —
    * saying why. The returned-to task goes to whoever did it before (approval nodes ask their

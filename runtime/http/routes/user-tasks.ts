@@ -110,6 +110,32 @@ export function userTaskRoutes(s: AppServices): Router {
     res.status(204).end();
   });
 
+  /** Lifeflow: 委派, lend the task to a delegate who resolves it back to you. */
+  router.post('/user-tasks/:key/delegation', async (req, res) => {
+    const key = pathKey(req.params.key, 'userTaskKey');
+    const b = new BodyReader(req.body ?? {});
+    const delegate = b.string('delegate', { required: true });
+    const comment = b.string('comment') ?? null;
+    if (comment !== null && comment.length > 2000)
+      b.errors.push({ field: 'comment', reason: 'must be at most 2000 characters' });
+    b.done();
+    await s.tasks.delegate(key, delegate!, comment, actorOf(req));
+    res.status(204).end();
+  });
+
+  /** Lifeflow: the delegate resolves a delegated task back to its owner. */
+  router.post('/user-tasks/:key/resolution', async (req, res) => {
+    const key = pathKey(req.params.key, 'userTaskKey');
+    const b = new BodyReader(req.body ?? {});
+    const variables = b.object('variables');
+    const comment = b.string('comment') ?? null;
+    if (comment !== null && comment.length > 2000)
+      b.errors.push({ field: 'comment', reason: 'must be at most 2000 characters' });
+    b.done();
+    await s.tasks.resolve(key, variables, comment, actorOf(req));
+    res.status(204).end();
+  });
+
   /** Lifeflow: 退回, send the task back to an earlier user task (`previous` or its element id). */
   router.post('/user-tasks/:key/return', async (req, res) => {
     const key = pathKey(req.params.key, 'userTaskKey');
