@@ -179,6 +179,21 @@ const LOAD_SQL = Object.fromEntries(
 ) as Record<InstanceLocator['by'], string>;
 
 /**
+ * Locks the instance's row until the transaction ends. Commands are optimistic (a revision guard)
+ * and run without it; a command that lost a race takes the lock before it tries again, so on a
+ * busy instance (twenty signers of one 会签 deciding at once) they queue instead of racing again.
+ * A statement of its own: the load that follows then reads what the previous holder committed.
+ */
+export async function lockInstance(trx: Knex.Transaction, locator: InstanceLocator): Promise<void> {
+  await trx
+    .raw(
+      `select 1 from process_instances pi where pi.process_instance_key = ${LOCATORS[locator.by].where} for update`,
+      [locator.key],
+    )
+    .options({ name: `lf_lock_${locator.by}` });
+}
+
+/**
  * Loads the active part of one instance (what a command can touch) in one round trip, found by its
  * key or by the key of one of its tasks, jobs or incidents. Null when there is none.
  */

@@ -14,6 +14,7 @@ import { badRequest, conflict, notFound, problemFromFailure } from '../http/prob
 import {
   type InstanceLocator,
   loadInstanceState,
+  lockInstance,
   persistDecision,
   RevisionConflict,
 } from '../persistence/instance-store.js';
@@ -168,7 +169,10 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
     command: Command,
     actor: Actor,
     check?: (state: InstanceState, trx: Knex) => Promise<void> | void,
+    /** Take the instance's row lock first (after a lost race: wait in line instead of racing again). */
+    lock = false,
   ): Promise<{ state: InstanceState; events: EngineEvent[] } | null> {
+    if (lock) await lockInstance(trx, locator);
     const state = await loadInstanceState(trx, locator);
     if (!state || !actor.tenantIds.includes(state.instance.tenantId)) return null;
     await check?.(state, trx);
@@ -430,7 +434,7 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
     for (let attempt = 1; ; attempt++) {
       try {
         const result = await this.knex.transaction((trx) =>
-          this.applyCommand(trx, locator, command, actor, opts.check),
+          this.applyCommand(trx, locator, command, actor, opts.check, attempt > 1),
         );
         if (!result)
           throw notFound(
