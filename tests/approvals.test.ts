@@ -209,6 +209,35 @@ describe('deciding', () => {
     expect(notApproval.status).toBe(409);
   });
 
+  it('eight signers deciding at the same moment: every decision is applied or refused cleanly, the node completes once', async () => {
+    const eight = ['admin', 'owner', 'field1', 'eng1', 'ops1', 'sup1', 'des1', 'con1'];
+    const decideAll = async (key: string) =>
+      Promise.all(
+        (await open(key)).map((task: any) =>
+          t.api(
+            'POST',
+            `/v2/user-tasks/${task.userTaskKey}/decision`,
+            { decision: 'approve' },
+            { user: task.assignee },
+          ),
+        ),
+      );
+    // 会签 (all): every one of the eight decisions counts
+    const all = await start('nobody', eight);
+    expect((await decideAll(all)).map((r) => r.status)).toEqual(eight.map(() => 204));
+    expect((await vars(all)).approvalDecisions.map((d: any) => d.approver)).toEqual(eight);
+    // 票签 at 0.6 of 8 completes after the fifth approval: later ones find their task cancelled
+    const vote = await start('ballot', eight);
+    const results = await decideAll(vote);
+    expect(results.filter((r) => r.status === 204).length).toBeGreaterThanOrEqual(5);
+    expect(results.every((r) => r.status === 204 || r.status === 409)).toBe(true);
+    for (const key of [all, vote]) {
+      expect((await open(key)).map((x: any) => x.elementId)).toEqual(['archive']);
+      const history = await t.api('GET', `/v2/process-instances/${key}/history`);
+      expect(history.body.items.filter((h: any) => h.eventType === 'approval.completed')).toHaveLength(1);
+    }
+  });
+
   it('或签: two approvers deciding at once — exactly one wins, the other is told why', async () => {
     const key = await start('orSign', ['eng1', 'ops1']);
     const [a, b] = await Promise.all([
