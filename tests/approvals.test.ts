@@ -576,3 +576,107 @@ describe('委派 (delegation)', () => {
     });
   });
 });
+
+describe('加签 / 减签 (adding and removing signers)', () => {
+  it('adds a signer alongside (会签) who must approve too, and removes a pending one', async () => {
+    const key = await start('countersign');
+    const eng = await taskOf(key, 'eng1');
+    const dup = await t.api(
+      'POST',
+      `/v2/user-tasks/${eng.userTaskKey}/signers`,
+      { add: ['ops1'] },
+      { user: 'eng1' },
+    );
+    expect(dup.status).toBe(400);
+    expect(dup.body.detail).toContain('<ops1> already sign');
+    const added = await t.api(
+      'POST',
+      `/v2/user-tasks/${eng.userTaskKey}/signers`,
+      { add: ['des1'], comment: '请设计院一并会签' },
+      { user: 'eng1' },
+    );
+    expect(added.status, added.text).toBe(204);
+    expect((await open(key)).map((x: any) => x.assignee).sort()).toEqual(['des1', 'eng1', 'ops1', 'sup1']);
+    // sup1 is removed before acting; des1 must still approve
+    expect(
+      (
+        await t.api(
+          'POST',
+          `/v2/user-tasks/${eng.userTaskKey}/signers`,
+          { remove: ['sup1'] },
+          { user: 'eng1' },
+        )
+      ).status,
+    ).toBe(204);
+    for (const u of ['eng1', 'ops1']) expect((await decide(key, u, 'approve')).status).toBe(204);
+    expect((await open(key)).map((x: any) => x.assignee)).toEqual(['des1']);
+    // a signer who acted cannot be removed
+    const des = await taskOf(key, 'des1');
+    const gone = await t.api(
+      'POST',
+      `/v2/user-tasks/${des.userTaskKey}/signers`,
+      { remove: ['eng1'] },
+      { user: 'des1' },
+    );
+    expect(gone.status).toBe(400);
+    expect(gone.body.detail).toContain('not a pending signer');
+    expect((await decide(key, 'des1', 'approve')).status).toBe(204);
+    const v = await vars(key);
+    expect(v.approved).toBe(true);
+    expect(
+      v.approvalDecisions
+        .filter(Boolean)
+        .map((d: any) => d.approver)
+        .sort(),
+    ).toEqual(['des1', 'eng1', 'ops1']);
+    const history = (await t.api('GET', `/v2/process-instances/${key}/history`)).body.items;
+    expect(
+      history.filter((h: any) => h.eventType === 'approval.signers_changed').map((h: any) => h.data),
+    ).toMatchObject([
+      { added: ['des1'], removed: [], comment: '请设计院一并会签' },
+      { added: [], removed: ['sup1'] },
+    ]);
+  });
+
+  it('removing the last pending signer decides the approval; a sequential approval takes added signers at the end', async () => {
+    const key = await start('countersign');
+    for (const u of ['eng1', 'ops1']) expect((await decide(key, u, 'approve')).status).toBe(204);
+    const sup = await taskOf(key, 'sup1');
+    // an administrator removes the last signer who has not acted: the approval is decided
+    expect(
+      (await t.api('POST', `/v2/user-tasks/${sup.userTaskKey}/signers`, { remove: ['sup1'] })).status,
+    ).toBe(204);
+    expect((await open(key)).map((x: any) => x.elementId)).toEqual(['archive']);
+    expect((await vars(key)).approved).toBe(true);
+
+    const seq = await start('inTurn');
+    const first = await taskOf(seq, 'eng1');
+    expect(
+      (
+        await t.api(
+          'POST',
+          `/v2/user-tasks/${first.userTaskKey}/signers`,
+          { add: ['des1'], remove: ['ops1'] },
+          { user: 'eng1' },
+        )
+      ).status,
+    ).toBe(204);
+    for (const u of ['eng1', 'sup1', 'des1']) {
+      expect((await open(seq)).map((x: any) => x.assignee)).toEqual([u]);
+      expect((await decide(seq, u, 'approve')).status).toBe(204);
+    }
+    expect((await open(seq)).map((x: any) => x.elementId)).toEqual(['archive']);
+  });
+
+  it('does not change 或签 or single approvals', async () => {
+    const key = await start('orSign', ['eng1', 'ops1']);
+    const eng = await taskOf(key, 'eng1');
+    const res = await t.api(
+      'POST',
+      `/v2/user-tasks/${eng.userTaskKey}/signers`,
+      { add: ['des1'] },
+      { user: 'eng1' },
+    );
+    expect(res.status).toBe(409);
+  });
+});

@@ -150,6 +150,12 @@ const fresh = {
     );
     return res.body.documentId as string;
   },
+  /** The task of `signer` in a 会签 of `signer` and eng1; returns its key. */
+  async countersign(signer: string) {
+    const key = await t.start('matrix-countersign', { signers: [signer, 'eng1'] });
+    const task = (await t.openTasks(key)).find((x: any) => x.assignee === signer);
+    return task.userTaskKey as string;
+  },
   /** A task eng1 delegated to `delegate`; returns its key. */
   async delegated(delegate: string) {
     const { taskKey } = await fresh.task('eng1');
@@ -572,6 +578,13 @@ const RULES: Record<string, Rule> = {
       body: { assignee: 'eng1', comment: '请代为处理' },
     }),
   },
+  'POST /v2/user-tasks/:key/signers': {
+    expect: { admin: 204, owner: 204, user: 204, auditor: 403, other: 404 },
+    call: async (c) => ({
+      path: `/v2/user-tasks/${await fresh.countersign(c === 'other' ? 'admin' : as(c).user)}/signers`,
+      body: { add: ['ops1'] },
+    }),
+  },
   'POST /v2/user-tasks/:key/delegation': {
     expect: { admin: 204, owner: 204, user: 204, auditor: 403, other: 404 },
     call: async (c) => ({
@@ -840,6 +853,12 @@ beforeAll(async () => {
       { name: 'matrix-msg.bpmn', content: MATRIX_MSG },
       { name: 'matrix-approval.bpmn', content: MATRIX_APPROVAL },
       { name: 'matrix-two.bpmn', content: MATRIX_TWO },
+      {
+        name: 'matrix-countersign.bpmn',
+        content: MATRIX_APPROVAL.replace(/matrix-approval/g, 'matrix-countersign')
+          .replace('mode="single"', 'mode="all"')
+          .replace('=[approver]', '=signers'),
+      },
     ]),
     'deploy',
   );

@@ -40,6 +40,14 @@ export type Command =
   /** 委派: lend the task to a delegate; the delegate resolves it back (with variables for the owner). */
   | { type: 'task.delegate'; userTaskKey: string; delegate: string; comment: string | null }
   | { type: 'task.resolve'; userTaskKey: string; variables: Record<string, unknown>; comment: string | null }
+  /** 加签 / 减签 on the approval a signer's task belongs to. */
+  | {
+      type: 'approval.change_signers';
+      userTaskKey: string;
+      add: string[];
+      remove: string[];
+      comment: string | null;
+    }
   /** 退回: send the task back to an earlier user task of the same scope (its previous assignee, if given). */
   | {
       type: 'task.return';
@@ -213,6 +221,29 @@ const handlers: Handlers = {
       task.elementId,
     );
     return undefined;
+  },
+
+  'approval.change_signers'(run, c) {
+    const task = activeTask(run, c.userTaskKey);
+    if ('failure' in task) return task;
+    const el = elementOf(run, task.elementInstanceKey);
+    if ('failure' in el) return el;
+    const body = run.state.elements.get(el.flowScopeKey);
+    const node = run.node(task.elementId);
+    if (!node.approval || body?.elementId !== el.elementId)
+      return fail('INVALID_STATE', `user task <${task.userTaskKey}> is not part of an approval`);
+    if (node.approval.mode === 'single' || node.approval.mode === 'any')
+      return fail(
+        'INVALID_STATE',
+        `signers can be added or removed on all, sequential and vote approvals, not ${node.approval.mode}`,
+      );
+    run.emit(
+      'approval.signers_changed',
+      { elementInstanceKey: body.elementInstanceKey, added: c.add, removed: c.remove, comment: c.comment },
+      task.elementId,
+    );
+    const why = run.changeSigners(body, node, c.add, c.remove);
+    return why ? fail('INVALID_ARGUMENT', why) : undefined;
   },
 
   'task.return'(run, c) {

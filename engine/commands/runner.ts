@@ -645,6 +645,98 @@ export class Runner {
     return Array.from({ length: n }, (_, i) => i + 1);
   }
 
+  /**
+   * 加签 / 减签 on a running approval: added signers join (in parallel at once, or in turn at the
+   * end of a sequential approval); pending signers who have not acted are removed. Returns why it
+   * cannot be done, or undefined.
+   */
+  changeSigners(
+    body: ElementInstanceRecord,
+    node: FlowNode,
+    add: string[],
+    remove: string[],
+  ): string | undefined {
+    const mi = node.multiInstance!;
+    const bodyKey = body.elementInstanceKey;
+    const local = (key: string, name: string) => this.state.variables.get(key)?.get(name)?.value;
+    const active = this.activeChildren(bodyKey);
+    const decided = ((local(bodyKey, mi.outputCollection!) as unknown[]) ?? [])
+      .filter((d): d is { approver: string } => !!d && typeof d === 'object')
+      .map((d) => d.approver);
+    const waiting = active.map((c) => String(local(c.elementInstanceKey, 'approver')));
+    const queued = mi.sequential
+      ? ((this.state.instance.runtime.miItems?.[bodyKey] ?? []) as unknown[])
+          .slice(this.miNumber(body, 'numberOfCompletedInstances') + active.length)
+          .map(String)
+      : [];
+    const signers = new Set([...decided, ...waiting, ...queued]);
+    const again = add.filter((u) => signers.has(u));
+    if (again.length) return `${again.map((u) => `<${u}>`).join(', ')} already sign(s) this approval`;
+    const notPending = remove.filter((u) => !waiting.includes(u) && !queued.includes(u));
+    if (notPending.length)
+      return `${notPending.map((u) => `<${u}>`).join(', ')} cannot be removed: not a pending signer`;
+    const total = this.miNumber(body, 'numberOfInstances');
+    if (remove.length >= waiting.length + queued.length + add.length && decided.length === 0)
+      return 'an approval needs at least one signer';
+    let count = total;
+    if (add.length) {
+      this.setLocalVariable(bodyKey, 'numberOfInstances', total + add.length);
+      this.setLocalVariable(bodyKey, mi.outputCollection!, [
+        ...((local(bodyKey, mi.outputCollection!) as unknown[]) ?? []),
+        ...add.map(() => null),
+      ]);
+      if (mi.sequential) {
+        const items = this.state.instance.runtime.miItems?.[bodyKey] ?? Array(total).fill(null);
+        this.writeRuntime((rt) => {
+          rt.miItems = { ...rt.miItems, [bodyKey]: [...items, ...add] };
+        });
+      } else for (const [i, user] of add.entries()) this.spawnInner(body, node, total + i, user);
+      count += add.length;
+    }
+    for (const user of remove) {
+      const inner = active.find((c) => String(local(c.elementInstanceKey, 'approver')) === user);
+      if (inner) {
+        this.terminate(inner);
+        this.setLocalVariable(
+          bodyKey,
+          'numberOfActiveInstances',
+          this.miNumber(body, 'numberOfActiveInstances') - 1,
+        );
+      } else {
+        // Not started yet (a sequential approval): it leaves the queue.
+        const items = [...((this.state.instance.runtime.miItems?.[bodyKey] ?? []) as unknown[])];
+        items.splice(items.lastIndexOf(user), 1);
+        this.writeRuntime((rt) => {
+          rt.miItems = { ...rt.miItems, [bodyKey]: items };
+        });
+        count -= 1;
+        this.setLocalVariable(bodyKey, 'numberOfInstances', count);
+        const collection = [...((local(bodyKey, mi.outputCollection!) as unknown[]) ?? [])];
+        collection.pop();
+        this.setLocalVariable(bodyKey, mi.outputCollection!, collection);
+        continue;
+      }
+      this.setLocalVariable(
+        bodyKey,
+        'numberOfTerminatedInstances',
+        this.miNumber(body, 'numberOfTerminatedInstances') + 1,
+      );
+    }
+    // Everyone left has decided: the approval is decided now.
+    const completed = this.miNumber(body, 'numberOfCompletedInstances');
+    const terminated = this.miNumber(body, 'numberOfTerminatedInstances');
+    if (
+      this.activeChildren(bodyKey).length === 0 &&
+      completed + terminated >= this.miNumber(body, 'numberOfInstances')
+    )
+      this.complete(body);
+    else if (mi.sequential && this.activeChildren(bodyKey).length === 0) {
+      const items = this.state.instance.runtime.miItems?.[bodyKey] ?? [];
+      this.spawnInner(body, node, completed + terminated, items[completed + terminated]);
+    }
+    return undefined;
+  }
+
   private spawnInner(body: ElementInstanceRecord, node: FlowNode, index: number, item: unknown): void {
     const inner = this.createElementInstance(node, body.elementInstanceKey);
     this.setLocalVariable(inner.elementInstanceKey, 'loopCounter', index + 1);

@@ -44,6 +44,7 @@ const appliers: Appliers = {
   'call.escalation_thrown': () => {},
   'approval.completed': () => {},
   'task.returned': () => {},
+  'approval.signers_changed': () => {},
   'task.delegated': (s, e) => {
     const t = s.userTasks.get(e.userTaskKey);
     if (t) Object.assign(t, { owner: e.owner, assignee: e.delegate, delegationState: 'PENDING' });

@@ -74,6 +74,13 @@ export interface EngineEventMap {
   /** 委派: the assignee lent the task to a delegate, who resolves it back to them. */
   'task.delegated': { userTaskKey: string; owner: string; delegate: string; comment: string | null };
   'task.resolved': { userTaskKey: string; owner: string; delegate: string; comment: string | null };
+  /** 加签 / 减签: signers were added to or removed from a running approval. */
+  'approval.signers_changed': {
+    elementInstanceKey: string;
+    added: string[];
+    removed: string[];
+    comment: string | null;
+  };
   /** 退回: the task was sent back to an earlier user task, with the returner's comment. */
   'task.returned': { userTaskKey: string; targetElementId: string; comment: string; assignee: string | null };
   /** An approval node was decided (by its mode, over the signers' decisions so far). */

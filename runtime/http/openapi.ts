@@ -532,6 +532,11 @@ const schemas: Record<string, Schema> = {
     },
     ['assignee'],
   ),
+  ApprovalSignersRequest: obj({
+    add: arr(str(), 'Users who join (in parallel at once; at the end of a sequential approval).'),
+    remove: arr(str(), 'Pending signers who have not acted yet.'),
+    comment: str('Why (at most 2000 characters).', { maxLength: 2000 }),
+  }),
   UserTaskDelegationRequest: obj(
     {
       delegate: str('The user who works the task out for you.'),
@@ -1378,6 +1383,14 @@ op('post', '/v2/user-tasks/{key}/transfer', {
   summary: '转办: the assignee hands the task to another user of the tenant',
   params: { key: 'The userTaskKey.' },
   body: 'UserTaskTransferRequest',
+  ok: { status: 204, schema: null },
+  errors: [400, 403, 404, 409],
+});
+op('post', '/v2/user-tasks/{key}/signers', {
+  tag: 'User tasks',
+  summary: '加签 / 减签: add signers to, or remove pending signers from, the approval of this task',
+  params: { key: 'The userTaskKey.' },
+  body: 'ApprovalSignersRequest',
   ok: { status: 204, schema: null },
   errors: [400, 403, 404, 409],
 });

@@ -469,6 +469,7 @@ function locatorOf(command: Command, processInstanceKey?: string): InstanceLocat
     case 'task.return':
     case 'task.delegate':
     case 'task.resolve':
+    case 'approval.change_signers':
       return { by: 'user_task', key: command.userTaskKey };
     case 'job.complete':
     case 'job.fail':
@@ -500,6 +501,7 @@ function describe(command: Command, processInstanceKey?: string): string {
     case 'task.return':
     case 'task.delegate':
     case 'task.resolve':
+    case 'approval.change_signers':
       return `user task with key <${command.userTaskKey}>`;
     case 'job.complete':
     case 'job.fail':

@@ -203,6 +203,43 @@ export class TaskService {
   }
 
   /**
+   * 加签 / 减签: a signer of an approval (or an administrator or process owner) adds signers of the
+   * tenant — they join at once, or in turn at the end of a sequential approval — or removes pending
+   * signers who have not acted yet.
+   */
+  changeSigners(
+    userTaskKey: string,
+    change: { add: string[]; remove: string[]; comment: string | null },
+    actor: Actor,
+  ): Promise<InstanceState> {
+    if (!change.add.length && !change.remove.length)
+      throw badRequest('name signers to add or remove', [
+        { field: 'add', reason: 'add or remove must name someone' },
+      ]);
+    const both = change.add.filter((u) => change.remove.includes(u));
+    if (both.length)
+      throw badRequest('a signer cannot be added and removed at once', [
+        { field: 'remove', reason: `names ${both.join(', ')}, who is also added` },
+      ]);
+    return this.engine.execute({ type: 'approval.change_signers', userTaskKey, ...change }, actor, {
+      check: async (state, trx) => {
+        const task = this.openTask(state, userTaskKey);
+        if (!task) return;
+        requireCapability(actor, 'work-tasks', 'change the signers of approvals');
+        if (task.assignee !== actor.username && !can(actor, 'manage-instances'))
+          throw forbidden(
+            `only the signer of user task <${userTaskKey}> (or an administrator) may change its approval's signers`,
+          );
+        for (const user of change.add)
+          if (!(await isTenantMember(trx, user, state.instance.tenantId)))
+            throw badRequest(`expected <${user}> to be a user of tenant <${state.instance.tenantId}>`, [
+              { field: 'add', reason: `<${user}> is not a user of the task’s tenant` },
+            ]);
+      },
+    });
+  }
+
+  /**
    * 委派: the assignee lends the task to another user of the tenant, who works it out and resolves
    * it back (they cannot complete it); the owner then completes it.
    */

@@ -110,6 +110,26 @@ export function userTaskRoutes(s: AppServices): Router {
     res.status(204).end();
   });
 
+  /** Lifeflow: 加签 / 减签, add signers to or remove pending signers from the task's approval. */
+  router.post('/user-tasks/:key/signers', async (req, res) => {
+    const key = pathKey(req.params.key, 'userTaskKey');
+    const b = new BodyReader(req.body ?? {});
+    const add = b.stringArray('add') ?? [];
+    const remove = b.stringArray('remove') ?? [];
+    const comment = b.string('comment') ?? null;
+    if (add.length + remove.length > 100)
+      b.errors.push({ field: 'add', reason: 'at most 100 signers at once' });
+    if (comment !== null && comment.length > 2000)
+      b.errors.push({ field: 'comment', reason: 'must be at most 2000 characters' });
+    b.done();
+    await s.tasks.changeSigners(
+      key,
+      { add: [...new Set(add)], remove: [...new Set(remove)], comment },
+      actorOf(req),
+    );
+    res.status(204).end();
+  });
+
   /** Lifeflow: 委派, lend the task to a delegate who resolves it back to you. */
   router.post('/user-tasks/:key/delegation', async (req, res) => {
     const key = pathKey(req.params.key, 'userTaskKey');
