@@ -680,3 +680,42 @@ describe('加签 / 减签 (adding and removing signers)', () => {
     expect(res.status).toBe(409);
   });
 });
+
+describe('inbox', () => {
+  it('counts each tab for the caller, matching the searches behind them', async () => {
+    const counts = async (user: string) => (await t.api('GET', '/v2/inbox/counts', undefined, { user })).body;
+    const before = await counts('sup1');
+    const key = await start('countersign');
+    const after = await counts('sup1');
+    expect(after.todo).toBe(before.todo + 1);
+    const todo = await t.api(
+      'POST',
+      '/v2/user-tasks/search',
+      { filter: { state: 'CREATED', assignee: 'sup1' }, page: { limit: 1000 } },
+      { user: 'sup1' },
+    );
+    expect(todo.body.page.totalItems).toBe(after.todo);
+    expect((await decide(key, 'sup1', 'approve')).status).toBe(204);
+    const done = await counts('sup1');
+    expect(done.todo).toBe(before.todo);
+    expect(done.done).toBe(before.done + 1);
+    const owner = await counts('owner');
+    const started = await t.api(
+      'POST',
+      '/v2/process-instances/search',
+      { filter: { initiator: 'owner' } },
+      { user: 'owner' },
+    );
+    expect(owner.started).toBe(started.body.page.totalItems);
+    expect(owner.startedActive).toBeLessThanOrEqual(owner.started);
+    // copies
+    const cc0 = await counts('des1');
+    await t.api('POST', `/v2/process-instances/${key}/cc`, { users: ['des1'] }, { user: 'owner' });
+    const cc1 = await counts('des1');
+    expect([cc1.cc, cc1.ccUnread]).toEqual([cc0.cc + 1, cc0.ccUnread + 1]);
+    // unclaimed: a task for the contractor group
+    const c0 = await counts('con1');
+    await t.api('POST', '/v2/process-instances', { processDefinitionId: 'returnable' }, { user: 'owner' });
+    expect((await counts('con1')).unclaimed).toBe(c0.unclaimed + 1);
+  });
+});

@@ -578,6 +578,7 @@ const RULES: Record<string, Rule> = {
       body: { assignee: 'eng1', comment: '请代为处理' },
     }),
   },
+  'GET /v2/inbox/counts': { expect: all(200), call: () => ({ path: '/v2/inbox/counts' }) },
   'POST /v2/user-tasks/:key/signers': {
     expect: { admin: 204, owner: 204, user: 204, auditor: 403, other: 404 },
     call: async (c) => ({

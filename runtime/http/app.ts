@@ -8,6 +8,7 @@ import { noteProblem, requestLog } from './request-log.js';
 import { authRoutes, loginRoutes } from './routes/auth.js';
 import { identityRoutes } from './routes/identity.js';
 import { notificationRoutes } from './routes/notifications.js';
+import { inboxRoutes } from './routes/inbox.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { documentRoutes } from './routes/documents.js';
 import { elementInstanceRoutes } from './routes/element-instances.js';
@@ -61,6 +62,7 @@ export function createApp(s: AppServices) {
     authRoutes,
     identityRoutes,
     notificationRoutes,
+    inboxRoutes,
     deploymentRoutes,
     processDefinitionRoutes,
     processInstanceRoutes,

@@ -532,6 +532,30 @@ const schemas: Record<string, Schema> = {
     },
     ['assignee'],
   ),
+  InboxCounts: obj(
+    {
+      todo: int('Open tasks assigned to you (待办).'),
+      overdue: int('Of those, past their due date.'),
+      unclaimed: int('Open unassigned tasks for you or your groups (待认领).'),
+      done: int('Tasks you completed (已办).'),
+      started: int('Instances you started (我发起的).'),
+      startedActive: int('Of those, still running.'),
+      cc: int('Copies sent to you (抄送我的).'),
+      ccUnread: int('Of those, not yet read (未阅).'),
+      unreadNotifications: int('All your unread notifications.'),
+    },
+    [
+      'todo',
+      'overdue',
+      'unclaimed',
+      'done',
+      'started',
+      'startedActive',
+      'cc',
+      'ccUnread',
+      'unreadNotifications',
+    ],
+  ),
   ApprovalSignersRequest: obj({
     add: arr(str(), 'Users who join (in parallel at once; at the end of a sequential approval).'),
     remove: arr(str(), 'Pending signers who have not acted yet.'),
@@ -1385,6 +1409,12 @@ op('post', '/v2/user-tasks/{key}/transfer', {
   body: 'UserTaskTransferRequest',
   ok: { status: 204, schema: null },
   errors: [400, 403, 404, 409],
+});
+op('get', '/v2/inbox/counts', {
+  tag: 'User tasks',
+  summary: 'Counts of the inbox tabs: 待办, overdue, 待认领, 已办, 我发起的, 抄送我的, unread notifications',
+  ok: { status: 200, schema: 'InboxCounts' },
+  errors: [],
 });
 op('post', '/v2/user-tasks/{key}/signers', {
   tag: 'User tasks',
