@@ -719,3 +719,51 @@ describe('inbox', () => {
     expect((await counts('con1')).unclaimed).toBe(c0.unclaimed + 1);
   });
 });
+
+describe('拿回 (take back)', () => {
+  it('takes a task back while the next step is untouched, not once someone acted on it', async () => {
+    const key = await start('returnable');
+    const [submit] = await open(key);
+    expect((await t.complete(submit, {}, { user: 'con1' })).status).toBe(204);
+    expect((await open(key)).map((x: any) => x.elementId)).toEqual(['check']);
+    // someone else cannot take it back
+    expect(
+      (await t.api('POST', `/v2/user-tasks/${submit.userTaskKey}/takeback`, {}, { user: 'sup1' })).status,
+    ).toBe(409);
+    const back = await t.api(
+      'POST',
+      `/v2/user-tasks/${submit.userTaskKey}/takeback`,
+      { comment: '漏传了附件' },
+      { user: 'con1' },
+    );
+    expect(back.status, back.text).toBe(204);
+    expect((await open(key)).map((x: any) => [x.elementId, x.assignee])).toEqual([['submit', 'con1']]);
+    const history = (await t.api('GET', `/v2/process-instances/${key}/history`)).body.items;
+    expect(history.find((h: any) => h.eventType === 'task.taken_back')).toMatchObject({
+      actor: 'con1',
+      data: { comment: '漏传了附件' },
+    });
+
+    // again, but this time 初审 acts first
+    const [again] = await open(key);
+    expect((await t.complete(again, {}, { user: 'con1' })).status).toBe(204);
+    expect((await t.complete((await open(key))[0], {}, { user: 'sup1' })).status).toBe(204);
+    const late = await t.api('POST', `/v2/user-tasks/${again.userTaskKey}/takeback`, {}, { user: 'con1' });
+    expect(late.status).toBe(409);
+    expect(late.body.detail).toContain('<sup1> has already acted');
+  });
+
+  it('拿回 racing the next approver: exactly one of them happens', async () => {
+    const key = await start('returnable');
+    const [submit] = await open(key);
+    expect((await t.complete(submit, {}, { user: 'con1' })).status).toBe(204);
+    const [check] = await open(key);
+    const [takeBack, approve] = await Promise.all([
+      t.api('POST', `/v2/user-tasks/${submit.userTaskKey}/takeback`, {}, { user: 'con1' }),
+      t.api('POST', `/v2/user-tasks/${check.userTaskKey}/completion`, { variables: {} }, { user: 'sup1' }),
+    ]);
+    expect([takeBack.status, approve.status].sort()).toEqual([204, 409]);
+    const now = (await open(key)).map((x: any) => x.elementId).sort();
+    expect(now).toEqual(takeBack.status === 204 ? ['submit'] : ['sign', 'sign']);
+  });
+});

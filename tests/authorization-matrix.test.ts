@@ -150,6 +150,25 @@ const fresh = {
     );
     return res.body.documentId as string;
   },
+  /** The first task of matrix-two, done by `user` (reassigned to them first); returns its key. */
+  async completedFirst(user: string) {
+    const key = await t.start('matrix-two', { second: 'eng1' });
+    const [first] = await t.openTasks(key);
+    if (user !== 'admin')
+      ok(
+        await t.api('POST', `/v2/user-tasks/${first.userTaskKey}/assignment`, { assignee: user }),
+        'reassign',
+      );
+    if (user === 'audit1') {
+      // an auditor cannot work tasks: the admin completes it, and the auditor is refused anyway
+      ok(
+        await t.api('POST', `/v2/user-tasks/${first.userTaskKey}/assignment`, { assignee: 'admin' }),
+        'back',
+      );
+      ok(await t.complete(first), 'complete');
+    } else ok(await t.complete({ ...first, assignee: user }, {}, { user }), 'complete');
+    return first.userTaskKey as string;
+  },
   /** The task of `signer` in a 会签 of `signer` and eng1; returns its key. */
   async countersign(signer: string) {
     const key = await t.start('matrix-countersign', { signers: [signer, 'eng1'] });
@@ -579,6 +598,14 @@ const RULES: Record<string, Rule> = {
     }),
   },
   'GET /v2/inbox/counts': { expect: all(200), call: () => ({ path: '/v2/inbox/counts' }) },
+  'POST /v2/user-tasks/:key/takeback': {
+    // the first task of matrix-two, completed by the caller (the other tenant's admin: by admin)
+    expect: { admin: 204, owner: 204, user: 204, auditor: 403, other: 404 },
+    call: async (c) => ({
+      path: `/v2/user-tasks/${await fresh.completedFirst(c === 'other' ? 'admin' : as(c).user)}/takeback`,
+      body: {},
+    }),
+  },
   'POST /v2/user-tasks/:key/signers': {
     expect: { admin: 204, owner: 204, user: 204, auditor: 403, other: 404 },
     call: async (c) => ({

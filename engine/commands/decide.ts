@@ -48,6 +48,18 @@ export type Command =
       remove: string[];
       comment: string | null;
     }
+  /**
+   * 拿回: whoever completed `userTaskKey` takes it back: the activities after it (`next`, element
+   * instance keys the runtime found untouched) end and the task's element runs again for them.
+   */
+  | {
+      type: 'task.take_back';
+      userTaskKey: string;
+      elementId: string;
+      next: string[];
+      assignee: string;
+      comment: string | null;
+    }
   /** 退回: send the task back to an earlier user task of the same scope (its previous assignee, if given). */
   | {
       type: 'task.return';
@@ -244,6 +256,28 @@ const handlers: Handlers = {
     );
     const why = run.changeSigners(body, node, c.add, c.remove);
     return why ? fail('INVALID_ARGUMENT', why) : undefined;
+  },
+
+  'task.take_back'(run, c) {
+    const target = run.process.nodes.get(c.elementId);
+    const next = c.next.map((k) => run.state.elements.get(k));
+    if (!target || next.length === 0 || next.some((e) => e?.state !== 'ACTIVE'))
+      return fail('CONFLICT', 'the next step has already moved on: the task can no longer be taken back');
+    const scopeKey = next[0]!.flowScopeKey;
+    if (
+      next.some((e) => e!.flowScopeKey !== scopeKey) ||
+      run.node(next[0]!.elementId).scopeId !== target.scopeId
+    )
+      return fail('CONFLICT', 'the next step is in another scope: the task can no longer be taken back');
+    run.emit(
+      'task.taken_back',
+      { userTaskKey: c.userTaskKey, elementId: target.id, comment: c.comment },
+      target.id,
+    );
+    for (const e of next) run.terminate(e!);
+    if (!target.approval) run.assignOnCreate = { elementId: target.id, assignee: c.assignee };
+    run.activate(target.id, scopeKey);
+    return undefined;
   },
 
   'task.return'(run, c) {

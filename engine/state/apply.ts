@@ -44,6 +44,7 @@ const appliers: Appliers = {
   'call.escalation_thrown': () => {},
   'approval.completed': () => {},
   'task.returned': () => {},
+  'task.taken_back': () => {},
   'approval.signers_changed': () => {},
   'task.delegated': (s, e) => {
     const t = s.userTasks.get(e.userTaskKey);

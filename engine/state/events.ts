@@ -81,6 +81,8 @@ export interface EngineEventMap {
     removed: string[];
     comment: string | null;
   };
+  /** 拿回: whoever completed a task took it back before the next step was acted on. */
+  'task.taken_back': { userTaskKey: string; elementId: string; comment: string | null };
   /** 退回: the task was sent back to an earlier user task, with the returner's comment. */
   'task.returned': { userTaskKey: string; targetElementId: string; comment: string; assignee: string | null };
   /** An approval node was decided (by its mode, over the signers' decisions so far). */

@@ -1416,6 +1416,14 @@ op('get', '/v2/inbox/counts', {
   ok: { status: 200, schema: 'InboxCounts' },
   errors: [],
 });
+op('post', '/v2/user-tasks/{key}/takeback', {
+  tag: 'User tasks',
+  summary: '拿回: take back a task you completed while the next step has not been acted on',
+  params: { key: 'The userTaskKey of the task you completed.' },
+  body: 'InstanceCommentRequest',
+  ok: { status: 204, schema: null },
+  errors: [400, 403, 404, 409],
+});
 op('post', '/v2/user-tasks/{key}/signers', {
   tag: 'User tasks',
   summary: '加签 / 减签: add signers to, or remove pending signers from, the approval of this task',

@@ -470,6 +470,7 @@ function locatorOf(command: Command, processInstanceKey?: string): InstanceLocat
     case 'task.delegate':
     case 'task.resolve':
     case 'approval.change_signers':
+    case 'task.take_back':
       return { by: 'user_task', key: command.userTaskKey };
     case 'job.complete':
     case 'job.fail':
@@ -502,6 +503,7 @@ function describe(command: Command, processInstanceKey?: string): string {
     case 'task.delegate':
     case 'task.resolve':
     case 'approval.change_signers':
+    case 'task.take_back':
       return `user task with key <${command.userTaskKey}>`;
     case 'job.complete':
     case 'job.fail':

@@ -203,6 +203,64 @@ export class TaskService {
   }
 
   /**
+   * 拿回: whoever completed a task takes it back while the next step has not been acted on (its
+   * tasks are open and untouched): they end, and the task opens again for the same person.
+   */
+  takeBack(userTaskKey: string, comment: string | null, actor: Actor): Promise<InstanceState> {
+    const command = {
+      type: 'task.take_back' as const,
+      userTaskKey,
+      elementId: '',
+      next: [] as string[],
+      assignee: actor.username ?? '',
+      comment,
+    };
+    return this.engine.execute(command, actor, {
+      check: async (state, trx) => {
+        requireCapability(actor, 'work-tasks', 'take back user tasks');
+        const task = state.userTasks.get(userTaskKey);
+        if (!task) return;
+        if (task.state !== 'COMPLETED' || task.assignee !== actor.username)
+          throw conflict(
+            `only whoever completed user task <${userTaskKey}> may take it back, once it is completed`,
+          );
+        const node = (await this.definitions.getCompiled(state.instance.processDefinitionKey, trx)).nodes.get(
+          task.elementId,
+        );
+        if (node?.approval && !['single', 'any'].includes(node.approval.mode))
+          throw conflict(
+            'a decision shared with other signers (会签, 依次, 票签) cannot be taken back; return the next step instead',
+          );
+        const after = await trx('user_tasks')
+          .where({ process_instance_key: state.instance.processInstanceKey })
+          .where('creation_date', '>=', task.completionDate!)
+          .whereNot('user_task_key', userTaskKey)
+          .select('user_task_key', 'state', 'element_instance_key', 'element_id', 'assignee');
+        const acted = after.find((t: any) => t.state === 'COMPLETED');
+        if (acted)
+          throw conflict(
+            `<${acted.assignee}> has already acted on the next step: the task can no longer be taken back`,
+          );
+        const open = after.filter((t: any) => t.state === 'CREATED');
+        if (!open.length) throw conflict('there is no waiting next step to take the task back from');
+        const next = new Set<string>();
+        for (const t of open) {
+          const el = state.elements.get(String(t.element_instance_key));
+          const scope = el ? state.elements.get(el.flowScopeKey) : undefined;
+          // A task of an approval is taken back with its whole approval node.
+          next.add(
+            scope && el && scope.elementId === el.elementId
+              ? scope.elementInstanceKey
+              : String(t.element_instance_key),
+          );
+        }
+        command.elementId = task.elementId;
+        command.next = [...next];
+      },
+    });
+  }
+
+  /**
    * 加签 / 减签: a signer of an approval (or an administrator or process owner) adds signers of the
    * tenant — they join at once, or in turn at the end of a sequential approval — or removes pending
    * signers who have not acted yet.

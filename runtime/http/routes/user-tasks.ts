@@ -110,6 +110,18 @@ export function userTaskRoutes(s: AppServices): Router {
     res.status(204).end();
   });
 
+  /** Lifeflow: 拿回, take back a task you completed while the next step is untouched. */
+  router.post('/user-tasks/:key/takeback', async (req, res) => {
+    const key = pathKey(req.params.key, 'userTaskKey');
+    const b = new BodyReader(req.body ?? {});
+    const comment = b.string('comment') ?? null;
+    if (comment !== null && comment.length > 2000)
+      b.errors.push({ field: 'comment', reason: 'must be at most 2000 characters' });
+    b.done();
+    await s.tasks.takeBack(key, comment, actorOf(req));
+    res.status(204).end();
+  });
+
   /** Lifeflow: 加签 / 减签, add signers to or remove pending signers from the task's approval. */
   router.post('/user-tasks/:key/signers', async (req, res) => {
     const key = pathKey(req.params.key, 'userTaskKey');
