@@ -767,3 +767,62 @@ describe('拿回 (take back)', () => {
     expect(now).toEqual(takeBack.status === 204 ? ['submit'] : ['sign', 'sign']);
   });
 });
+
+describe('代理 (out-of-office)', () => {
+  it('sends new tasks of an absent user to their substitute, who acts for them; the absent user still sees them', async () => {
+    const now = Date.now();
+    const bad = await t.api(
+      'POST',
+      '/v2/substitutions',
+      { substitute: 'ops1', startsAt: '2030-01-02T00:00:00Z', endsAt: '2030-01-01T00:00:00Z' },
+      { user: 'eng1' },
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors).toEqual([{ field: 'endsAt', reason: 'must be after startsAt' }]);
+    const forOther = await t.api(
+      'POST',
+      '/v2/substitutions',
+      {
+        username: 'ops1',
+        substitute: 'sup1',
+        startsAt: new Date(now).toISOString(),
+        endsAt: new Date(now + 3600_000).toISOString(),
+      },
+      { user: 'eng1' },
+    );
+    expect(forOther.status).toBe(403);
+    const rule = await t.api(
+      'POST',
+      '/v2/substitutions',
+      {
+        substitute: 'des1',
+        startsAt: new Date(now - 60_000).toISOString(),
+        endsAt: new Date(now + 3600_000).toISOString(),
+        processDefinitionId: 'single',
+      },
+      { user: 'eng1' },
+    );
+    expect(rule.status, rule.text).toBe(201);
+    // only the named process: a 会签 still reaches eng1 himself
+    const other = await start('countersign');
+    expect(await taskOf(other, 'eng1')).toBeTruthy();
+    const key = await start('single');
+    const [task] = await open(key);
+    expect(task).toMatchObject({ assignee: 'des1', owner: 'eng1' });
+    expect(
+      (await t.api('GET', `/v2/user-tasks/${task.userTaskKey}`, undefined, { user: 'eng1' })).status,
+    ).toBe(200);
+    expect((await decide(key, 'des1', 'approve')).status).toBe(204);
+    expect((await vars(key)).approvalDecisions).toEqual([
+      { approver: 'des1', decision: 'approve', comment: null },
+    ]);
+    const rules = await t.api('POST', '/v2/substitutions/search', {}, { user: 'eng1' });
+    expect(rules.body.items.map((r: any) => r.substitute)).toEqual(['des1']);
+    expect(
+      (await t.api('DELETE', `/v2/substitutions/${rule.body.substitutionKey}`, undefined, { user: 'eng1' }))
+        .status,
+    ).toBe(204);
+    const after = await start('single');
+    expect((await open(after))[0]).toMatchObject({ assignee: 'eng1', owner: null });
+  });
+});

@@ -169,6 +169,19 @@ const fresh = {
     } else ok(await t.complete({ ...first, assignee: user }, {}, { user }), 'complete');
     return first.userTaskKey as string;
   },
+  /** An out-of-office rule of `user` (set by the administrator); returns its key. */
+  async substitution(user: string) {
+    const res = ok(
+      await t.api('POST', '/v2/substitutions', {
+        username: user,
+        substitute: user === 'sup1' ? 'ops1' : 'sup1',
+        startsAt: '2030-01-01T00:00:00Z',
+        endsAt: '2030-01-08T00:00:00Z',
+      }),
+      'substitution',
+    );
+    return res.body.substitutionKey as string;
+  },
   /** The task of `signer` in a 会签 of `signer` and eng1; returns its key. */
   async countersign(signer: string) {
     const key = await t.start('matrix-countersign', { signers: [signer, 'eng1'] });
@@ -595,6 +608,25 @@ const RULES: Record<string, Rule> = {
     call: async (c) => ({
       path: `/v2/user-tasks/${(await fresh.task(c === 'other' ? 'admin' : as(c).user)).taskKey}/transfer`,
       body: { assignee: 'eng1', comment: '请代为处理' },
+    }),
+  },
+  'POST /v2/substitutions/search': {
+    expect: all(200),
+    noLeak: true,
+    call: () => ({ path: '/v2/substitutions/search', body: {} }),
+  },
+  'POST /v2/substitutions': {
+    // the other tenant's admin names eng1, who is not in their tenant
+    expect: { admin: 201, owner: 201, user: 201, auditor: 403, other: 400 },
+    call: () => ({
+      path: '/v2/substitutions',
+      body: { substitute: 'eng1', startsAt: '2030-01-01T00:00:00Z', endsAt: '2030-01-08T00:00:00Z' },
+    }),
+  },
+  'DELETE /v2/substitutions/:key': {
+    expect: { admin: 204, owner: 204, user: 204, auditor: 204, other: 404 },
+    call: async (c) => ({
+      path: `/v2/substitutions/${await fresh.substitution(c === 'other' ? 'admin' : as(c).user)}`,
     }),
   },
   'GET /v2/inbox/counts': { expect: all(200), call: () => ({ path: '/v2/inbox/counts' }) },

@@ -6,6 +6,13 @@ export interface EngineServices {
   resolveForm(tenantId: string, formId: string): Promise<{ formKey: string; formId: string } | null>;
   /** Runs the latest deployed rule set with this id against the facts; throws with a clear message on failure. */
   evaluateRuleSet(tenantId: string, ruleSetId: string, facts: Record<string, unknown>): Promise<unknown>;
+  /** 代理: who acts for this user now (an out-of-office rule), or null. */
+  substituteFor?(
+    tenantId: string,
+    username: string,
+    processDefinitionId: string,
+    at: Date,
+  ): Promise<string | null>;
 }
 
 /**

@@ -195,6 +195,22 @@ export const userTaskBehaviour: ElementBehaviour = {
       formId = form.formId;
     }
     const i = run.state.instance;
+    // 代理: an assignee who is away has their new tasks go to their substitute, who acts for them
+    // (the task keeps them as its owner, so they still see it and the history says for whom).
+    let owner: string | null = null;
+    let finalAssignee = (assignee as string | undefined) || null;
+    if (finalAssignee && !override && run.ctx.services.substituteFor) {
+      const substitute = await run.ctx.services.substituteFor(
+        i.tenantId,
+        finalAssignee,
+        i.processDefinitionId,
+        run.ctx.now,
+      );
+      if (substitute && substitute !== finalAssignee) {
+        owner = finalAssignee;
+        finalAssignee = substitute;
+      }
+    }
     run.emit(
       'task.created',
       {
@@ -209,7 +225,8 @@ export const userTaskBehaviour: ElementBehaviour = {
           name: node.name ?? null,
           tenantId: i.tenantId,
           state: 'CREATED',
-          assignee: (assignee as string | undefined) || null,
+          assignee: finalAssignee,
+          owner,
           candidateGroups,
           candidateUsers,
           dueDate,

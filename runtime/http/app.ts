@@ -9,6 +9,7 @@ import { authRoutes, loginRoutes } from './routes/auth.js';
 import { identityRoutes } from './routes/identity.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { inboxRoutes } from './routes/inbox.js';
+import { substitutionRoutes } from './routes/substitutions.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { documentRoutes } from './routes/documents.js';
 import { elementInstanceRoutes } from './routes/element-instances.js';
@@ -63,6 +64,7 @@ export function createApp(s: AppServices) {
     identityRoutes,
     notificationRoutes,
     inboxRoutes,
+    substitutionRoutes,
     deploymentRoutes,
     processDefinitionRoutes,
     processInstanceRoutes,

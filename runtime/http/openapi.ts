@@ -532,6 +532,36 @@ const schemas: Record<string, Schema> = {
     },
     ['assignee'],
   ),
+  SubstitutionRequest: obj(
+    {
+      substitute: str('Who acts for the absent user.'),
+      startsAt: dateTime(),
+      endsAt: dateTime(),
+      processDefinitionId: str('Only for this process (default: every process).'),
+      username: str('The absent user (default: you; administrators may name others).'),
+      tenantId: ref('TenantId'),
+    },
+    ['substitute', 'startsAt', 'endsAt'],
+  ),
+  Substitution: obj(
+    {
+      substitutionKey: key(),
+      tenantId: ref('TenantId'),
+      username: str(),
+      substitute: str(),
+      startsAt: dateTime(),
+      endsAt: dateTime(),
+      processDefinitionId: nullable(str()),
+    },
+    ['substitutionKey', 'tenantId', 'username', 'substitute', 'startsAt', 'endsAt', 'processDefinitionId'],
+  ),
+  SubstitutionSearchQuery: searchRequest('out-of-office rules', {
+    username: 'string',
+    substitute: 'string',
+    processDefinitionId: 'string',
+    tenantId: 'string',
+  }),
+  SubstitutionSearchResult: searchResult('Substitution'),
   InboxCounts: obj(
     {
       todo: int('Open tasks assigned to you (待办).'),
@@ -1409,6 +1439,27 @@ op('post', '/v2/user-tasks/{key}/transfer', {
   body: 'UserTaskTransferRequest',
   ok: { status: 204, schema: null },
   errors: [400, 403, 404, 409],
+});
+op('post', '/v2/substitutions/search', {
+  tag: 'User tasks',
+  summary: '代理: your out-of-office rules (administrators: everyone’s in their tenants)',
+  body: 'SubstitutionSearchQuery',
+  ok: { status: 200, schema: 'SubstitutionSearchResult' },
+  errors: [400],
+});
+op('post', '/v2/substitutions', {
+  tag: 'User tasks',
+  summary: '代理: while you are away, new tasks assigned to you go to a substitute',
+  body: 'SubstitutionRequest',
+  ok: { status: 201, schema: 'Substitution' },
+  errors: [400, 403],
+});
+op('delete', '/v2/substitutions/{key}', {
+  tag: 'User tasks',
+  summary: 'Delete an out-of-office rule',
+  params: { key: 'The substitutionKey.' },
+  ok: { status: 204, schema: null },
+  errors: [400, 404],
 });
 op('get', '/v2/inbox/counts', {
   tag: 'User tasks',

@@ -54,6 +54,23 @@ export type WriteHook = (
 export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }> {
   private readonly writeHooks: WriteHook[] = [];
 
+  /** Per tenant, whether it has any 代理 rule at all (so most task creations need no lookup). */
+  private readonly substitutionTenants = new Map<string, { until: number; any: boolean }>();
+
+  /** Forget what is known of a tenant's 代理 rules (after they changed). */
+  forgetSubstitutions(tenantId: string): void {
+    this.substitutionTenants.delete(tenantId);
+  }
+
+  private async tenantHasSubstitutions(db: Knex, tenantId: string): Promise<boolean> {
+    const hit = this.substitutionTenants.get(tenantId);
+    if (hit && hit.until > Date.now()) return hit.any;
+    const any = !!(await db('substitutions').where({ tenant_id: tenantId }).first('substitution_key'));
+    if (this.substitutionTenants.size > 10_000) this.substitutionTenants.clear();
+    this.substitutionTenants.set(tenantId, { until: Date.now() + 5_000, any });
+    return any;
+  }
+
   /** Adds work that runs in each command's transaction, after its state is written. */
   onWrite(hook: WriteHook): void {
     this.writeHooks.push(hook);
@@ -78,6 +95,19 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
         resolveForm: (tenantId, formId) => this.definitions.resolveForm(tenantId, formId, trx),
         evaluateRuleSet: (tenantId, ruleSetId, facts) =>
           this.definitions.evaluateRuleSet(tenantId, ruleSetId, facts, trx),
+        substituteFor: async (tenantId, username, processDefinitionId, at) => {
+          if (!(await this.tenantHasSubstitutions(trx, tenantId))) return null;
+          const row = await trx('substitutions')
+            .where({ tenant_id: tenantId, username })
+            .where('starts_at', '<=', at)
+            .where('ends_at', '>', at)
+            .where((q) =>
+              q.whereNull('process_definition_id').orWhere('process_definition_id', processDefinitionId),
+            )
+            .orderBy('created_at', 'desc')
+            .first('substitute');
+          return row?.substitute ?? null;
+        },
       },
     };
   }
