@@ -133,6 +133,7 @@ export function createRuntime(
     nextKey,
     version: VERSION,
     httpAllowedHosts: options.httpAllowedHosts ?? [],
+    timeZone: options.timeZone,
   };
   const app = createApp(services);
   if (options.trustProxy !== undefined) app.set('trust proxy', options.trustProxy);

@@ -551,6 +551,14 @@ const RULES: Record<string, Rule> = {
     expect: managerWrite(204),
     call: async () => ({ path: `/v2/process-instances/${await fresh.instance()}/cancellation` }),
   },
+  'GET /v2/process-instances/:key/record': {
+    expect: instanceRead,
+    call: () => ({ path: `/v2/process-instances/${fixed.instance}/record` }),
+  },
+  'GET /v2/process-instances/:key/record.pdf': {
+    expect: instanceRead,
+    call: () => ({ path: `/v2/process-instances/${fixed.instance}/record.pdf` }),
+  },
   'GET /v2/process-instances/:key/history': {
     expect: instanceRead,
     call: () => ({ path: `/v2/process-instances/${fixed.instance}/history` }),

@@ -10,6 +10,7 @@ import { identityRoutes } from './routes/identity.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { inboxRoutes } from './routes/inbox.js';
 import { substitutionRoutes } from './routes/substitutions.js';
+import { recordRoutes } from './routes/records.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { documentRoutes } from './routes/documents.js';
 import { elementInstanceRoutes } from './routes/element-instances.js';
@@ -65,6 +66,7 @@ export function createApp(s: AppServices) {
     notificationRoutes,
     inboxRoutes,
     substitutionRoutes,
+    (services: AppServices) => recordRoutes(services, { timeZone: services.timeZone }),
     deploymentRoutes,
     processDefinitionRoutes,
     processInstanceRoutes,

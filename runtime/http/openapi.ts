@@ -1377,6 +1377,33 @@ op('post', '/v2/process-instances/{key}/withdrawal', {
   ok: { status: 204, schema: null },
   errors: [400, 403, 404, 409],
 });
+op('get', '/v2/process-instances/{key}/record', {
+  tag: 'Process instances',
+  summary: 'The printable approval record (审批单) of a process instance, as an HTML page (Lifeflow)',
+  description:
+    "Self-contained, print-friendly HTML: process, business key, status, initiator, start and end; the timeline in words (同意, 驳回, 转办, 退回, 委派, 加签, 撤回, 抄送, 催办 …) with who and their comments; the decisions of each approval node; the form data each task submitted. No scripts; served inline under `Content-Security-Policy: default-src 'none'; style-src 'sha256-…'; …; sandbox`. Only for those who may read the instance (anyone else: 404).",
+  params: { key: 'The processInstanceKey.' },
+  query: {
+    lang: '`zh-CN` (default) or `en`.',
+    timeZone: 'IANA time zone of the dates shown (default: the server’s TIME_ZONE, Asia/Shanghai).',
+  },
+  ok: { status: 200, description: 'An HTML page.', content: { 'text/html': { schema: { type: 'string' } } } },
+  errors: KEYED,
+});
+op('get', '/v2/process-instances/{key}/record.pdf', {
+  tag: 'Process instances',
+  summary: 'The approval record (审批单) of a process instance as a PDF (Lifeflow)',
+  description:
+    'The same record as an A4 PDF with the Chinese font embedded (only the glyphs used), as an attachment. Only for those who may read the instance (anyone else: 404).',
+  params: { key: 'The processInstanceKey.' },
+  query: { lang: '`zh-CN` (default) or `en`.', timeZone: 'IANA time zone of the dates shown.' },
+  ok: {
+    status: 200,
+    description: 'A PDF document.',
+    content: { 'application/pdf': { schema: { type: 'string', contentMediaType: 'application/pdf' } } },
+  },
+  errors: KEYED,
+});
 op('get', '/v2/process-instances/{key}/history', {
   tag: 'Process instances',
   summary: 'The audit trail of a process instance, oldest first (Lifeflow)',

@@ -25,6 +25,8 @@ export interface AppServices {
   identity: IdentityService;
   instanceOps: InstanceOps;
   notifications: NotificationService;
+  /** Time zone of dates shown to people (notification texts, approval records). */
+  timeZone?: string;
   /** Hosts outgoing HTTP (http jobs, webhooks) may reach. */
   httpAllowedHosts: string[];
   documents: DocumentService;
