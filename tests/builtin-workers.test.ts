@@ -1,13 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSmtpSink } from './support/smtp-sink.js';
 import { startTestRuntime, type TestRuntime } from './support/test-runtime.js';
 
 const received: Array<{ method: string; url: string; body: string }> = [];
-const mails: Array<{ from: string; to: string[]; data: string }> = [];
-let smtp: SMTPServer;
-let smtpPort = 0;
+let smtp: Awaited<ReturnType<typeof startSmtpSink>>;
 let server: Server;
 let port = 0;
 let t: TestRuntime;
@@ -41,29 +39,11 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   port = (server.address() as AddressInfo).port;
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    onData(stream, session, callback) {
-      let data = '';
-      stream.setEncoding('utf8');
-      stream.on('data', (c) => (data += c));
-      stream.on('end', () => {
-        mails.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          data,
-        });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
-  smtpPort = (smtp.server.address() as AddressInfo).port;
+  smtp = await startSmtpSink();
   t = await startTestRuntime({
     runtime: {
       httpAllowedHosts: [`127.0.0.1:${port}`],
-      mail: { smtpUrl: `smtp://127.0.0.1:${smtpPort}`, from: 'Lifeflow <noreply@lifeflow.test>' },
+      mail: { smtpUrl: smtp.url, from: 'Lifeflow <noreply@lifeflow.test>' },
     },
   });
   t.runtime.start();
@@ -72,7 +52,7 @@ afterAll(async () => {
   t?.runtime.stop();
   await t?.close();
   await new Promise((r) => server.close(r));
-  await new Promise((r) => smtp.close(() => r(undefined)));
+  await smtp?.close();
 });
 
 const MAIL = `<?xml version="1.0"?>
@@ -163,7 +143,7 @@ describe('built-in job types', () => {
       return tasks.body.items[0];
     }, 'the task after the email');
     // The runtime's own notification emails (to demo users) go through the same server: skip them.
-    const sent = mails.filter((m) => m.to.some((a) => a.endsWith('@park.cn')));
+    const sent = smtp.mails.filter((m) => m.to.some((a) => a.endsWith('@park.cn')));
     expect(sent).toHaveLength(1);
     expect(sent[0].from).toBe('noreply@lifeflow.test');
     expect(sent[0].to).toEqual(['owner@park.cn', 'pm@park.cn']);

@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signWebhook } from '../runtime/notifications/delivery-worker.js';
+import { startSmtpSink } from './support/smtp-sink.js';
 import { startTestRuntime, type TestRuntime } from './support/test-runtime.js';
 
 let now = new Date('2026-06-01T01:00:00Z');
@@ -12,28 +12,14 @@ const advance = (ms: number) => {
 const HOUR = 3600_000;
 
 let t: TestRuntime;
-let smtp: SMTPServer;
-const mails: Array<{ to: string[]; data: string }> = [];
+let smtp: Awaited<ReturnType<typeof startSmtpSink>>;
 let hookServer: Server;
 let hookPort = 0;
 const received: Array<{ headers: Record<string, string | string[] | undefined>; body: string }> = [];
 let hookAnswers: number[] = [];
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    onData(stream, session, callback) {
-      let data = '';
-      stream.setEncoding('utf8');
-      stream.on('data', (c) => (data += c));
-      stream.on('end', () => {
-        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), data });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
+  smtp = await startSmtpSink();
   hookServer = createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
@@ -50,7 +36,7 @@ beforeAll(async () => {
     runtime: {
       httpAllowedHosts: [`127.0.0.1:${hookPort}`],
       mail: {
-        smtpUrl: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`,
+        smtpUrl: smtp.url,
         from: 'Lifeflow <noreply@lifeflow.test>',
       },
       deliveries: { retryBaseMs: 60_000, maxAttempts: 3 },
@@ -63,7 +49,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await t?.close();
-  await new Promise((r) => smtp.close(() => r(undefined)));
+  await smtp?.close();
   await new Promise((r) => hookServer.close(r));
 });
 
@@ -293,10 +279,10 @@ describe('templates', () => {
 
 describe('deliveries', () => {
   it('emails recipients over SMTP from the outbox', async () => {
-    mails.length = 0;
+    smtp.mails.length = 0;
     const key = await startReview();
     expect(await t.runtime.deliveries.runDue()).toBeGreaterThan(0);
-    const toEng = mails.find((m) => m.to.includes('eng1@example.com'));
+    const toEng = smtp.mails.find((m) => m.to.includes('eng1@example.com'));
     expect(toEng?.data).toContain('Subject: =?UTF-8?');
     expect(toEng?.data).toContain('text/html');
     const rows = await t.runtime.knex('notification_deliveries').where({ channel: 'EMAIL', state: 'SENT' });

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { forbidden } from '../http/problem.js';
+import { forbidden, notFound } from '../http/problem.js';
 
 /**
  * Who may do what. Four built-in roles, the same in every tenant the user belongs to:
@@ -121,6 +121,17 @@ export function restrictToReadableInstances(
       ...ownerBindings,
     ],
   );
+}
+
+/** The instance row if the subject may read it; otherwise 404 (never a hint that it exists). */
+export async function findReadableInstance(db: Knex, subject: Subject, key: string): Promise<any> {
+  const row = await restrictToReadableInstances(
+    db('process_instances').where({ process_instance_key: key }).whereIn('tenant_id', subject.tenantIds),
+    subject,
+    'process_instances.process_instance_key',
+  ).first();
+  if (!row) throw notFound(`expected to find process instance with key <${key}>, but none was found`);
+  return row;
 }
 
 /**

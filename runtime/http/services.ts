@@ -144,6 +144,13 @@ export class BodyReader {
     }
     return v as string[];
   }
+  /** An optional (or required) comment of at most 2000 characters, as operations take. */
+  comment(opts: { required?: boolean } = {}): string | null {
+    const comment = this.string('comment', opts) ?? null;
+    if (comment !== null && comment.length > 2000)
+      this.errors.push({ field: 'comment', reason: 'must be at most 2000 characters' });
+    return comment;
+  }
   /** Throws one 400 naming every invalid field. */
   done(): void {
     if (this.errors.length)

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import { can, requireCapability, restrictToReadableInstances, type Subject } from '../auth/access.js';
-import { badRequest, conflict, forbidden, notFound, Problem } from '../http/problem.js';
+import { can, findReadableInstance, requireCapability, type Subject } from '../auth/access.js';
+import { badRequest, conflict, forbidden, Problem } from '../http/problem.js';
 import type { NotificationService } from '../notifications/notification-service.js';
 import type { DefinitionService } from './definitions.js';
 import type { Actor, EngineService } from './engine-service.js';
@@ -26,14 +26,8 @@ export class InstanceOps {
   ) {}
 
   /** The instance, if the subject may read it (else 404: no existence leak). */
-  private async readable(db: Knex, subject: Subject, key: string) {
-    const row = await restrictToReadableInstances(
-      db('process_instances').where({ process_instance_key: key }).whereIn('tenant_id', subject.tenantIds),
-      subject,
-      'process_instances.process_instance_key',
-    ).first();
-    if (!row) throw notFound(`expected to find process instance with key <${key}>, but none was found`);
-    return row;
+  private readable(db: Knex, subject: Subject, key: string) {
+    return findReadableInstance(db, subject, key);
   }
 
   private async processName(db: Knex, row: any): Promise<string> {

@@ -1,6 +1,11 @@
-import { mayStart, requireCapability, restrictToReadableInstances } from '../../auth/access.js';
+import {
+  findReadableInstance,
+  mayStart,
+  requireCapability,
+  restrictToReadableInstances,
+} from '../../auth/access.js';
 import { Router } from 'express';
-import { forbidden, notFound } from '../problem.js';
+import { forbidden } from '../problem.js';
 import { type FieldSpec, registerReadRoutes } from '../search.js';
 import { type AppServices, actorOf, BodyReader, pathKey, tenantScope } from '../services.js';
 import { processInstanceView } from '../views.js';
@@ -108,20 +113,13 @@ export function processInstanceRoutes(s: AppServices): Router {
     res.status(204).end();
   });
 
-  const readComment = (b: BodyReader) => {
-    const comment = b.string('comment') ?? null;
-    if (comment !== null && comment.length > 2000)
-      b.errors.push({ field: 'comment', reason: 'must be at most 2000 characters' });
-    return comment;
-  };
-
   /** Lifeflow: 抄送, tell users and groups about the instance; they may then read it. */
   router.post('/process-instances/:key/cc', async (req, res) => {
     const key = pathKey(req.params.key, 'processInstanceKey');
     const b = new BodyReader(req.body ?? {});
     const users = b.stringArray('users') ?? [];
     const groups = b.stringArray('groups') ?? [];
-    const comment = readComment(b);
+    const comment = b.comment();
     b.done();
     res.json(await s.instanceOps.carbonCopy(key, { users, groups, comment }, actorOf(req)));
   });
@@ -130,7 +128,7 @@ export function processInstanceRoutes(s: AppServices): Router {
   router.post('/process-instances/:key/urge', async (req, res) => {
     const key = pathKey(req.params.key, 'processInstanceKey');
     const b = new BodyReader(req.body ?? {});
-    const comment = readComment(b);
+    const comment = b.comment();
     b.done();
     res.json(await s.instanceOps.urge(key, comment, actorOf(req)));
   });
@@ -139,7 +137,7 @@ export function processInstanceRoutes(s: AppServices): Router {
   router.post('/process-instances/:key/withdrawal', async (req, res) => {
     const key = pathKey(req.params.key, 'processInstanceKey');
     const b = new BodyReader(req.body ?? {});
-    const comment = readComment(b);
+    const comment = b.comment();
     b.done();
     await s.instanceOps.withdraw(key, comment, actorOf(req));
     res.status(204).end();
@@ -148,15 +146,7 @@ export function processInstanceRoutes(s: AppServices): Router {
   /** Lifeflow addition: the audit trail of one instance, oldest first. */
   router.get('/process-instances/:key/history', async (req, res) => {
     const key = pathKey(req.params.key, 'processInstanceKey');
-    const inst = await restrictToReadableInstances(
-      s
-        .knex('process_instances')
-        .where({ process_instance_key: key })
-        .whereIn('tenant_id', req.principal!.tenantIds),
-      req.principal!,
-      'process_instances.process_instance_key',
-    ).first('process_instance_key');
-    if (!inst) throw notFound(`expected to find process instance with key <${key}>, but none was found`);
+    await findReadableInstance(s.knex, req.principal!, key);
     const rows = await s.knex('history_events').where({ process_instance_key: key }).orderBy('id');
     // One stored row per command; the API lists every transition with who caused it and when.
     const items = rows.flatMap((r: any) =>

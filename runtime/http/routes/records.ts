@@ -1,5 +1,5 @@
 import { Router, type Request } from 'express';
-import { restrictToReadableInstances } from '../../auth/access.js';
+import { findReadableInstance } from '../../auth/access.js';
 import {
   buildApprovalRecord,
   DEFAULT_TIME_ZONE,
@@ -34,16 +34,8 @@ export function recordRoutes(s: AppServices, opts: { timeZone?: string } = {}): 
         { field: 'timeZone', reason: 'must be an IANA time zone such as Asia/Shanghai' },
       ]);
     const lang = recordLang(q.lang);
-    const readable = await restrictToReadableInstances(
-      s
-        .knex('process_instances')
-        .where({ process_instance_key: key })
-        .whereIn('tenant_id', req.principal!.tenantIds),
-      req.principal!,
-      'process_instances.process_instance_key',
-    ).first('process_instance_key');
+    await findReadableInstance(s.knex, req.principal!, key);
     const missing = () => notFound(`expected to find process instance with key <${key}>, but none was found`);
-    if (!readable) throw missing();
     const source = await loadRecordSource(s.knex, key, {
       elements: async (definitionKey) => elementsOfCompiled(await s.definitions.getCompiled(definitionKey)),
     });

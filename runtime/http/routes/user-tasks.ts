@@ -102,9 +102,7 @@ export function userTaskRoutes(s: AppServices): Router {
     const key = pathKey(req.params.key, 'userTaskKey');
     const b = new BodyReader(req.body ?? {});
     const assignee = b.string('assignee', { required: true });
-    const comment = b.string('comment') ?? null;
-    if (comment !== null && comment.length > 2000)
-      b.errors.push({ field: 'comment', reason: 'must be at most 2000 characters' });
+    const comment = b.comment();
     b.done();
     await s.tasks.transfer(key, assignee!, comment, actorOf(req));
     res.status(204).end();
@@ -114,9 +112,7 @@ export function userTaskRoutes(s: AppServices): Router {
   router.post('/user-tasks/:key/takeback', async (req, res) => {
     const key = pathKey(req.params.key, 'userTaskKey');
     const b = new BodyReader(req.body ?? {});
-    const comment = b.string('comment') ?? null;
-    if (comment !== null && comment.length > 2000)
-      b.errors.push({ field: 'comment', reason: 'must be at most 2000 characters' });
+    const comment = b.comment();
     b.done();
     await s.tasks.takeBack(key, comment, actorOf(req));
     res.status(204).end();
@@ -128,11 +124,9 @@ export function userTaskRoutes(s: AppServices): Router {
     const b = new BodyReader(req.body ?? {});
     const add = b.stringArray('add') ?? [];
     const remove = b.stringArray('remove') ?? [];
-    const comment = b.string('comment') ?? null;
+    const comment = b.comment();
     if (add.length + remove.length > 100)
       b.errors.push({ field: 'add', reason: 'at most 100 signers at once' });
-    if (comment !== null && comment.length > 2000)
-      b.errors.push({ field: 'comment', reason: 'must be at most 2000 characters' });
     b.done();
     await s.tasks.changeSigners(
       key,
@@ -147,9 +141,7 @@ export function userTaskRoutes(s: AppServices): Router {
     const key = pathKey(req.params.key, 'userTaskKey');
     const b = new BodyReader(req.body ?? {});
     const delegate = b.string('delegate', { required: true });
-    const comment = b.string('comment') ?? null;
-    if (comment !== null && comment.length > 2000)
-      b.errors.push({ field: 'comment', reason: 'must be at most 2000 characters' });
+    const comment = b.comment();
     b.done();
     await s.tasks.delegate(key, delegate!, comment, actorOf(req));
     res.status(204).end();
@@ -160,9 +152,7 @@ export function userTaskRoutes(s: AppServices): Router {
     const key = pathKey(req.params.key, 'userTaskKey');
     const b = new BodyReader(req.body ?? {});
     const variables = b.object('variables');
-    const comment = b.string('comment') ?? null;
-    if (comment !== null && comment.length > 2000)
-      b.errors.push({ field: 'comment', reason: 'must be at most 2000 characters' });
+    const comment = b.comment();
     b.done();
     await s.tasks.resolve(key, variables, comment, actorOf(req));
     res.status(204).end();
@@ -173,11 +163,9 @@ export function userTaskRoutes(s: AppServices): Router {
     const key = pathKey(req.params.key, 'userTaskKey');
     const b = new BodyReader(req.body ?? {});
     const target = b.string('target') ?? 'previous';
-    const comment = b.string('comment', { required: true });
-    if (comment !== undefined && comment.length > 2000)
-      b.errors.push({ field: 'comment', reason: 'must be at most 2000 characters' });
+    const comment = b.comment({ required: true });
     b.done();
-    await s.tasks.returnTask(key, target, comment!, actorOf(req));
+    await s.tasks.returnTask(key, target, comment ?? '', actorOf(req));
     res.status(204).end();
   });
 
@@ -186,12 +174,10 @@ export function userTaskRoutes(s: AppServices): Router {
     const key = pathKey(req.params.key, 'userTaskKey');
     const b = new BodyReader(req.body ?? {});
     const decision = b.string('decision', { required: true });
-    const comment = b.string('comment') ?? null;
+    const comment = b.comment();
     const variables = b.object('variables');
     if (decision !== undefined && decision !== 'approve' && decision !== 'reject')
       b.errors.push({ field: 'decision', reason: 'must be approve or reject' });
-    if (comment !== null && comment.length > 2000)
-      b.errors.push({ field: 'comment', reason: 'must be at most 2000 characters' });
     b.done();
     await s.tasks.decide(key, decision as 'approve' | 'reject', comment, variables, actorOf(req));
     res.status(204).end();
