@@ -169,6 +169,13 @@ const fresh = {
     } else ok(await t.complete({ ...first, assignee: user }, {}, { user }), 'complete');
     return first.userTaskKey as string;
   },
+  async department() {
+    const res = ok(
+      await t.api('POST', '/v2/departments', { departmentId: uniq('mx-dept'), name: '工程部' }),
+      'department',
+    );
+    return res.body.departmentKey as string;
+  },
   /** An out-of-office rule of `user` (set by the administrator); returns its key. */
   async substitution(user: string) {
     const res = ok(
@@ -618,6 +625,46 @@ const RULES: Record<string, Rule> = {
       body: { assignee: 'eng1', comment: '请代为处理' },
     }),
   },
+  'POST /v2/departments/search': {
+    expect: all(200),
+    noLeak: true,
+    call: () => ({ path: '/v2/departments/search', body: {} }),
+  },
+  'POST /v2/departments': {
+    expect: adminCreate,
+    call: () => ({ path: '/v2/departments', body: { departmentId: uniq('mx-d'), name: '部门' } }),
+  },
+  'GET /v2/departments/:key': {
+    expect: tenantRead,
+    call: () => ({ path: `/v2/departments/${fixed.department}` }),
+  },
+  'PUT /v2/departments/:key': {
+    expect: adminWrite(200),
+    call: async () => ({
+      path: `/v2/departments/${await fresh.department()}`,
+      body: { name: '改名', head: 'eng1' },
+    }),
+  },
+  'DELETE /v2/departments/:key': {
+    expect: adminWrite(204),
+    call: async () => ({ path: `/v2/departments/${await fresh.department()}` }),
+  },
+  'PUT /v2/departments/:key/users/:username': {
+    expect: adminWrite(204),
+    call: async () => ({ path: `/v2/departments/${await fresh.department()}/users/eng1` }),
+  },
+  'DELETE /v2/departments/:key/users/:username': {
+    expect: adminWrite(204),
+    call: async () => {
+      const d = await fresh.department();
+      ok(await t.api('PUT', `/v2/departments/${d}/users/eng1`), 'add member');
+      return { path: `/v2/departments/${d}/users/eng1` };
+    },
+  },
+  'POST /v2/departments/:key/users/search': {
+    expect: tenantRead,
+    call: () => ({ path: `/v2/departments/${fixed.department}/users/search`, body: {} }),
+  },
   'POST /v2/substitutions/search': {
     expect: all(200),
     noLeak: true,
@@ -943,6 +990,7 @@ beforeAll(async () => {
   fixed.role = await fresh.role();
   fixed.authorization = await fresh.authorization();
   fixed.webhook = await fresh.webhook();
+  fixed.department = await fresh.department();
   fixed.document = await fresh.document();
 });
 afterAll(async () => {

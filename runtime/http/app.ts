@@ -10,6 +10,7 @@ import { identityRoutes } from './routes/identity.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { inboxRoutes } from './routes/inbox.js';
 import { substitutionRoutes } from './routes/substitutions.js';
+import { departmentRoutes } from './routes/departments.js';
 import { recordRoutes } from './routes/records.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { documentRoutes } from './routes/documents.js';
@@ -66,6 +67,7 @@ export function createApp(s: AppServices) {
     notificationRoutes,
     inboxRoutes,
     substitutionRoutes,
+    departmentRoutes,
     (services: AppServices) => recordRoutes(services, { timeZone: services.timeZone }),
     deploymentRoutes,
     processDefinitionRoutes,

@@ -532,6 +532,44 @@ const schemas: Record<string, Schema> = {
     },
     ['assignee'],
   ),
+  DepartmentRequest: obj(
+    {
+      departmentId: str('Id within the tenant.'),
+      name: str(),
+      parentId: str('The departmentId of the department above (none: at the top).'),
+      head: str('Username of the department head (部门负责人).'),
+      tenantId: ref('TenantId'),
+    },
+    ['departmentId', 'name'],
+  ),
+  DepartmentUpdateRequest: obj(
+    {
+      name: str(),
+      parentId: str('The departmentId of the department above.'),
+      head: str('Username of the head.'),
+    },
+    ['name'],
+  ),
+  Department: obj(
+    {
+      departmentKey: key(),
+      tenantId: ref('TenantId'),
+      departmentId: str(),
+      name: str(),
+      parentId: nullable(str()),
+      head: nullable(str()),
+    },
+    ['departmentKey', 'tenantId', 'departmentId', 'name', 'parentId', 'head'],
+  ),
+  DepartmentSearchQuery: searchRequest('departments', {
+    departmentId: 'string',
+    name: 'string',
+    parentId: 'string',
+    head: 'string',
+    tenantId: 'string',
+  }),
+  DepartmentSearchResult: searchResult('Department'),
+  DepartmentUserSearchQuery: searchRequest('department members', { username: 'string', name: 'string' }),
   SubstitutionRequest: obj(
     {
       substitute: str('Who acts for the absent user.'),
@@ -1467,6 +1505,64 @@ op('post', '/v2/user-tasks/{key}/transfer', {
   ok: { status: 204, schema: null },
   errors: [400, 403, 404, 409],
 });
+op('post', '/v2/departments/search', {
+  tag: 'Departments',
+  summary: 'The departments (组织架构) of your tenants',
+  body: 'DepartmentSearchQuery',
+  ok: { status: 200, schema: 'DepartmentSearchResult' },
+  errors: [400],
+});
+op('post', '/v2/departments', {
+  tag: 'Departments',
+  summary: 'Create a department (administrators)',
+  body: 'DepartmentRequest',
+  ok: { status: 201, schema: 'Department' },
+  errors: [400, 403, 409],
+});
+op('get', '/v2/departments/{key}', {
+  tag: 'Departments',
+  summary: 'Get a department',
+  params: { key: 'The departmentKey.' },
+  ok: { status: 200, schema: 'Department' },
+  errors: [400, 404],
+});
+op('put', '/v2/departments/{key}', {
+  tag: 'Departments',
+  summary: 'Rename a department, move it, or change its head (administrators)',
+  params: { key: 'The departmentKey.' },
+  body: 'DepartmentUpdateRequest',
+  ok: { status: 200, schema: 'Department' },
+  errors: [400, 403, 404],
+});
+op('delete', '/v2/departments/{key}', {
+  tag: 'Departments',
+  summary: 'Delete a department with no departments below it (administrators)',
+  params: { key: 'The departmentKey.' },
+  ok: { status: 204, schema: null },
+  errors: [400, 403, 404, 409],
+});
+op('put', '/v2/departments/{key}/users/{username}', {
+  tag: 'Departments',
+  summary: 'Add a user of the tenant to the department (administrators)',
+  params: { key: 'The departmentKey.', username: 'The user.' },
+  ok: { status: 204, schema: null },
+  errors: [400, 403, 404],
+});
+op('delete', '/v2/departments/{key}/users/{username}', {
+  tag: 'Departments',
+  summary: 'Remove a user from the department (administrators)',
+  params: { key: 'The departmentKey.', username: 'The user.' },
+  ok: { status: 204, schema: null },
+  errors: [400, 403, 404],
+});
+op('post', '/v2/departments/{key}/users/search', {
+  tag: 'Departments',
+  summary: 'The members of a department',
+  params: { key: 'The departmentKey.' },
+  body: 'DepartmentUserSearchQuery',
+  ok: { status: 200, schema: 'UserSearchResult' },
+  errors: [400, 404],
+});
 op('post', '/v2/substitutions/search', {
   tag: 'User tasks',
   summary: '代理: your out-of-office rules (administrators: everyone’s in their tenants)',
@@ -1803,6 +1899,10 @@ const TAGS: Array<{ name: string; description: string }> = [
   { name: 'Process definitions', description: 'Deployed processes.' },
   { name: 'Process instances', description: 'Running and finished processes.' },
   { name: 'User tasks', description: 'Human work: search, claim, complete.' },
+  {
+    name: 'Departments',
+    description: 'Lifeflow: the org chart of a tenant (departments, heads, members) for approval routing.',
+  },
   { name: 'Documents', description: 'Files uploaded for user tasks and process instances.' },
   { name: 'Notifications', description: 'In-app notifications and the templates of all notifications.' },
   { name: 'Webhooks', description: 'HTTP callbacks on events, signed, with their delivery log.' },
