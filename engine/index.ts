@@ -1,6 +1,6 @@
 /** The engine's public surface: compile models, decide commands, fold events. No I/O, no clock. */
 export { compileBpmn } from './model/compile.js';
-export type { CompiledProcess, CompileResult, FlowNode, Problem } from './model/types.js';
+export type { ApproverStrategy, CompiledProcess, CompileResult, FlowNode, Problem } from './model/types.js';
 export { decide, newInstanceState, type Command, type Decision } from './commands/decide.js';
 export type { CommandContext, EngineServices } from './commands/context.js';
 export { apply } from './state/apply.js';

@@ -6,6 +6,15 @@ export interface EngineServices {
   resolveForm(tenantId: string, formId: string): Promise<{ formKey: string; formId: string } | null>;
   /** Runs the latest deployed rule set with this id against the facts; throws with a clear message on failure. */
   evaluateRuleSet(tenantId: string, ruleSetId: string, facts: Record<string, unknown>): Promise<unknown>;
+  /**
+   * The approvers an org-chart strategy names for an instance, in order, with the reason (what was
+   * looked up and found) for the history.
+   */
+  resolveApprovers?(
+    tenantId: string,
+    strategy: import('../model/types.js').ApproverStrategy,
+    initiator: string | null,
+  ): Promise<{ approvers: string[]; reason: string }>;
   /** 代理: who acts for this user now (an out-of-office rule), or null. */
   substituteFor?(
     tenantId: string,

@@ -2,7 +2,7 @@ import { IncidentSignal, type IncidentType } from '../errors/engine-error.js';
 import { clockFunctions, evaluateFeel, isFeel } from '../expressions/feel.js';
 import { type CycleState, nextOccurrence, scheduleTimer, type TimerSchedule } from '../expressions/timers.js';
 import { behaviourFor } from '../elements/registry.js';
-import type { CompiledProcess, FlowNode, IoMapping } from '../model/types.js';
+import type { ApproverStrategy, CompiledProcess, FlowNode, IoMapping } from '../model/types.js';
 import { apply } from '../state/apply.js';
 import type { EngineEvent, EngineEventMap, EngineEventType } from '../state/events.js';
 import type { ElementInstanceRecord, IncidentRecord, InstanceState, JobRecord } from '../state/types.js';
@@ -580,17 +580,22 @@ export class Runner {
    * (parallel) or one after the other (sequential). Each instance has loopCounter and the input
    * element as local variables.
    */
-  private activateBody(body: ElementInstanceRecord, node: FlowNode): void {
+  private async activateBody(body: ElementInstanceRecord, node: FlowNode): Promise<void> {
     const mi = node.multiInstance!;
     this.cancelWaitsOf(body);
     if (node.boundaries?.length) this.openEventSubscriptions(body, node.boundaries);
-    const items = this.miItems(body, node);
-    // An approval nobody can decide must not pass silently, nor wait forever.
-    if (node.approval && items.length === 0)
-      throw new IncidentSignal(
-        'EXTRACT_VALUE_ERROR',
-        `the approval <${node.id}> has no approvers: its assignees gave an empty list`,
-      );
+    let items = node.approval?.strategy ? await this.routeApproval(body, node) : this.miItems(body, node);
+    // An approval nobody can decide must not pass silently, nor wait forever: the node says what
+    // to do — an incident, the tenant's administrators, or let it pass.
+    if (node.approval && items.length === 0) {
+      if (node.approval.onEmpty === 'admin')
+        items = (await this.resolveApprovers(body, node, { kind: 'role', role: 'admin' })).approvers;
+      if (items.length === 0 && node.approval.onEmpty !== 'skip')
+        throw new IncidentSignal(
+          'EXTRACT_VALUE_ERROR',
+          `the approval <${node.id}> has no approvers: ${node.approval.strategy ? `its strategy ${node.approval.strategy.kind} found nobody` : 'its assignees gave an empty list'}`,
+        );
+    }
     this.setLocalVariable(body.elementInstanceKey, 'numberOfInstances', items.length);
     this.setLocalVariable(body.elementInstanceKey, 'numberOfActiveInstances', 0);
     this.setLocalVariable(body.elementInstanceKey, 'numberOfCompletedInstances', 0);
@@ -613,6 +618,33 @@ export class Runner {
     }
     if (mi.sequential) this.spawnInner(body, node, 0, items[0]);
     else for (const [i, item] of items.entries()) this.spawnInner(body, node, i, item);
+  }
+
+  private async resolveApprovers(body: ElementInstanceRecord, node: FlowNode, strategy: ApproverStrategy) {
+    const resolve = this.ctx.services.resolveApprovers;
+    if (!resolve)
+      throw new IncidentSignal(
+        'EXTRACT_VALUE_ERROR',
+        `the approval <${node.id}> needs the org chart, which this runtime lacks`,
+      );
+    const i = this.state.instance;
+    const found = await resolve(i.tenantId, strategy, i.initiator);
+    this.emit(
+      'approval.routed',
+      {
+        elementInstanceKey: body.elementInstanceKey,
+        strategy,
+        approvers: found.approvers,
+        reason: found.reason,
+      },
+      node.id,
+    );
+    return found;
+  }
+
+  /** Org-chart routing: who approves, and why (recorded for "why did this go to me"). */
+  private async routeApproval(body: ElementInstanceRecord, node: FlowNode): Promise<unknown[]> {
+    return (await this.resolveApprovers(body, node, node.approval!.strategy!)).approvers;
   }
 
   private miItems(body: ElementInstanceRecord, node: FlowNode): unknown[] {
@@ -846,10 +878,13 @@ export class Runner {
     const approvedCount = made.filter((d) => d.decision === 'approve').length;
     const rejectedCount = made.filter((d) => d.decision === 'reject').length;
     const total = decisions.length;
+    // Nobody to ask and onEmpty="skip": it passes.
     const approved =
-      spec.mode === 'vote'
-        ? approvedCount >= (spec.passRatio ?? 1) * total
-        : rejectedCount === 0 && approvedCount > 0;
+      total === 0
+        ? true
+        : spec.mode === 'vote'
+          ? approvedCount >= (spec.passRatio ?? 1) * total
+          : rejectedCount === 0 && approvedCount > 0;
     const endsProcess = !approved && spec.onReject === 'end';
     this.propagateVariables(body.flowScopeKey, { approved });
     this.emit(

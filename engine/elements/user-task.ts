@@ -3,12 +3,43 @@ import { checkFeelSyntax, evaluateProperty, isFeel } from '../expressions/feel.j
 import type { ElementBehaviour } from './behaviour.js';
 import { extension } from './behaviour.js';
 import { readTaskHeaders } from './job-task.js';
-import type { ApprovalMode, FlowNode } from '../model/types.js';
+import type { ApprovalMode, ApproverStrategy, FlowNode } from '../model/types.js';
 
 const APPROVAL_MODES: ApprovalMode[] = ['single', 'all', 'any', 'sequential', 'vote'];
 /** Where an approval's signers keep their decisions ({ approver, decision, comment }, in order). */
 export const APPROVAL_DECISIONS = 'approvalDecisions';
 const USERNAME = /^[\p{L}\p{N}._@-]{1,100}$/u;
+
+const STRATEGIES = ['initiator', 'initiatorHead', 'departmentMembers', 'group', 'role'];
+
+function readStrategy(a: any, report: (m: string) => void): ApproverStrategy | undefined {
+  const kind = a.strategy;
+  if (kind === undefined) return undefined;
+  if (!STRATEGIES.includes(kind)) {
+    report(`lf:approval strategy must be one of ${STRATEGIES.join(', ')}, not '${kind}'`);
+    return undefined;
+  }
+  const need = (attr: 'department' | 'group' | 'role') => {
+    if (!a[attr]) report(`strategy ${kind} needs the ${attr} attribute`);
+    return String(a[attr] ?? '');
+  };
+  switch (kind) {
+    case 'initiator':
+      return { kind };
+    case 'initiatorHead': {
+      const levels = a.levels === undefined ? 1 : Number(a.levels);
+      if (!Number.isInteger(levels) || levels < 1 || levels > 20)
+        report('levels must be a whole number from 1 to 20');
+      return { kind, levels };
+    }
+    case 'departmentMembers':
+      return { kind, department: need('department') };
+    case 'group':
+      return { kind, group: need('group') };
+    default:
+      return { kind: 'role', role: need('role') };
+  }
+}
 
 /**
  * `<lf:approval mode="all" assignees="eng1, ops1" onReject="continue"/>` on a user task: the task
@@ -36,9 +67,17 @@ function compileApproval(el: any, node: FlowNode, report: (m: string) => void): 
     report('an approval runs its own multi-instance over its approvers: remove the loop characteristics');
   if (node.userTask?.assignee || node.userTask?.candidateGroups || node.userTask?.candidateUsers)
     report('an approval is assigned by its lf:approval assignees, not by zeebe:assignmentDefinition');
+  const onEmpty = a.onEmpty ?? 'incident';
+  if (!['incident', 'admin', 'skip'].includes(onEmpty))
+    report(`lf:approval onEmpty must be 'incident', 'admin' or 'skip', not '${onEmpty}'`);
+  const strategy = readStrategy(a, report);
   const assignees = (a.assignees ?? '').trim();
+  if (strategy && assignees) report('an approval takes assignees or a strategy, not both');
   let inputCollection: string;
-  if (isFeel(assignees)) {
+  if (strategy) {
+    // Resolved from the org chart when the node starts; no list to evaluate.
+    inputCollection = '=[]';
+  } else if (isFeel(assignees)) {
     const err = checkFeelSyntax(assignees);
     if (err) report(`assignees is not a valid FEEL expression: ${err}`);
     inputCollection = assignees;
@@ -53,7 +92,7 @@ function compileApproval(el: any, node: FlowNode, report: (m: string) => void): 
     if (bad) report(`'${bad}' is not a username`);
     inputCollection = `=[${names.map((n: string) => JSON.stringify(n)).join(', ')}]`;
   }
-  if (mode === 'single' && !isFeel(assignees) && inputCollection.split(',').length > 1)
+  if (mode === 'single' && !strategy && !isFeel(assignees) && inputCollection.split(',').length > 1)
     report('mode single takes one approver; use all (会签), any (或签), sequential or vote for several');
   // The condition is evaluated as a signer's decision comes in, before it joins the list: the
   // signer's own `decision` counts too.
@@ -74,7 +113,7 @@ function compileApproval(el: any, node: FlowNode, report: (m: string) => void): 
     completionCondition,
   };
   node.userTask = { ...node.userTask, assignee: '=approver' };
-  node.approval = { mode, passRatio, onReject };
+  node.approval = { mode, passRatio, onReject, strategy, onEmpty: onEmpty as 'incident' | 'admin' | 'skip' };
 }
 
 function toList(value: unknown, what: string): string[] {

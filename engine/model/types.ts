@@ -37,7 +37,19 @@ export interface ApprovalSpec {
   passRatio?: number;
   /** On rejection: `continue` along the outgoing flow with approved = false (route with a gateway), or `end` the process as rejected. */
   onReject: 'continue' | 'end';
+  /** Who approves, when not listed (`assignees`): resolved from the org chart when the node starts. */
+  strategy?: ApproverStrategy;
+  /** When the strategy finds nobody: an incident (default), the tenant's administrators, or pass. */
+  onEmpty: 'incident' | 'admin' | 'skip';
 }
+
+export type ApproverStrategy =
+  | { kind: 'initiator' }
+  /** The initiator's department head, and the heads above it up to `levels` (连续多级主管). */
+  | { kind: 'initiatorHead'; levels: number }
+  | { kind: 'departmentMembers'; department: string }
+  | { kind: 'group'; group: string }
+  | { kind: 'role'; role: string };
 
 export interface MultiInstanceSpec {
   sequential: boolean;

@@ -46,6 +46,7 @@ const appliers: Appliers = {
   'task.returned': () => {},
   'task.taken_back': () => {},
   'approval.signers_changed': () => {},
+  'approval.routed': () => {},
   'task.delegated': (s, e) => {
     const t = s.userTasks.get(e.userTaskKey);
     if (t) Object.assign(t, { owner: e.owner, assignee: e.delegate, delegationState: 'PENDING' });

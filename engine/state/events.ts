@@ -74,6 +74,13 @@ export interface EngineEventMap {
   /** 委派: the assignee lent the task to a delegate, who resolves it back to them. */
   'task.delegated': { userTaskKey: string; owner: string; delegate: string; comment: string | null };
   'task.resolved': { userTaskKey: string; owner: string; delegate: string; comment: string | null };
+  /** Who an approval went to by its org-chart strategy, and why. */
+  'approval.routed': {
+    elementInstanceKey: string;
+    strategy: import('../model/types.js').ApproverStrategy;
+    approvers: string[];
+    reason: string;
+  };
   /** 加签 / 减签: signers were added to or removed from a running approval. */
   'approval.signers_changed': {
     elementInstanceKey: string;

@@ -20,6 +20,7 @@ import {
 } from '../persistence/instance-store.js';
 import type { DefinitionService } from './definitions.js';
 import { takeBufferedMessage } from './event-service.js';
+import { resolveApprovers } from './org-chart.js';
 
 /** Who is acting, and in which tenants they may act. */
 export interface Actor {
@@ -95,6 +96,8 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
         resolveForm: (tenantId, formId) => this.definitions.resolveForm(tenantId, formId, trx),
         evaluateRuleSet: (tenantId, ruleSetId, facts) =>
           this.definitions.evaluateRuleSet(tenantId, ruleSetId, facts, trx),
+        resolveApprovers: (tenantId, strategy, initiator) =>
+          resolveApprovers(trx, tenantId, strategy, initiator),
         substituteFor: async (tenantId, username, processDefinitionId, at) => {
           if (!(await this.tenantHasSubstitutions(trx, tenantId))) return null;
           const row = await trx('substitutions')
