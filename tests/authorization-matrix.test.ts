@@ -8,9 +8,8 @@
  * so every caller is checked against the same starting point.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../runtime/persistence/seed.js';
 import type { ApiResponse, TestRuntime } from './support/test-runtime.js';
-import { startTestRuntime } from './support/test-runtime.js';
+import { addOtherTenant, startTestRuntime } from './support/test-runtime.js';
 import { png } from './support/sample-files.js';
 
 type Caller = 'admin' | 'owner' | 'user' | 'auditor' | 'other';
@@ -947,20 +946,13 @@ async function send(c: Caller | 'anonymous', method: string, call: Call): Promis
 
 beforeAll(async () => {
   t = await startTestRuntime({ runtime: { httpAllowedHosts: ['hooks.example.cn'] } });
-  const knex = t.runtime.knex;
-  // Another tenant with its own administrator, bob.
-  await knex('tenants').insert({ tenant_id: 'tenant-b', name: '乙公司' });
-  await knex('users').insert({
-    user_key: t.runtime.nextKey(),
+  // Another tenant with its own user, bob.
+  await addOtherTenant(t, {
     username: 'bob',
+    password: 'bob-pass-1',
     name: '乙-管理员',
-    password_hash: await hashPassword('bob-pass-1'),
+    roles: ['admin', 'owner'],
   });
-  await knex('memberships').insert([
-    { container_type: 'TENANT', container_id: 'tenant-b', member_type: 'USER', member_id: 'bob' },
-    { container_type: 'ROLE', container_id: 'admin', member_type: 'USER', member_id: 'bob' },
-    { container_type: 'ROLE', container_id: 'owner', member_type: 'USER', member_id: 'bob' },
-  ]);
   const deployed = ok(
     await t.deploy([
       { name: 'matrix.bpmn', content: MATRIX },

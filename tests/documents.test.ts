@@ -2,10 +2,9 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../runtime/persistence/seed.js';
 import { defs, flow } from './support/bpmn.js';
 import { docx, pdf, png } from './support/sample-files.js';
-import { startTestRuntime, type TestRuntime } from './support/test-runtime.js';
+import { addOtherTenant, startTestRuntime, type TestRuntime } from './support/test-runtime.js';
 
 const MAX_BYTES = 256 * 1024;
 let t: TestRuntime;
@@ -77,19 +76,8 @@ async function storedFiles(): Promise<string[]> {
 beforeAll(async () => {
   documentsDir = await mkdtemp(path.join(tmpdir(), 'lifeflow-documents-test-'));
   t = await startTestRuntime({ runtime: { documents: { dir: documentsDir, maxBytes: MAX_BYTES } } });
-  const knex = t.runtime.knex;
-  // Another tenant with its own administrator, bob.
-  await knex('tenants').insert({ tenant_id: 'tenant-b', name: '乙公司' });
-  await knex('users').insert({
-    user_key: t.runtime.nextKey(),
-    username: 'bob',
-    name: '乙-管理员',
-    password_hash: await hashPassword('bob-pass-1'),
-  });
-  await knex('memberships').insert([
-    { container_type: 'TENANT', container_id: 'tenant-b', member_type: 'USER', member_id: 'bob' },
-    { container_type: 'ROLE', container_id: 'admin', member_type: 'USER', member_id: 'bob' },
-  ]);
+  // Another tenant with its own user, bob.
+  await addOtherTenant(t, { username: 'bob', password: 'bob-pass-1', name: '乙-管理员', roles: ['admin'] });
   const res = await t.deploy([
     { name: 'site-check.bpmn', content: SITE },
     { name: 'site-photos.form', content: SITE_FORM },

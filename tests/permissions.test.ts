@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../runtime/persistence/seed.js';
-import { startTestRuntime, type TestRuntime } from './support/test-runtime.js';
+import { addOtherTenant, startTestRuntime, type TestRuntime } from './support/test-runtime.js';
 
 const fixture = (name: string) => ({
   name,
@@ -12,18 +11,8 @@ let t: TestRuntime;
 beforeAll(async () => {
   t = await startTestRuntime();
   // A second tenant with its own process owner, bob.
-  const knex = t.runtime.knex;
-  await knex('tenants').insert({ tenant_id: 'tenant-b', name: '乙公司' });
-  await knex('users').insert({
-    user_key: t.runtime.nextKey(),
-    username: 'bob',
-    name: '乙-流程负责人',
-    password_hash: await hashPassword('bob-pass'),
-  });
-  await knex('memberships').insert([
-    { container_type: 'TENANT', container_id: 'tenant-b', member_type: 'USER', member_id: 'bob' },
-    { container_type: 'ROLE', container_id: 'owner', member_type: 'USER', member_id: 'bob' },
-  ]);
+  // Another tenant with its own user, bob.
+  await addOtherTenant(t, { username: 'bob', password: 'bob-pass', name: '乙-流程负责人', roles: ['owner'] });
   expect(
     (
       await t.deploy([

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Server } from 'node:http';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../../runtime/create-runtime.js';
 import { createKeyGenerator } from '../../runtime/persistence/keys.js';
+import { hashPassword } from '../../runtime/persistence/seed.js';
 import { attachRealtime, type Realtime, type RealtimeOptions } from '../../runtime/realtime/realtime.js';
 import { createTestDatabase, seedTestData, type TestDatabase } from './test-db.js';
 
@@ -52,6 +53,33 @@ export interface TestRuntime {
   /** The instance's own (root scope) variables, parsed. */
   rootVariables(processInstanceKey: string): Promise<Record<string, unknown>>;
   close(): Promise<void>;
+}
+
+/**
+ * Adds a second tenant `tenant-b` (乙公司) with one user of it, holding the given roles — the
+ * stranger every isolation test needs.
+ */
+export async function addOtherTenant(
+  t: TestRuntime,
+  user: { username: string; password: string; name: string; roles: string[] },
+): Promise<void> {
+  const knex = t.runtime.knex;
+  await knex('tenants').insert({ tenant_id: 'tenant-b', name: '乙公司' });
+  await knex('users').insert({
+    user_key: t.runtime.nextKey(),
+    username: user.username,
+    name: user.name,
+    password_hash: await hashPassword(user.password),
+  });
+  await knex('memberships').insert([
+    { container_type: 'TENANT', container_id: 'tenant-b', member_type: 'USER', member_id: user.username },
+    ...user.roles.map((role) => ({
+      container_type: 'ROLE',
+      container_id: role,
+      member_type: 'USER',
+      member_id: user.username,
+    })),
+  ]);
 }
 
 export interface ApiResponse {

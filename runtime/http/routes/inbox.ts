@@ -1,8 +1,6 @@
 import { Router } from 'express';
 import type { AppServices } from '../services.js';
 
-const TEXT_ARRAY = 'array(select jsonb_array_elements_text(?::jsonb))';
-
 /**
  * Lifeflow: the counts of the inbox tabs, in one query. The tabs themselves are searches the API
  * already has: 待办 `POST /v2/user-tasks/search` {state: CREATED, assignee: me}; 待认领 {state:
@@ -14,42 +12,26 @@ export function inboxRoutes(s: AppServices): Router {
   const router = Router();
   router.get('/inbox/counts', async (req, res) => {
     const p = req.principal!;
-    const tenants = JSON.stringify(p.tenantIds);
-    const now = new Date();
+    // Named bindings: every count is for the same caller and tenants.
+    const tenantsIn = 'tenant_id = any(array(select jsonb_array_elements_text(cast(:tenants as jsonb))))';
     const result = await s.knex.raw(
       `select
-         (select count(*) from user_tasks where tenant_id = any(${TEXT_ARRAY}) and state = 'CREATED' and assignee = ?) as todo,
-         (select count(*) from user_tasks where tenant_id = any(${TEXT_ARRAY}) and state = 'CREATED' and assignee = ? and due_date < ?) as overdue,
-         (select count(*) from user_tasks where tenant_id = any(${TEXT_ARRAY}) and state = 'CREATED' and assignee is null
-            and (? = any(candidate_users) or candidate_groups && ${TEXT_ARRAY})) as unclaimed,
-         (select count(*) from user_tasks where tenant_id = any(${TEXT_ARRAY}) and state = 'COMPLETED' and assignee = ?) as done,
-         (select count(*) from process_instances where tenant_id = any(${TEXT_ARRAY}) and initiator = ?) as started,
-         (select count(*) from process_instances where tenant_id = any(${TEXT_ARRAY}) and initiator = ? and state = 'ACTIVE') as started_active,
-         (select count(*) from notifications where tenant_id = any(${TEXT_ARRAY}) and recipient = ? and event = 'CC') as cc,
-         (select count(*) from notifications where tenant_id = any(${TEXT_ARRAY}) and recipient = ? and event = 'CC' and read_at is null) as cc_unread,
-         (select count(*) from notifications where tenant_id = any(${TEXT_ARRAY}) and recipient = ? and read_at is null) as unread_notifications`,
-      [
-        tenants,
-        p.username,
-        tenants,
-        p.username,
-        now,
-        tenants,
-        p.username,
-        JSON.stringify(p.groups),
-        tenants,
-        p.username,
-        tenants,
-        p.username,
-        tenants,
-        p.username,
-        tenants,
-        p.username,
-        tenants,
-        p.username,
-        tenants,
-        p.username,
-      ],
+         (select count(*) from user_tasks where ${tenantsIn} and state = 'CREATED' and assignee = :me) as todo,
+         (select count(*) from user_tasks where ${tenantsIn} and state = 'CREATED' and assignee = :me and due_date < :now) as overdue,
+         (select count(*) from user_tasks where ${tenantsIn} and state = 'CREATED' and assignee is null
+            and (:me = any(candidate_users) or candidate_groups && array(select jsonb_array_elements_text(cast(:groups as jsonb))))) as unclaimed,
+         (select count(*) from user_tasks where ${tenantsIn} and state = 'COMPLETED' and assignee = :me) as done,
+         (select count(*) from process_instances where ${tenantsIn} and initiator = :me) as started,
+         (select count(*) from process_instances where ${tenantsIn} and initiator = :me and state = 'ACTIVE') as started_active,
+         (select count(*) from notifications where ${tenantsIn} and recipient = :me and event = 'CC') as cc,
+         (select count(*) from notifications where ${tenantsIn} and recipient = :me and event = 'CC' and read_at is null) as cc_unread,
+         (select count(*) from notifications where ${tenantsIn} and recipient = :me and read_at is null) as unread_notifications`,
+      {
+        tenants: JSON.stringify(p.tenantIds),
+        me: p.username,
+        now: new Date(),
+        groups: JSON.stringify(p.groups),
+      },
     );
     const r = result.rows[0];
     res.json({
