@@ -569,7 +569,12 @@ const schemas: Record<string, Schema> = {
     tenantId: 'string',
   }),
   DepartmentSearchResult: searchResult('Department'),
-  DepartmentUserSearchQuery: searchRequest('department members', { username: 'string', name: 'string' }),
+  DepartmentUserSearchQuery: searchRequest('department members', {
+    username: 'string',
+    name: 'string',
+    email: 'string',
+    enabled: 'boolean',
+  }),
   SubstitutionRequest: obj(
     {
       substitute: str('Who acts for the absent user.'),

@@ -2,6 +2,7 @@ import { type Request, Router } from 'express';
 import type { Knex } from 'knex';
 import { requireCapability } from '../../auth/access.js';
 import { checkId } from '../../services/identity-service.js';
+import { USER_FIELDS, userView } from './identity.js';
 import { badRequest, conflict, notFound } from '../problem.js';
 import { type FieldSpec, search } from '../search.js';
 import { type AppServices, actorOf, BodyReader, pathKey, targetTenant } from '../services.js';
@@ -197,21 +198,10 @@ export function departmentRoutes(s: AppServices): Router {
           .where({ tenant_id: dept.tenant_id, department_id: dept.department_id })
           .select('username'),
       )
-      .select('users.username', 'users.name', 'users.email', 'users.enabled', 'users.locale');
+      .select('users.*');
+    // The same shape and filters as the user search.
     res.json(
-      await search(
-        base,
-        { username: { column: 'users.username' }, name: { column: 'users.name' } },
-        req.body,
-        (r: any) => ({
-          username: r.username,
-          name: r.name,
-          email: r.email ?? null,
-          enabled: r.enabled,
-          locale: r.locale,
-        }),
-        [{ column: 'users.username', order: 'asc' }],
-      ),
+      await search(base, USER_FIELDS, req.body, userView, [{ column: 'users.username', order: 'asc' }]),
     );
   });
 

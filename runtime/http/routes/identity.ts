@@ -5,7 +5,7 @@ import { badRequest, conflict, notFound } from '../problem.js';
 import { type FieldSpec, search } from '../search.js';
 import { type AppServices, actorOf, BodyReader, pathKey } from '../services.js';
 
-const userView = (r: any) => ({
+export const userView = (r: any) => ({
   username: r.username,
   name: r.name,
   email: r.email ?? null,
@@ -30,7 +30,7 @@ const authorizationView = (r: any) => ({
   permissionTypes: r.permission_types,
 });
 
-const USER_FIELDS: Record<string, FieldSpec> = {
+export const USER_FIELDS: Record<string, FieldSpec> = {
   username: { column: 'users.username' },
   name: { column: 'users.name' },
   email: { column: 'users.email' },
