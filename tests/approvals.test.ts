@@ -261,8 +261,14 @@ describe('deciding', () => {
       ['<lf:approval mode="vote" assignees="eng1, ops1"/>', 'needs a passRatio'],
       ['<lf:approval mode="all"/>', 'needs assignees'],
       ['<lf:approval mode="single" assignees="eng1, ops1"/>', 'mode single takes one approver'],
-      ['<lf:approval assignees="eng1" onReject="shrug"/>', "onReject must be 'continue' or 'end'"],
+      ['<lf:approval assignees="eng1" onReject="shrug"/>', "onReject must be 'continue', 'end' or 'return'"],
       ['<lf:approval assignees="=[" />', 'not a valid FEEL expression'],
+      ['<lf:approval strategy="ruleSet"/>', 'strategy ruleSet needs the ruleSet attribute'],
+      ['<lf:approval assignees="eng1" returnTo="previous"/>', 'returnTo is only for onReject'],
+      [
+        '<lf:approval assignees="eng1"/><lf:returnPolicy resubmit="later"/>',
+        "resubmit must be 'path' or 'returner'",
+      ],
     ];
     for (const [a, reason] of cases) {
       const res = await bad(a);

@@ -15,6 +15,8 @@ export interface EngineServices {
     strategy: import('../model/types.js').ApproverStrategy,
     initiator: string | null,
   ): Promise<{ approvers: string[]; reason: string }>;
+  /** The enabled users of the tenant among these, in the given order (for approvers people picked). */
+  enabledUsers?(tenantId: string, usernames: string[]): Promise<string[]>;
   /** 代理: who acts for this user now (an out-of-office rule), or null. */
   substituteFor?(
     tenantId: string,

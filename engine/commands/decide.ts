@@ -1,8 +1,8 @@
-import { type Failure, fail } from '../errors/engine-error.js';
+import { CommandRejection, type Failure, fail } from '../errors/engine-error.js';
 import type { EngineEvent } from '../state/events.js';
 import { emptyState, type InstanceState, type ProcessInstanceRecord } from '../state/types.js';
 import type { CommandContext } from './context.js';
-import { PROCESS_SCOPE, Runner } from './runner.js';
+import { PROCESS_SCOPE, Runner, type SignerPosition } from './runner.js';
 
 /** Commands are `noun.verb`; each is decided against the loaded state of one instance. */
 export type Command =
@@ -18,6 +18,8 @@ export type Command =
       parentElementInstanceKey?: string | null;
       /** Start at this start event instead of the none start event (timer, message starts). */
       startElementId?: string;
+      /** 发起人自选: the approvers the initiator picked, by approval element id. */
+      approverPicks?: Record<string, string[]>;
     }
   | { type: 'instance.cancel'; reason?: 'WITHDRAWN'; comment?: string | null }
   | {
@@ -26,6 +28,10 @@ export type Command =
       variables: Record<string, unknown>;
       /** Variables local to the task's element instance (an approval's decision and comment). */
       local?: Record<string, unknown>;
+      /** 审批人自选: the approvers this decider picked for later approval nodes, by element id. */
+      nextApprovers?: Record<string, string[]>;
+      /** For a rejection of an onReject="return" approval: where it goes back to (found by the runtime). */
+      rejectReturn?: { targetElementId: string; assignee: string | null };
     }
   | {
       type: 'task.assign';
@@ -46,6 +52,8 @@ export type Command =
       userTaskKey: string;
       add: string[];
       remove: string[];
+      /** Where the added go, relative to the task's signer (default: alongside, or the end of a queue). */
+      position?: SignerPosition;
       comment: string | null;
     }
   /**
@@ -148,6 +156,15 @@ function elementOf(run: Runner, key: string) {
 const handlers: Handlers = {
   'instance.create'(run, c) {
     run.emit('instance.created', { instance: run.state.instance });
+    if (c.approverPicks && Object.keys(c.approverPicks).length)
+      run.writeRuntime((rt) => {
+        rt.approverPicks = Object.fromEntries(
+          Object.entries(c.approverPicks!).map(([id, users]) => [
+            id,
+            { users, by: run.ctx.actor, source: 'initiator' as const },
+          ]),
+        );
+      });
     const processNode = run.node(run.process.id);
     const root = run.createElementInstance(processNode, PROCESS_SCOPE, run.instanceKey);
     for (const [name, value] of Object.entries(c.variables))
@@ -194,6 +211,20 @@ const handlers: Handlers = {
       { userTaskKey: task.userTaskKey, completionDate: run.nowIso, variables: c.variables },
       task.elementId,
     );
+    if (c.local?.decision !== undefined) run.decidingKey = task.userTaskKey;
+    run.rejectReturn = c.rejectReturn;
+    if (c.nextApprovers && Object.keys(c.nextApprovers).length)
+      run.writeRuntime((rt) => {
+        rt.approverPicks = {
+          ...rt.approverPicks,
+          ...Object.fromEntries(
+            Object.entries(c.nextApprovers!).map(([id, users]) => [
+              id,
+              { users, by: run.ctx.actor, source: 'previous' as const },
+            ]),
+          ),
+        };
+      });
     for (const [name, value] of Object.entries(c.local ?? {}))
       run.setLocalVariable(el.elementInstanceKey, name, value);
     run.mergeCompletionVariables(el, c.variables);
@@ -249,12 +280,25 @@ const handlers: Handlers = {
         'INVALID_STATE',
         `signers can be added or removed on all, sequential and vote approvals, not ${node.approval.mode}`,
       );
+    const position = c.position ?? (node.multiInstance?.sequential ? 'end' : 'alongside');
     run.emit(
       'approval.signers_changed',
-      { elementInstanceKey: body.elementInstanceKey, added: c.add, removed: c.remove, comment: c.comment },
+      {
+        elementInstanceKey: body.elementInstanceKey,
+        added: c.add,
+        removed: c.remove,
+        position,
+        signer: task.assignee,
+        comment: c.comment,
+      },
       task.elementId,
     );
-    const why = run.changeSigners(body, node, c.add, c.remove);
+    const why = run.changeSigners(body, node, {
+      add: c.add,
+      remove: c.remove,
+      position,
+      signer: task.assignee ?? '',
+    });
     return why ? fail('INVALID_ARGUMENT', why) : undefined;
   },
 
@@ -299,9 +343,7 @@ const handlers: Handlers = {
       { userTaskKey: task.userTaskKey, targetElementId: target.id, comment: c.comment, assignee: c.assignee },
       task.elementId,
     );
-    run.terminate(current);
-    if (c.assignee) run.assignOnCreate = { elementId: target.id, assignee: c.assignee };
-    run.activate(target.id, current.flowScopeKey);
+    run.returnTo(current, target.id, c.assignee);
     return undefined;
   },
 
@@ -574,8 +616,13 @@ export async function decide(
   }
   const run = new Runner(state, ctx);
   const handler = handlers[command.type] as Handler<Command>;
-  const failure = await handler(run, command);
-  if (failure) return failure;
-  await run.run();
+  try {
+    const failure = await handler(run, command);
+    if (failure) return failure;
+    await run.run();
+  } catch (err) {
+    if (err instanceof CommandRejection) return err.failure;
+    throw err;
+  }
   return { state, events: run.events };
 }

@@ -1,11 +1,17 @@
-import { IncidentSignal, type IncidentType } from '../errors/engine-error.js';
+import { CommandRejection, fail, IncidentSignal, type IncidentType } from '../errors/engine-error.js';
 import { clockFunctions, evaluateFeel, isFeel } from '../expressions/feel.js';
 import { type CycleState, nextOccurrence, scheduleTimer, type TimerSchedule } from '../expressions/timers.js';
 import { behaviourFor } from '../elements/registry.js';
 import type { ApproverStrategy, CompiledProcess, FlowNode, IoMapping } from '../model/types.js';
 import { apply } from '../state/apply.js';
 import type { EngineEvent, EngineEventMap, EngineEventType } from '../state/events.js';
-import type { ElementInstanceRecord, IncidentRecord, InstanceState, JobRecord } from '../state/types.js';
+import type {
+  ElementInstanceRecord,
+  HeldSigner,
+  IncidentRecord,
+  InstanceState,
+  JobRecord,
+} from '../state/types.js';
 import type { CommandContext } from './context.js';
 
 type Step =
@@ -14,6 +20,8 @@ type Step =
   | { op: 'complete'; key: string };
 
 const PROCESS_SCOPE = '-1';
+/** Where 加签 puts added signers, relative to the signer who adds them. */
+export type SignerPosition = 'alongside' | 'before' | 'after' | 'end';
 const MAX_STEPS_PER_COMMAND = 100_000;
 /** Element type of the body that holds the instances of a multi-instance activity. */
 const MI_BODY = 'bpmn:MultiInstanceBody';
@@ -40,6 +48,16 @@ export class Runner {
    * assignment (退回: the task returns to whoever did it before).
    */
   assignOnCreate: { elementId: string; assignee: string } | undefined;
+  /**
+   * Set while a signer's decision is being applied: the key of the deciding task. An approval
+   * whose approvers that signer must pick (审批人自选) then refuses to open without them.
+   */
+  decidingKey: string | undefined;
+  /**
+   * With a rejection of an onReject="return" approval: where it goes back to, and to whom (the
+   * runtime looked up the path taken).
+   */
+  rejectReturn: { targetElementId: string; assignee: string | null } | undefined;
   private agenda: Step[] = [];
   private readonly dirtyScopes = new Set<string>();
 
@@ -230,9 +248,12 @@ export class Runner {
       this.propagateVariables(inst.flowScopeKey, vars);
     }
     const behaviour = behaviourFor(node.type);
-    const flows = behaviour.selectOutgoing
-      ? behaviour.selectOutgoing(this, inst, node)
-      : this.defaultOutgoing(inst, node);
+    const back = this.resubmitTarget(inst);
+    const flows = back
+      ? []
+      : behaviour.selectOutgoing
+        ? behaviour.selectOutgoing(this, inst, node)
+        : this.defaultOutgoing(inst, node);
     // What the element still listened for (boundary timers, triggers of event sub-processes) ends.
     this.cancelWaitsOf(inst);
     this.emit(
@@ -243,6 +264,38 @@ export class Runner {
     this.dirtyScopes.add(inst.flowScopeKey);
     behaviour.afterComplete?.(this, inst, node);
     for (const flowId of flows) this.takeFlow(flowId, inst.flowScopeKey);
+    if (back) this.activate(back, inst.flowScopeKey);
+  }
+
+  /**
+   * 退回 with resubmit="returner": the element that was returned to completes, and the flow goes
+   * straight back to the element that returned it (once; the mark is used up).
+   */
+  private resubmitTarget(inst: ElementInstanceRecord): string | undefined {
+    const mark = `${inst.flowScopeKey}/${inst.elementId}`;
+    const back = this.state.instance.runtime.resubmitTo?.[mark];
+    if (!back) return undefined;
+    this.writeRuntime((rt) => {
+      const { [mark]: _used, ...rest } = rt.resubmitTo ?? {};
+      rt.resubmitTo = Object.keys(rest).length ? rest : undefined;
+    });
+    return back;
+  }
+
+  /**
+   * 退回: the flow goes back from `current` (a task, or an approval's body) to an earlier user task
+   * of its scope, for whom it was before; with the returning node's resubmit="returner", the
+   * resubmission comes straight back to it.
+   */
+  returnTo(current: ElementInstanceRecord, targetElementId: string, assignee: string | null): void {
+    const returner = this.node(current.elementId);
+    if (current.state === 'ACTIVE') this.terminate(current);
+    if (returner.returnPolicy?.resubmit === 'returner')
+      this.writeRuntime((rt) => {
+        rt.resubmitTo = { ...rt.resubmitTo, [`${current.flowScopeKey}/${targetElementId}`]: returner.id };
+      });
+    if (assignee) this.assignOnCreate = { elementId: targetElementId, assignee };
+    this.activate(targetElementId, current.flowScopeKey);
   }
 
   /**
@@ -584,7 +637,7 @@ export class Runner {
     const mi = node.multiInstance!;
     this.cancelWaitsOf(body);
     if (node.boundaries?.length) this.openEventSubscriptions(body, node.boundaries);
-    let items = node.approval?.strategy ? await this.routeApproval(body, node) : this.miItems(body, node);
+    let items = node.approval ? await this.routeApproval(body, node) : this.miItems(body, node);
     // An approval nobody can decide must not pass silently, nor wait forever: the node says what
     // to do — an incident, the tenant's administrators, or let it pass.
     if (node.approval && items.length === 0) {
@@ -621,14 +674,72 @@ export class Runner {
   }
 
   private async resolveApprovers(body: ElementInstanceRecord, node: FlowNode, strategy: ApproverStrategy) {
-    const resolve = this.ctx.services.resolveApprovers;
-    if (!resolve)
-      throw new IncidentSignal(
-        'EXTRACT_VALUE_ERROR',
-        `the approval <${node.id}> needs the org chart, which this runtime lacks`,
-      );
     const i = this.state.instance;
-    const found = await resolve(i.tenantId, strategy, i.initiator);
+    const services = this.ctx.services;
+    let found: { approvers: string[]; reason: string };
+    if (strategy.kind === 'initiatorPicks' || strategy.kind === 'previousPicks') {
+      const pick = i.runtime.approverPicks?.[node.id];
+      if (!pick && strategy.kind === 'previousPicks' && this.decidingKey) {
+        // Whoever decides the step before must say who decides this one: refuse the decision
+        // rather than open a node nobody can act on.
+        throw new CommandRejection(
+          fail(
+            'INVALID_ARGUMENT',
+            `the approvers of <${node.id}> are picked by whoever decides the step before it: name them in nextApprovers`,
+            [
+              {
+                field: `nextApprovers.${node.id}`,
+                reason: 'is required: pick the approvers of the next step',
+              },
+            ],
+          ),
+        );
+      }
+      const users = pick?.users ?? [];
+      found = {
+        approvers: services.enabledUsers ? await services.enabledUsers(i.tenantId, users) : users,
+        reason: !pick
+          ? 'nobody picked the approvers'
+          : pick.source === 'initiator'
+            ? `picked by the initiator <${pick.by ?? ''}> when starting`
+            : `picked by <${pick.by ?? ''}> when deciding the step before`,
+      };
+    } else if (strategy.kind === 'ruleSet') {
+      let result: { events?: Array<{ type?: unknown }>; params?: Record<string, unknown> };
+      try {
+        result = (await services.evaluateRuleSet(
+          i.tenantId,
+          strategy.ruleSetId,
+          this.variablesFor(body.flowScopeKey),
+        )) as typeof result;
+      } catch (err) {
+        throw new IncidentSignal(
+          'DECISION_EVALUATION_ERROR',
+          `rule set <${strategy.ruleSetId}> routing <${node.id}>: ${(err as Error).message}`,
+        );
+      }
+      const named = result?.params?.approvers;
+      const users = Array.isArray(named)
+        ? named.map(String)
+        : typeof named === 'string'
+          ? named
+              .split(',')
+              .map((u) => u.trim())
+              .filter(Boolean)
+          : [];
+      const fired = (result?.events ?? []).map((e) => String(e?.type ?? '?'));
+      found = {
+        approvers: services.enabledUsers ? await services.enabledUsers(i.tenantId, users) : users,
+        reason: `rule set <${strategy.ruleSetId}> fired ${fired.length ? fired.map((f) => `'${f}'`).join(', ') : 'no rule'}, naming ${users.length ? users.map((u) => `<${u}>`).join(', ') : 'nobody'}`,
+      };
+    } else {
+      if (!services.resolveApprovers)
+        throw new IncidentSignal(
+          'EXTRACT_VALUE_ERROR',
+          `the approval <${node.id}> needs the org chart, which this runtime lacks`,
+        );
+      found = await services.resolveApprovers(i.tenantId, strategy, i.initiator);
+    }
     this.emit(
       'approval.routed',
       {
@@ -642,9 +753,26 @@ export class Runner {
     return found;
   }
 
-  /** Org-chart routing: who approves, and why (recorded for "why did this go to me"). */
+  /**
+   * Who approves, and why (recorded for "why did this go to me"): by the node's strategy, or its
+   * listed or computed assignees.
+   */
   private async routeApproval(body: ElementInstanceRecord, node: FlowNode): Promise<unknown[]> {
-    return (await this.resolveApprovers(body, node, node.approval!.strategy!)).approvers;
+    const spec = node.approval!;
+    if (spec.strategy) return (await this.resolveApprovers(body, node, spec.strategy)).approvers;
+    const items = this.miItems(body, node);
+    const assignees = spec.assignees ?? '';
+    this.emit(
+      'approval.routed',
+      {
+        elementInstanceKey: body.elementInstanceKey,
+        strategy: { kind: 'assignees', assignees },
+        approvers: items.map(String),
+        reason: isFeel(assignees) ? `the expression ${assignees} of the model` : 'listed in the model',
+      },
+      node.id,
+    );
+    return items;
   }
 
   private miItems(body: ElementInstanceRecord, node: FlowNode): unknown[] {
@@ -678,16 +806,18 @@ export class Runner {
   }
 
   /**
-   * 加签 / 减签 on a running approval: added signers join (in parallel at once, or in turn at the
-   * end of a sequential approval); pending signers who have not acted are removed. Returns why it
-   * cannot be done, or undefined.
+   * 加签 / 减签 on a running approval. Added signers join relative to `signer` (the task's
+   * approver): `alongside` (at once, in parallel approvals), `before` them (the signer's task waits
+   * until the added have decided, then comes back), `after` them (the added get their tasks once the
+   * signer has decided), or at the `end` of a sequential approval's queue. Pending signers who have
+   * not acted are removed. Returns why it cannot be done, or undefined.
    */
   changeSigners(
     body: ElementInstanceRecord,
     node: FlowNode,
-    add: string[],
-    remove: string[],
+    change: { add: string[]; remove: string[]; position: SignerPosition; signer: string },
   ): string | undefined {
+    const { add, remove, position, signer } = change;
     const mi = node.multiInstance!;
     const bodyKey = body.elementInstanceKey;
     const local = (key: string, name: string) => this.state.variables.get(key)?.get(name)?.value;
@@ -695,22 +825,36 @@ export class Runner {
     const decided = ((local(bodyKey, mi.outputCollection!) as unknown[]) ?? [])
       .filter((d): d is { approver: string } => !!d && typeof d === 'object')
       .map((d) => d.approver);
-    const waiting = active.map((c) => String(local(c.elementInstanceKey, 'approver')));
+    const activeUser = (c: ElementInstanceRecord) => String(local(c.elementInstanceKey, 'approver'));
+    const waiting = active.map(activeUser);
+    const finished = () =>
+      this.miNumber(body, 'numberOfCompletedInstances') + this.miNumber(body, 'numberOfTerminatedInstances');
     const queued = mi.sequential
       ? ((this.state.instance.runtime.miItems?.[bodyKey] ?? []) as unknown[])
-          .slice(this.miNumber(body, 'numberOfCompletedInstances') + active.length)
+          .slice(finished() + active.length)
           .map(String)
       : [];
-    const signers = new Set([...decided, ...waiting, ...queued]);
+    const held = this.state.instance.runtime.heldSigners?.[bodyKey] ?? [];
+    const pending = [...waiting, ...queued, ...held.map((h) => h.user)];
+    const signers = new Set([...decided, ...pending]);
     const again = add.filter((u) => signers.has(u));
     if (again.length) return `${again.map((u) => `<${u}>`).join(', ')} already sign(s) this approval`;
-    const notPending = remove.filter((u) => !waiting.includes(u) && !queued.includes(u));
+    const notPending = remove.filter((u) => !pending.includes(u));
     if (notPending.length)
       return `${notPending.map((u) => `<${u}>`).join(', ')} cannot be removed: not a pending signer`;
-    const total = this.miNumber(body, 'numberOfInstances');
-    if (remove.length >= waiting.length + queued.length + add.length && decided.length === 0)
+    if (remove.length >= pending.length + add.length && decided.length === 0)
       return 'an approval needs at least one signer';
-    let count = total;
+    if (mi.sequential && position === 'alongside')
+      return 'a sequential approval (依次) takes added signers before, after the signer or at the end, not alongside';
+    if (!mi.sequential && position === 'end')
+      return 'added signers of a parallel approval sign alongside, before or after the signer';
+    const own = active.find((c) => activeUser(c) === signer);
+    if ((position === 'before' || position === 'after') && add.length && !own)
+      return `<${signer}> is not a signer waiting to decide: signers go before or after a waiting signer`;
+    if (position === 'before' && remove.includes(signer))
+      return 'the signer cannot be removed while adding before them';
+
+    const total = this.miNumber(body, 'numberOfInstances');
     if (add.length) {
       this.setLocalVariable(bodyKey, 'numberOfInstances', total + add.length);
       this.setLocalVariable(bodyKey, mi.outputCollection!, [
@@ -718,21 +862,60 @@ export class Runner {
         ...add.map(() => null),
       ]);
       if (mi.sequential) {
-        const items = this.state.instance.runtime.miItems?.[bodyKey] ?? Array(total).fill(null);
+        const items = [...(this.state.instance.runtime.miItems?.[bodyKey] ?? Array(total).fill(null))];
+        // A one-signer queue keeps no list: its only item is whoever is deciding now.
+        if (active[0] && items[finished()] == null) items[finished()] = activeUser(active[0]);
+        const at = finished() + (position === 'after' ? 1 : 0);
+        if (position === 'end') items.push(...add);
+        else items.splice(at, 0, ...add);
         this.writeRuntime((rt) => {
-          rt.miItems = { ...rt.miItems, [bodyKey]: [...items, ...add] };
+          rt.miItems = { ...rt.miItems, [bodyKey]: items };
         });
-      } else for (const [i, user] of add.entries()) this.spawnInner(body, node, total + i, user);
-      count += add.length;
+        if (position === 'before') {
+          // The signer steps back in the queue: their turn comes again after the added.
+          this.terminate(own!);
+          this.setLocalVariable(
+            bodyKey,
+            'numberOfActiveInstances',
+            this.miNumber(body, 'numberOfActiveInstances') - 1,
+          );
+          this.spawnInner(body, node, at, add[0]);
+        }
+      } else if (position === 'alongside') {
+        for (const [i, user] of add.entries()) this.spawnInner(body, node, total + i, user);
+      } else {
+        const slots = add.map((user, i) => ({ user, index: total + i, after: [signer] }));
+        let holds = [...held];
+        if (position === 'before') {
+          // The signer's task waits (in its own slot) until every added signer has decided.
+          const index = Number(local(own!.elementInstanceKey, 'loopCounter')) - 1;
+          this.terminate(own!);
+          this.setLocalVariable(
+            bodyKey,
+            'numberOfActiveInstances',
+            this.miNumber(body, 'numberOfActiveInstances') - 1,
+          );
+          holds.push({ user: signer, index, after: add });
+          for (const slot of slots) this.spawnInner(body, node, slot.index, slot.user);
+        } else holds = [...holds, ...slots];
+        this.writeHeldSigners(bodyKey, holds);
+      }
     }
     for (const user of remove) {
-      const inner = active.find((c) => String(local(c.elementInstanceKey, 'approver')) === user);
+      const inner = this.activeChildren(bodyKey).find((c) => activeUser(c) === user);
+      const hold = (this.state.instance.runtime.heldSigners?.[bodyKey] ?? []).find((h) => h.user === user);
       if (inner) {
         this.terminate(inner);
         this.setLocalVariable(
           bodyKey,
           'numberOfActiveInstances',
           this.miNumber(body, 'numberOfActiveInstances') - 1,
+        );
+      } else if (hold) {
+        // Waiting for others to decide first: their slot ends unused.
+        this.writeHeldSigners(
+          bodyKey,
+          (this.state.instance.runtime.heldSigners?.[bodyKey] ?? []).filter((h) => h.user !== user),
         );
       } else {
         // Not started yet (a sequential approval): it leaves the queue.
@@ -741,8 +924,7 @@ export class Runner {
         this.writeRuntime((rt) => {
           rt.miItems = { ...rt.miItems, [bodyKey]: items };
         });
-        count -= 1;
-        this.setLocalVariable(bodyKey, 'numberOfInstances', count);
+        this.setLocalVariable(bodyKey, 'numberOfInstances', this.miNumber(body, 'numberOfInstances') - 1);
         const collection = [...((local(bodyKey, mi.outputCollection!) as unknown[]) ?? [])];
         collection.pop();
         this.setLocalVariable(bodyKey, mi.outputCollection!, collection);
@@ -754,19 +936,49 @@ export class Runner {
         this.miNumber(body, 'numberOfTerminatedInstances') + 1,
       );
     }
+    // Held signers whose turn came (those they waited for were removed) start now.
+    if (!mi.sequential) this.releaseHeldSigners(body, node);
     // Everyone left has decided: the approval is decided now.
-    const completed = this.miNumber(body, 'numberOfCompletedInstances');
-    const terminated = this.miNumber(body, 'numberOfTerminatedInstances');
-    if (
-      this.activeChildren(bodyKey).length === 0 &&
-      completed + terminated >= this.miNumber(body, 'numberOfInstances')
-    )
+    if (this.activeChildren(bodyKey).length === 0 && finished() >= this.miNumber(body, 'numberOfInstances'))
       this.complete(body);
     else if (mi.sequential && this.activeChildren(bodyKey).length === 0) {
       const items = this.state.instance.runtime.miItems?.[bodyKey] ?? [];
-      this.spawnInner(body, node, completed + terminated, items[completed + terminated]);
+      this.spawnInner(body, node, finished(), items[finished()]);
     }
     return undefined;
+  }
+
+  private writeHeldSigners(bodyKey: string, holds: HeldSigner[]): void {
+    this.writeRuntime((rt) => {
+      const { [bodyKey]: _old, ...rest } = rt.heldSigners ?? {};
+      rt.heldSigners = holds.length
+        ? { ...rest, [bodyKey]: holds }
+        : Object.keys(rest).length
+          ? rest
+          : undefined;
+    });
+  }
+
+  /**
+   * 加签 before/after in a parallel approval: a held signer's task opens (in their own slot) once
+   * everyone they wait for has decided or left the approval.
+   */
+  private releaseHeldSigners(body: ElementInstanceRecord, node: FlowNode): void {
+    const bodyKey = body.elementInstanceKey;
+    const holds = this.state.instance.runtime.heldSigners?.[bodyKey];
+    if (!holds?.length) return;
+    const local = (key: string, name: string) => this.state.variables.get(key)?.get(name)?.value;
+    const stillWaiting = new Set([
+      ...this.activeChildren(bodyKey).map((c) => String(local(c.elementInstanceKey, 'approver'))),
+      ...holds.map((h) => h.user),
+    ]);
+    const ready = holds.filter((h) => h.after.every((u) => !stillWaiting.has(u)));
+    if (!ready.length) return;
+    this.writeHeldSigners(
+      bodyKey,
+      holds.filter((h) => !ready.includes(h)),
+    );
+    for (const h of ready) this.spawnInner(body, node, h.index, h.user);
   }
 
   private spawnInner(body: ElementInstanceRecord, node: FlowNode, index: number, item: unknown): void {
@@ -857,19 +1069,25 @@ export class Runner {
       this.complete(body);
       return;
     }
+    if (!mi.sequential) this.releaseHeldSigners(body, node);
     const total = this.miNumber(body, 'numberOfInstances');
-    if (mi.sequential && completed < total) {
+    // Signers removed (减签) count as finished: the next in turn is the one after all finished.
+    const finished = completed + this.miNumber(body, 'numberOfTerminatedInstances');
+    if (mi.sequential && finished < total) {
       const items = this.state.instance.runtime.miItems?.[body.elementInstanceKey] ?? [];
-      if (completed === total - 1) this.forgetMiItems(body);
-      this.spawnInner(body, node, completed, items[completed]);
-    } else if (completed + this.miNumber(body, 'numberOfTerminatedInstances') >= total) this.complete(body);
+      this.spawnInner(body, node, finished, items[finished]);
+    } else if (finished >= total) this.complete(body);
   }
 
   /**
    * An approval is decided: `approved` for the flow after it, and an `approval.completed` event
-   * for the history. Returns true when a rejection ends the whole process (onReject="end").
+   * for the history. Says how it went, and whether a rejection ends the whole process (onReject="end").
    */
-  private concludeApproval(body: ElementInstanceRecord, node: FlowNode, decisions: unknown[]): boolean {
+  private concludeApproval(
+    body: ElementInstanceRecord,
+    node: FlowNode,
+    decisions: unknown[],
+  ): { approved: boolean; endsProcess: boolean } {
     const spec = node.approval!;
     const made = decisions.filter(
       (d): d is { approver: string; decision: string; comment: unknown } =>
@@ -894,10 +1112,12 @@ export class Runner {
     );
     // Rejected for good: the process ends here, everything else in it is cancelled.
     if (endsProcess) this.terminateScope(this.instanceKey);
-    return endsProcess;
+    return { approved, endsProcess };
   }
 
   private forgetMiItems(body: ElementInstanceRecord): void {
+    if (this.state.instance.runtime.heldSigners?.[body.elementInstanceKey])
+      this.writeHeldSigners(body.elementInstanceKey, []);
     if (!this.state.instance.runtime.miItems?.[body.elementInstanceKey]) return;
     this.writeRuntime((rt) => {
       const { [body.elementInstanceKey]: _done, ...rest } = rt.miItems ?? {};
@@ -909,13 +1129,22 @@ export class Runner {
   private completeBody(body: ElementInstanceRecord, node: FlowNode): void {
     const mi = node.multiInstance!;
     let rejectedToEnd = false;
+    let rejected = false;
     if (mi.outputCollection) {
       const value = this.state.variables.get(body.elementInstanceKey)?.get(mi.outputCollection)?.value ?? [];
       this.propagateVariables(body.flowScopeKey, { [mi.outputCollection]: value });
-      if (node.approval) rejectedToEnd = this.concludeApproval(body, node, value as unknown[]);
+      if (node.approval) {
+        const outcome = this.concludeApproval(body, node, value as unknown[]);
+        rejectedToEnd = outcome.endsProcess;
+        rejected = !outcome.approved;
+      }
     }
     this.forgetMiItems(body);
-    const flows = rejectedToEnd ? [] : this.defaultOutgoing(body, node);
+    // Rejected with onReject="return": back to an earlier task, like 退回 by the signer.
+    const goBack =
+      node.approval?.onReject === 'return' && this.rejectReturn && rejected ? this.rejectReturn : undefined;
+    const back = goBack ? undefined : this.resubmitTarget(body);
+    const flows = rejectedToEnd || goBack || back ? [] : this.defaultOutgoing(body, node);
     this.cancelWaitsOf(body);
     this.emit(
       'element.completed',
@@ -924,6 +1153,25 @@ export class Runner {
     );
     this.dirtyScopes.add(body.flowScopeKey);
     for (const flowId of flows) this.takeFlow(flowId, body.flowScopeKey);
+    if (back) this.activate(back, body.flowScopeKey);
+    if (goBack) {
+      this.rejectReturn = undefined;
+      const deciding = this.decidingKey ? this.state.userTasks.get(this.decidingKey) : undefined;
+      const comment = deciding
+        ? this.state.variables.get(deciding.elementInstanceKey)?.get('comment')?.value
+        : undefined;
+      this.emit(
+        'task.returned',
+        {
+          userTaskKey: this.decidingKey ?? '',
+          targetElementId: goBack.targetElementId,
+          comment: typeof comment === 'string' ? comment : '',
+          assignee: goBack.assignee,
+        },
+        body.elementId,
+      );
+      this.returnTo(body, goBack.targetElementId, goBack.assignee);
+    }
   }
 
   // ---- errors and escalations --------------------------------------------------------------
@@ -987,7 +1235,7 @@ export class Runner {
     return this.state.instance.runtime.joins?.[scopeKey]?.[gatewayId] ?? {};
   }
 
-  private writeRuntime(mutate: (runtime: InstanceState['instance']['runtime']) => void): void {
+  writeRuntime(mutate: (runtime: InstanceState['instance']['runtime']) => void): void {
     const runtime = structuredClone(this.state.instance.runtime);
     mutate(runtime);
     this.emit('instance.runtime_updated', { processInstanceKey: this.instanceKey, runtime });

@@ -10,7 +10,16 @@ const APPROVAL_MODES: ApprovalMode[] = ['single', 'all', 'any', 'sequential', 'v
 export const APPROVAL_DECISIONS = 'approvalDecisions';
 const USERNAME = /^[\p{L}\p{N}._@-]{1,100}$/u;
 
-const STRATEGIES = ['initiator', 'initiatorHead', 'departmentMembers', 'group', 'role'];
+const STRATEGIES = [
+  'initiator',
+  'initiatorHead',
+  'departmentMembers',
+  'group',
+  'role',
+  'initiatorPicks',
+  'previousPicks',
+  'ruleSet',
+];
 
 function readStrategy(a: any, report: (m: string) => void): ApproverStrategy | undefined {
   const kind = a.strategy;
@@ -19,7 +28,7 @@ function readStrategy(a: any, report: (m: string) => void): ApproverStrategy | u
     report(`lf:approval strategy must be one of ${STRATEGIES.join(', ')}, not '${kind}'`);
     return undefined;
   }
-  const need = (attr: 'department' | 'group' | 'role') => {
+  const need = (attr: 'department' | 'group' | 'role' | 'ruleSet') => {
     if (!a[attr]) report(`strategy ${kind} needs the ${attr} attribute`);
     return String(a[attr] ?? '');
   };
@@ -36,6 +45,11 @@ function readStrategy(a: any, report: (m: string) => void): ApproverStrategy | u
       return { kind, department: need('department') };
     case 'group':
       return { kind, group: need('group') };
+    case 'initiatorPicks':
+    case 'previousPicks':
+      return { kind };
+    case 'ruleSet':
+      return { kind, ruleSetId: need('ruleSet') };
     default:
       return { kind: 'role', role: need('role') };
   }
@@ -55,8 +69,13 @@ function compileApproval(el: any, node: FlowNode, report: (m: string) => void): 
   if (!APPROVAL_MODES.includes(mode))
     report(`lf:approval mode must be one of ${APPROVAL_MODES.join(', ')}, not '${a.mode}'`);
   const onReject = a.onReject ?? 'continue';
-  if (onReject !== 'continue' && onReject !== 'end')
-    report(`lf:approval onReject must be 'continue' or 'end', not '${onReject}'`);
+  if (!['continue', 'end', 'return'].includes(onReject))
+    report(`lf:approval onReject must be 'continue', 'end' or 'return', not '${onReject}'`);
+  const returnTo = onReject === 'return' ? (a.returnTo ?? 'previous') : undefined;
+  if (a.returnTo !== undefined && onReject !== 'return') report('returnTo is only for onReject="return"');
+  if (returnTo !== undefined && returnTo !== node.id && !/^[A-Za-z_][\w.-]*$/.test(returnTo))
+    report(`returnTo must be previous, initiator or the id of an earlier user task, not '${returnTo}'`);
+  if (returnTo === node.id) report('returnTo cannot name the approval itself');
   let passRatio: number | undefined;
   if (mode === 'vote') {
     passRatio = Number(a.passRatio);
@@ -113,7 +132,25 @@ function compileApproval(el: any, node: FlowNode, report: (m: string) => void): 
     completionCondition,
   };
   node.userTask = { ...node.userTask, assignee: '=approver' };
-  node.approval = { mode, passRatio, onReject, strategy, onEmpty: onEmpty as 'incident' | 'admin' | 'skip' };
+  node.approval = {
+    mode,
+    passRatio,
+    onReject,
+    returnTo,
+    assignees: strategy ? undefined : assignees,
+    strategy,
+    onEmpty: onEmpty as 'incident' | 'admin' | 'skip',
+  };
+}
+
+/** `<lf:returnPolicy resubmit="returner"/>`: where the resubmission goes after this task returned the flow. */
+function compileReturnPolicy(el: any, node: FlowNode, report: (m: string) => void): void {
+  const p = extension(el, 'lf:ReturnPolicy');
+  if (!p) return;
+  const resubmit = p.resubmit ?? 'path';
+  if (resubmit !== 'path' && resubmit !== 'returner')
+    report(`lf:returnPolicy resubmit must be 'path' or 'returner', not '${resubmit}'`);
+  node.returnPolicy = { resubmit };
 }
 
 function toList(value: unknown, what: string): string[] {
@@ -172,6 +209,7 @@ export const userTaskBehaviour: ElementBehaviour = {
     };
     node.taskHeaders = readTaskHeaders(el);
     compileApproval(el, node, report);
+    compileReturnPolicy(el, node, report);
     for (const [prop, value] of Object.entries(node.userTask)) {
       if (typeof value === 'string' && isFeel(value)) {
         const err = checkFeelSyntax(value);

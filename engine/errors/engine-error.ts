@@ -48,3 +48,14 @@ export class IncidentSignal extends Error {
     super(message);
   }
 }
+
+/**
+ * Thrown while a command runs when the command itself turns out to be unacceptable (e.g. a
+ * decision that leaves a step nobody can act on): the whole command fails with this failure and
+ * nothing is written.
+ */
+export class CommandRejection extends Error {
+  constructor(readonly failure: Failure) {
+    super(failure.message);
+  }
+}

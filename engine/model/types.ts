@@ -35,8 +35,15 @@ export interface ApprovalSpec {
   mode: ApprovalMode;
   /** For vote: the share of approvals needed (0 < passRatio <= 1). */
   passRatio?: number;
-  /** On rejection: `continue` along the outgoing flow with approved = false (route with a gateway), or `end` the process as rejected. */
-  onReject: 'continue' | 'end';
+  /**
+   * On rejection: `continue` along the outgoing flow with approved = false (route with a gateway),
+   * `end` the process as rejected, or `return` to an earlier user task (`returnTo`), as 退回 does.
+   */
+  onReject: 'continue' | 'end' | 'return';
+  /** With onReject="return": `previous`, `initiator` or an element id. */
+  returnTo?: string;
+  /** The model's `assignees` (usernames, or FEEL), when there is no strategy. */
+  assignees?: string;
   /** Who approves, when not listed (`assignees`): resolved from the org chart when the node starts. */
   strategy?: ApproverStrategy;
   /** When the strategy finds nobody: an incident (default), the tenant's administrators, or pass. */
@@ -49,7 +56,13 @@ export type ApproverStrategy =
   | { kind: 'initiatorHead'; levels: number }
   | { kind: 'departmentMembers'; department: string }
   | { kind: 'group'; group: string }
-  | { kind: 'role'; role: string };
+  | { kind: 'role'; role: string }
+  /** 发起人自选: the initiator names the approvers when starting the instance. */
+  | { kind: 'initiatorPicks' }
+  /** 审批人自选: whoever decides the step before names the approvers of this one. */
+  | { kind: 'previousPicks' }
+  /** A rule set over the instance's variables names them (`approvers` in its result params). */
+  | { kind: 'ruleSet'; ruleSetId: string };
 
 export interface MultiInstanceSpec {
   sequential: boolean;
@@ -83,6 +96,11 @@ export interface FlowNode {
    * multi-instance over the approvers; `approved` tells the flow after it how it went.
    */
   approval?: ApprovalSpec;
+  /**
+   * For user tasks (`lf:returnPolicy`): after this task returned the flow (退回), whether the
+   * resubmission comes straight back here (`returner`) or runs the path again (`path`, default).
+   */
+  returnPolicy?: { resubmit: 'path' | 'returner' };
   /** For end events: how reaching it ends the process for its starter (`lf:outcome`). */
   outcome?: 'completed' | 'rejected';
   /** For events: the event definition (absent for none events). */

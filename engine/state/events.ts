@@ -77,7 +77,8 @@ export interface EngineEventMap {
   /** Who an approval went to by its org-chart strategy, and why. */
   'approval.routed': {
     elementInstanceKey: string;
-    strategy: import('../model/types.js').ApproverStrategy;
+    /** The node's strategy, or `assignees` for approvers listed or computed (FEEL) in the model. */
+    strategy: import('../model/types.js').ApproverStrategy | { kind: 'assignees'; assignees: string };
     approvers: string[];
     reason: string;
   };
@@ -86,6 +87,9 @@ export interface EngineEventMap {
     elementInstanceKey: string;
     added: string[];
     removed: string[];
+    /** Where the added went, relative to `signer` (the task's approver). */
+    position?: 'alongside' | 'before' | 'after' | 'end';
+    signer?: string | null;
     comment: string | null;
   };
   /** 拿回: whoever completed a task took it back before the next step was acted on. */

@@ -34,6 +34,26 @@ export interface InstanceRuntime {
   interruptedScopes?: string[];
   /** Sequential multi-instance bodies (by key): the items of their input collection still to run. */
   miItems?: Record<string, unknown[]>;
+  /**
+   * Approvers picked by people for approval nodes (by element id): by the initiator at the start
+   * (发起人自选) or by whoever decided the step before (审批人自选).
+   */
+  approverPicks?: Record<string, { users: string[]; by: string | null; source: 'initiator' | 'previous' }>;
+  /**
+   * 退回 with resubmit="returner": when the returned-to element (`scopeKey/elementId`) completes,
+   * the flow goes straight back to the element that returned it instead of along the path.
+   */
+  resubmitTo?: Record<string, string>;
+  /** 加签 before/after in parallel approvals (by body key): signers whose task opens later. */
+  heldSigners?: Record<string, HeldSigner[]>;
+}
+
+/** A signer of a parallel approval whose task opens once everyone in `after` has decided. */
+export interface HeldSigner {
+  user: string;
+  /** Their slot among the approval's decisions. */
+  index: number;
+  after: string[];
 }
 
 export interface ElementInstanceRecord {

@@ -20,7 +20,7 @@ import {
 } from '../persistence/instance-store.js';
 import type { DefinitionService } from './definitions.js';
 import { takeBufferedMessage } from './event-service.js';
-import { resolveApprovers } from './org-chart.js';
+import { enabledTenantUsers, resolveApprovers } from './org-chart.js';
 
 /** Who is acting, and in which tenants they may act. */
 export interface Actor {
@@ -98,6 +98,7 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
           this.definitions.evaluateRuleSet(tenantId, ruleSetId, facts, trx),
         resolveApprovers: (tenantId, strategy, initiator) =>
           resolveApprovers(trx, tenantId, strategy, initiator),
+        enabledUsers: (tenantId, usernames) => enabledTenantUsers(trx, tenantId, usernames),
         substituteFor: async (tenantId, username, processDefinitionId, at) => {
           if (!(await this.tenantHasSubstitutions(trx, tenantId))) return null;
           const row = await trx('substitutions')
@@ -385,6 +386,11 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
       startElementId?: string;
       parentProcessInstanceKey?: string;
       parentElementInstanceKey?: string;
+      /**
+       * 发起人自选: the approvers the initiator picks, by approval element id. Given (even empty)
+       * by starts on behalf of a person, whose picks are then required.
+       */
+      approvers?: Record<string, unknown>;
     },
     actor: Actor,
     /** Run inside this transaction (e.g. a timer start), instead of a new one. */
@@ -422,8 +428,14 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
         [{ field: 'processDefinitionId', reason: 'has no none start event' }],
       );
     }
+    // Starts by people pick; timer, message and call-activity starts have nobody to ask (the
+    // node's onEmpty applies when it is reached).
+    const approverPicks = req.approvers
+      ? await this.checkInitiatorPicks(process, def.tenantId, req.approvers, outer ?? this.knex)
+      : undefined;
     const command: Extract<Command, { type: 'instance.create' }> = {
       type: 'instance.create',
+      approverPicks,
       tenantId: def.tenantId,
       processDefinitionKey: def.processDefinitionKey,
       processDefinitionId: def.processDefinitionId,
@@ -448,6 +460,57 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
     if (outer) outer.executionPromise.then(announce, () => {});
     else announce();
     return state;
+  }
+
+  /**
+   * 发起人自选: every approval node whose approvers the initiator picks needs them (unless the node
+   * may pass or go to the administrators when nobody is named), and each must be a user of the
+   * tenant; nothing else may be picked.
+   */
+  private async checkInitiatorPicks(
+    process: CommandContext['process'],
+    tenantId: string,
+    picks: Record<string, unknown>,
+    db: Knex,
+  ): Promise<Record<string, string[]> | undefined> {
+    const errors: Array<{ field: string; reason: string }> = [];
+    const out: Record<string, string[]> = {};
+    for (const [id, value] of Object.entries(picks)) {
+      const field = `approvers.${id}`;
+      if (process.nodes.get(id)?.approval?.strategy?.kind !== 'initiatorPicks') {
+        errors.push({ field, reason: 'is not an approval whose approvers the initiator picks' });
+        continue;
+      }
+      const users = pickList(value);
+      if (!users) {
+        errors.push({ field, reason: 'expected a list of 1 to 50 usernames' });
+        continue;
+      }
+      const known = new Set(await enabledTenantUsers(db, tenantId, users));
+      const unknown = users.filter((u) => !known.has(u));
+      if (unknown.length)
+        errors.push({
+          field,
+          reason: `${unknown.map((u) => `<${u}>`).join(', ')} is not a user of tenant <${tenantId}>`,
+        });
+      else out[id] = users;
+    }
+    for (const node of process.nodes.values())
+      if (
+        node.approval?.strategy?.kind === 'initiatorPicks' &&
+        node.approval.onEmpty === 'incident' &&
+        !(node.id in picks)
+      )
+        errors.push({
+          field: `approvers.${node.id}`,
+          reason: `is required: pick who approves ${node.name ? `${node.name} ` : ''}<${node.id}>`,
+        });
+    if (errors.length)
+      throw badRequest(
+        `the approvers picked at the start are not right: ${errors.map((e) => `${e.field} ${e.reason}`).join('; ')}`,
+        errors,
+      );
+    return Object.keys(out).length ? out : undefined;
   }
 
   /**
@@ -553,4 +616,11 @@ function describe(command: Command, processInstanceKey?: string): string {
     default:
       return `process instance with key <${processInstanceKey}>`;
   }
+}
+
+/** A picked list of approvers: 1 to 50 distinct usernames, or undefined when it is not one. */
+export function pickList(value: unknown): string[] | undefined {
+  if (!Array.isArray(value) || value.length === 0 || value.length > 50) return undefined;
+  if (!value.every((u) => typeof u === 'string' && /^[\p{L}\p{N}._@-]{1,100}$/u.test(u))) return undefined;
+  return [...new Set(value as string[])];
 }

@@ -5,7 +5,7 @@ const TENANT_USERS = `(u.username in (select member_id from memberships where co
   or u.username in (select m.member_id from memberships m join memberships t on t.container_type = 'TENANT' and t.container_id = ? and t.member_type = 'GROUP' and t.member_id = m.container_id where m.container_type = 'GROUP' and m.member_type = 'USER'))`;
 
 /** Enabled users of the tenant among these, in the given order. */
-async function enabled(db: Knex, tenantId: string, usernames: string[]): Promise<string[]> {
+export async function enabledTenantUsers(db: Knex, tenantId: string, usernames: string[]): Promise<string[]> {
   if (!usernames.length) return [];
   const rows = await db.raw(
     `select u.username from users u where u.enabled and u.username = any(array(select jsonb_array_elements_text(?::jsonb))) and ${TENANT_USERS}`,
@@ -29,7 +29,7 @@ export async function resolveApprovers(
   switch (strategy.kind) {
     case 'initiator':
       return {
-        approvers: initiator ? await enabled(db, tenantId, [initiator]) : [],
+        approvers: initiator ? await enabledTenantUsers(db, tenantId, [initiator]) : [],
         reason: `the initiator <${initiator ?? ''}>`,
       };
     case 'initiatorHead': {
@@ -56,7 +56,7 @@ export async function resolveApprovers(
         id = dept.parent_id;
       }
       return {
-        approvers: await enabled(db, tenantId, heads),
+        approvers: await enabledTenantUsers(db, tenantId, heads),
         reason: `the heads of ${path.map((p) => `<${p}>`).join(' → ')} above the initiator <${initiator}>, ${strategy.levels} level(s)`,
       };
     }
@@ -66,7 +66,7 @@ export async function resolveApprovers(
         .orderBy('username')
         .pluck('username');
       return {
-        approvers: await enabled(db, tenantId, rows as string[]),
+        approvers: await enabledTenantUsers(db, tenantId, rows as string[]),
         reason: `the members of department <${strategy.department}>`,
       };
     }
@@ -90,9 +90,12 @@ export async function resolveApprovers(
               .pluck('m.member_id')) as string[])
           : [];
       return {
-        approvers: await enabled(db, tenantId, [...new Set([...direct, ...viaGroups])]),
+        approvers: await enabledTenantUsers(db, tenantId, [...new Set([...direct, ...viaGroups])]),
         reason: `the members of ${strategy.kind} <${id}>`,
       };
     }
+    default:
+      // Picks and rule sets are resolved by the engine from the instance itself.
+      throw new Error(`the org chart does not resolve the strategy ${strategy.kind}`);
   }
 }

@@ -1,12 +1,19 @@
 import type { Knex } from 'knex';
-import { type InstanceState, visibleVariables } from '../../engine/index.js';
+import {
+  type Command,
+  type CompiledProcess,
+  type InstanceState,
+  type UserTaskRecord,
+  visibleVariables,
+} from '../../engine/index.js';
 import { requireMayAssign, requireMayComplete } from '../auth/permissions.js';
 import type { DocumentService } from '../documents/document-service.js';
 import { type FormDocumentField, validateForm } from '../forms/validate-form.js';
 import { badRequest, conflict, forbidden } from '../http/problem.js';
 import { can, requireCapability } from '../auth/access.js';
 import type { DefinitionService } from './definitions.js';
-import type { Actor, EngineService } from './engine-service.js';
+import { type Actor, type EngineService, pickList } from './engine-service.js';
+import { enabledTenantUsers } from './org-chart.js';
 
 /**
  * User task operations with their rules: who may act, and server-side form validation against the
@@ -31,9 +38,14 @@ export class TaskService {
     userTaskKey: string,
     variables: Record<string, unknown>,
     actor: Actor,
-    approval?: { decision: 'approve' | 'reject'; comment: string | null; approver: string },
+    approval?: {
+      decision: 'approve' | 'reject';
+      comment: string | null;
+      approver: string;
+      nextApprovers: Record<string, unknown>;
+    },
   ): Promise<InstanceState> {
-    const command = {
+    const command: Extract<Command, { type: 'task.complete' }> = {
       type: 'task.complete' as const,
       userTaskKey,
       variables,
@@ -57,6 +69,25 @@ export class TaskService {
           throw conflict(
             `user task <${userTaskKey}> is an approval: decide it (POST /v2/user-tasks/${userTaskKey}/decision) with approve or reject`,
           );
+        if (approval && node?.approval) {
+          const process = await this.definitions.getCompiled(state.instance.processDefinitionKey, trx);
+          command.nextApprovers = await checkNextApprovers(
+            trx,
+            process,
+            state.instance.tenantId,
+            approval.nextApprovers,
+          );
+          // Rejected with onReject="return": where it goes back to is looked up on the path taken.
+          if (approval.decision === 'reject' && node.approval.onReject === 'return')
+            command.rejectReturn = await findReturnTarget(
+              trx,
+              state,
+              task,
+              node.approval.returnTo ?? 'previous',
+              process,
+              'returnTo',
+            );
+        }
         const schema = task.formKey
           ? (await this.definitions.getForm(task.formKey, trx))?.schema
           : task.embeddedForm;
@@ -90,6 +121,7 @@ export class TaskService {
     comment: string | null,
     variables: Record<string, unknown>,
     actor: Actor,
+    nextApprovers: Record<string, unknown> = {},
   ): Promise<InstanceState> {
     if (decision === 'reject' && !comment?.trim())
       throw badRequest('a rejection needs a comment saying why', [
@@ -99,6 +131,7 @@ export class TaskService {
       decision,
       comment: comment?.trim() || null,
       approver: actor.username ?? '',
+      nextApprovers,
     });
   }
 
@@ -262,12 +295,18 @@ export class TaskService {
 
   /**
    * 加签 / 减签: a signer of an approval (or an administrator or process owner) adds signers of the
-   * tenant — they join at once, or in turn at the end of a sequential approval — or removes pending
-   * signers who have not acted yet.
+   * tenant — alongside them, before them (their task waits for the added), after them, or at the
+   * end of a sequential approval's queue — or removes pending signers who have not acted yet.
    */
   changeSigners(
     userTaskKey: string,
-    change: { add: string[]; remove: string[]; comment: string | null },
+    change: {
+      add: string[];
+      remove: string[];
+      comment: string | null;
+      /** Relative to the task's signer: alongside, before, after them, or at the end of a queue. */
+      position?: 'alongside' | 'before' | 'after' | 'end';
+    },
     actor: Actor,
   ): Promise<InstanceState> {
     if (!change.add.length && !change.remove.length)
@@ -379,29 +418,9 @@ export class TaskService {
               )
             : conflict(`user task <${userTaskKey}> is not assigned to anyone: claim it before returning it`);
         const process = await this.definitions.getCompiled(state.instance.processDefinitionKey, trx);
-        const scopeId = process.nodes.get(task.elementId)?.scopeId;
-        const done = await trx('user_tasks')
-          .where({ process_instance_key: state.instance.processInstanceKey, state: 'COMPLETED' })
-          .whereNot('element_id', task.elementId)
-          .orderBy('completion_date', 'desc')
-          .orderBy('user_task_key', 'desc')
-          .select('element_id', 'assignee');
-        const earlier = done.filter((d: any) => process.nodes.get(d.element_id)?.scopeId === scopeId);
-        const chosen = target === 'previous' ? earlier[0] : earlier.find((d: any) => d.element_id === target);
-        if (!chosen)
-          throw badRequest(
-            target === 'previous'
-              ? `there is no earlier user task of this scope to return <${task.elementId}> to`
-              : `<${target}> is not a user task done earlier on this instance's path in the scope of <${task.elementId}>`,
-            [
-              {
-                field: 'target',
-                reason: `must be previous or one of: ${[...new Set(earlier.map((d: any) => d.element_id))].join(', ') || '(none)'}`,
-              },
-            ],
-          );
-        command.targetElementId = chosen.element_id;
-        command.assignee = process.nodes.get(chosen.element_id)?.approval ? null : (chosen.assignee ?? null);
+        const chosen = await findReturnTarget(trx, state, task, target, process, 'target');
+        command.targetElementId = chosen.targetElementId;
+        command.assignee = chosen.assignee;
       },
     });
   }
@@ -442,4 +461,89 @@ async function isTenantMember(trx: Knex, username: string, tenantId: string): Pr
     )
     .first('u.username');
   return !!row;
+}
+
+/**
+ * Where a 退回 goes: an earlier user task of the same scope done on this instance's path — the most
+ * recent one (`previous`), the first one the initiator did (`initiator`), or one named by its
+ * element id — and to whom (whoever did it; approval nodes ask their approvers again).
+ */
+async function findReturnTarget(
+  trx: Knex,
+  state: InstanceState,
+  task: UserTaskRecord,
+  target: string,
+  process: CompiledProcess,
+  field: string,
+): Promise<{ targetElementId: string; assignee: string | null }> {
+  const scopeId = process.nodes.get(task.elementId)?.scopeId;
+  const done = await trx('user_tasks')
+    .where({ process_instance_key: state.instance.processInstanceKey, state: 'COMPLETED' })
+    .whereNot('element_id', task.elementId)
+    .orderBy('completion_date', 'desc')
+    .orderBy('user_task_key', 'desc')
+    .select('element_id', 'assignee');
+  const earlier = done.filter((d: any) => process.nodes.get(d.element_id)?.scopeId === scopeId);
+  const initiator = state.instance.initiator;
+  const chosen =
+    target === 'previous'
+      ? earlier[0]
+      : target === 'initiator'
+        ? earlier.findLast((d: any) => initiator && d.assignee === initiator)
+        : earlier.find((d: any) => d.element_id === target);
+  if (!chosen) {
+    const choices = [...new Set(earlier.map((d: any) => d.element_id))].join(', ') || '(none)';
+    throw badRequest(
+      target === 'previous'
+        ? `there is no earlier user task of this scope to return <${task.elementId}> to`
+        : target === 'initiator'
+          ? `the initiator <${initiator ?? ''}> did no earlier user task of this scope to return <${task.elementId}> to`
+          : `<${target}> is not a user task done earlier on this instance's path in the scope of <${task.elementId}>`,
+      [{ field, reason: `must be previous, initiator or one of: ${choices}` }],
+    );
+  }
+  return {
+    targetElementId: chosen.element_id,
+    assignee: process.nodes.get(chosen.element_id)?.approval ? null : (chosen.assignee ?? null),
+  };
+}
+
+/**
+ * 审批人自选: the approvers a decider picks must be for approval nodes that take them, and each must
+ * be a user of the tenant.
+ */
+async function checkNextApprovers(
+  trx: Knex,
+  process: CompiledProcess,
+  tenantId: string,
+  picks: Record<string, unknown>,
+): Promise<Record<string, string[]> | undefined> {
+  const errors: Array<{ field: string; reason: string }> = [];
+  const out: Record<string, string[]> = {};
+  for (const [id, value] of Object.entries(picks)) {
+    const field = `nextApprovers.${id}`;
+    if (process.nodes.get(id)?.approval?.strategy?.kind !== 'previousPicks') {
+      errors.push({ field, reason: 'is not an approval whose approvers the step before picks' });
+      continue;
+    }
+    const users = pickList(value);
+    if (!users) {
+      errors.push({ field, reason: 'expected a list of 1 to 50 usernames' });
+      continue;
+    }
+    const known = new Set(await enabledTenantUsers(trx, tenantId, users));
+    const unknown = users.filter((u) => !known.has(u));
+    if (unknown.length)
+      errors.push({
+        field,
+        reason: `${unknown.map((u) => `<${u}>`).join(', ')} is not a user of tenant <${tenantId}>`,
+      });
+    else out[id] = users;
+  }
+  if (errors.length)
+    throw badRequest(
+      `the approvers picked for the next steps are not right: ${errors.map((e) => `${e.field} ${e.reason}`).join('; ')}`,
+      errors,
+    );
+  return Object.keys(out).length ? out : undefined;
 }

@@ -59,6 +59,8 @@ export function processInstanceRoutes(s: AppServices): Router {
     const variables = b.object('variables');
     const tenantId = b.string('tenantId');
     const businessKey = b.string('businessKey');
+    // Lifeflow: 发起人自选, the approvers the initiator picks, by approval element id.
+    const approvers = b.object('approvers');
     if (!processDefinitionKey && !processDefinitionId && !b.errors.length) {
       b.errors.push({
         field: 'processDefinitionId',
@@ -80,7 +82,7 @@ export function processInstanceRoutes(s: AppServices): Router {
         `you may not start process <${def.processDefinitionId}>: no authorization grants it to you`,
       );
     const state = await s.engine.createInstance(
-      { processDefinitionKey, processDefinitionId, version, tenantId, variables, businessKey },
+      { processDefinitionKey, processDefinitionId, version, tenantId, variables, businessKey, approvers },
       actor,
     );
     const i = state.instance;

@@ -125,12 +125,20 @@ export function userTaskRoutes(s: AppServices): Router {
     const add = b.stringArray('add') ?? [];
     const remove = b.stringArray('remove') ?? [];
     const comment = b.comment();
+    const position = b.string('position');
     if (add.length + remove.length > 100)
       b.errors.push({ field: 'add', reason: 'at most 100 signers at once' });
+    if (position !== undefined && !['alongside', 'before', 'after', 'end'].includes(position))
+      b.errors.push({ field: 'position', reason: 'must be alongside, before, after or end' });
     b.done();
     await s.tasks.changeSigners(
       key,
-      { add: [...new Set(add)], remove: [...new Set(remove)], comment },
+      {
+        add: [...new Set(add)],
+        remove: [...new Set(remove)],
+        comment,
+        position: position as 'alongside' | 'before' | 'after' | 'end' | undefined,
+      },
       actorOf(req),
     );
     res.status(204).end();
@@ -176,10 +184,19 @@ export function userTaskRoutes(s: AppServices): Router {
     const decision = b.string('decision', { required: true });
     const comment = b.comment();
     const variables = b.object('variables');
+    // 审批人自选: the approvers this approver picks for the next approval nodes, by element id.
+    const nextApprovers = b.object('nextApprovers');
     if (decision !== undefined && decision !== 'approve' && decision !== 'reject')
       b.errors.push({ field: 'decision', reason: 'must be approve or reject' });
     b.done();
-    await s.tasks.decide(key, decision as 'approve' | 'reject', comment, variables, actorOf(req));
+    await s.tasks.decide(
+      key,
+      decision as 'approve' | 'reject',
+      comment,
+      variables,
+      actorOf(req),
+      nextApprovers,
+    );
     res.status(204).end();
   });
   return router;
