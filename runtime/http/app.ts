@@ -11,6 +11,7 @@ import { notificationRoutes } from './routes/notifications.js';
 import { inboxRoutes } from './routes/inbox.js';
 import { substitutionRoutes } from './routes/substitutions.js';
 import { departmentRoutes } from './routes/departments.js';
+import { workingCalendarRoutes } from './routes/working-calendars.js';
 import { recordRoutes } from './routes/records.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { documentRoutes } from './routes/documents.js';
@@ -68,6 +69,7 @@ export function createApp(s: AppServices) {
     inboxRoutes,
     substitutionRoutes,
     departmentRoutes,
+    workingCalendarRoutes,
     (services: AppServices) => recordRoutes(services, { timeZone: services.timeZone }),
     deploymentRoutes,
     processDefinitionRoutes,

@@ -9,6 +9,7 @@ import type { IdentityService } from '../services/identity-service.js';
 import type { InstanceOps } from '../services/instance-ops.js';
 import type { NotificationService } from '../notifications/notification-service.js';
 import type { TaskService } from '../services/task-service.js';
+import type { CalendarService } from '../services/calendar-service.js';
 import type { Request } from 'express';
 import { badRequest, forbidden, type FieldError } from './problem.js';
 import { isKey } from './keys.js';
@@ -25,6 +26,8 @@ export interface AppServices {
   identity: IdentityService;
   instanceOps: InstanceOps;
   notifications: NotificationService;
+  /** Working calendars (工作日历) and working-time arithmetic for timeouts. */
+  calendars: CalendarService;
   /** Time zone of dates shown to people (notification texts, approval records). */
   timeZone?: string;
   /** Hosts outgoing HTTP (http jobs, webhooks) may reach. */
