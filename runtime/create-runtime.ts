@@ -14,6 +14,7 @@ import { EngineService } from './services/engine-service.js';
 import { EventService } from './services/event-service.js';
 import { IdentityService } from './services/identity-service.js';
 import { InstanceOps } from './services/instance-ops.js';
+import { CALENDARS_CHANNEL, CalendarService } from './services/calendar-service.js';
 import { log } from './logging/logger.js';
 import {
   DEFAULT_DELIVERY_SETTINGS,
@@ -89,12 +90,16 @@ export function createRuntime(
     }
   });
   definitions.on('timers', () => timers.wake());
+  const calendars = new CalendarService(knex, clock);
+  // Task timeouts (lf:timeout) are measured on the tenant's working calendars.
+  engine.useCalendars(calendars);
   // Other nodes: deployments make us forget cached latest versions; new timers and jobs wake us.
   const ready = listen
     ? Promise.all([
         listen(DEFINITIONS_CHANNEL, () => definitions.invalidateLatest()),
         listen(TIMERS_CHANNEL, () => timers.wake()),
         listen(JOBS_CHANNEL, (type) => jobs.notifyAvailable(type)),
+        listen(CALENDARS_CHANNEL, (tenantId) => calendars.forget(tenantId)),
       ])
     : Promise.resolve([]);
   const node = options.node ?? `${hostname()}:${process.pid}`;
@@ -130,6 +135,7 @@ export function createRuntime(
     documents,
     notifications,
     instanceOps,
+    calendars,
     nextKey,
     version: VERSION,
     httpAllowedHosts: options.httpAllowedHosts ?? [],

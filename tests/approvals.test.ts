@@ -412,6 +412,36 @@ describe('operations', () => {
     expect(Number(again.headers.get('retry-after'))).toBeGreaterThan(500);
   });
 
+  it('催办 one task: only its holder is reminded, and the instance’s ten minutes apply', async () => {
+    const key = await start('countersign');
+    const ops = await taskOf(key, 'ops1');
+    expect((await t.api('POST', `/v2/user-tasks/${ops.userTaskKey}/urge`, {}, { user: 'eng1' })).status).toBe(
+      403,
+    );
+    const urged = await t.api(
+      'POST',
+      `/v2/user-tasks/${ops.userTaskKey}/urge`,
+      { comment: '请今天处理' },
+      { user: 'owner' },
+    );
+    expect(urged.status, urged.text).toBe(200);
+    expect(urged.body).toEqual({ notified: 1 });
+    const urgedOf = async (u: string) =>
+      (
+        await t.api(
+          'POST',
+          '/v2/notifications/search',
+          { filter: { processInstanceKey: key, event: 'URGED' } },
+          { user: u },
+        )
+      ).body.items.length;
+    expect([await urgedOf('eng1'), await urgedOf('ops1'), await urgedOf('sup1')]).toEqual([0, 1, 0]);
+    expect((await t.api('POST', `/v2/process-instances/${key}/urge`, {}, { user: 'owner' })).status).toBe(
+      429,
+    );
+    expect((await t.api('POST', '/v2/user-tasks/999999999/urge', {}, { user: 'owner' })).status).toBe(404);
+  });
+
   it('撤回: the initiator withdraws while nobody has acted; not once someone has', async () => {
     const key = await start('countersign');
     expect(

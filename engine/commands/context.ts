@@ -17,6 +17,16 @@ export interface EngineServices {
   ): Promise<{ approvers: string[]; reason: string }>;
   /** The enabled users of the tenant among these, in the given order (for approvers people picked). */
   enabledUsers?(tenantId: string, usernames: string[]): Promise<string[]>;
+  /**
+   * The moment `duration` (ISO 8601) of working time after `from` on a working calendar of the
+   * tenant (null: its default calendar); throws with a clear message for an unknown calendar.
+   */
+  addWorkingTime?(tenantId: string, calendarId: string | null, from: Date, duration: string): Promise<Date>;
+  /**
+   * Where an overdue task escalates to: the head above its assignee in the org chart (else the
+   * tenant's administrator), with the reason; null when there is nobody.
+   */
+  escalationTarget?(tenantId: string, username: string): Promise<{ username: string; reason: string } | null>;
   /** 代理: who acts for this user now (an out-of-office rule), or null. */
   substituteFor?(
     tenantId: string,

@@ -2,7 +2,7 @@ import { CommandRejection, type Failure, fail } from '../errors/engine-error.js'
 import type { EngineEvent } from '../state/events.js';
 import { emptyState, type InstanceState, type ProcessInstanceRecord } from '../state/types.js';
 import type { CommandContext } from './context.js';
-import { PROCESS_SCOPE, Runner, type SignerPosition } from './runner.js';
+import { PROCESS_SCOPE, Runner, type SignerPosition, TASK_REMINDER, TASK_TIMEOUT } from './runner.js';
 
 /** Commands are `noun.verb`; each is decided against the loaded state of one instance. */
 export type Command =
@@ -470,6 +470,8 @@ const handlers: Handlers = {
     const owner = elementOf(run, job.elementInstanceKey);
     if ('failure' in owner) return owner;
     run.emit('job.completed', { jobKey: job.jobKey, endDate: run.nowIso, variables: {} }, job.elementId);
+    if (job.type === TASK_REMINDER || job.type === TASK_TIMEOUT)
+      return run.fireTaskTimer(owner, job).then(() => undefined);
     const event = run.node(job.elementId);
     const keepsListening =
       (event.type === 'bpmn:BoundaryEvent' && event.cancelActivity === false) ||

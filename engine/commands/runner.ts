@@ -20,6 +20,9 @@ type Step =
   | { op: 'complete'; key: string };
 
 const PROCESS_SCOPE = '-1';
+/** Job types of the timers of lf:timeout on user tasks. */
+export const TASK_REMINDER = 'task-reminder';
+export const TASK_TIMEOUT = 'task-timeout';
 /** Where 加签 puts added signers, relative to the signer who adds them. */
 export type SignerPosition = 'alongside' | 'before' | 'after' | 'end';
 const MAX_STEPS_PER_COMMAND = 100_000;
@@ -548,6 +551,128 @@ export class Runner {
       },
       elementId,
     );
+  }
+
+  // ---- task timeouts (lf:timeout) -----------------------------------------------------------
+
+  /** Working time from `from` on the node's calendar; a calendar problem is an incident. */
+  private async workingTimeAfter(node: FlowNode, from: Date, duration: string): Promise<Date> {
+    const add = this.ctx.services.addWorkingTime;
+    if (!add)
+      throw new IncidentSignal(
+        'EXTRACT_VALUE_ERROR',
+        `<${node.id}> has a timeout, but this runtime has no working calendars`,
+      );
+    try {
+      return await add(this.state.instance.tenantId, node.timeout?.calendar ?? null, from, duration);
+    } catch (err) {
+      throw new IncidentSignal(
+        'EXTRACT_VALUE_ERROR',
+        `the timeout of <${node.id}>: ${(err as Error).message}`,
+      );
+    }
+  }
+
+  /** When a task with lf:timeout opened now is due, and when it is first reminded. */
+  async taskTiming(node: FlowNode, from: Date): Promise<{ deadline?: Date; remind?: Date }> {
+    const t = node.timeout!;
+    const deadline = t.after ? await this.workingTimeAfter(node, from, t.after) : undefined;
+    const remind = t.remindEvery ? await this.workingTimeAfter(node, from, t.remindEvery) : undefined;
+    return { deadline, remind: remind && (!deadline || remind < deadline) ? remind : undefined };
+  }
+
+  /** The reminder and the timeout of a task are timers owned by its element instance. */
+  scheduleTaskTimers(
+    inst: ElementInstanceRecord,
+    node: FlowNode,
+    timing: { deadline?: Date; remind?: Date },
+  ): void {
+    const timer = (type: string, dueAt: Date) =>
+      this.createJob(inst, node.id, {
+        type,
+        kind: 'TIMER',
+        retries: 1,
+        dueAt: dueAt.toISOString(),
+        customHeaders: {},
+      });
+    if (timing.remind) timer(TASK_REMINDER, timing.remind);
+    if (timing.deadline && node.timeout!.action !== 'notify') timer(TASK_TIMEOUT, timing.deadline);
+  }
+
+  /**
+   * A task's reminder or timeout fired. A reminder tells the assignee again and plans the next
+   * one (until the task is due); the timeout approves or rejects for the signer, or escalates the
+   * task to the head above its assignee.
+   */
+  async fireTaskTimer(owner: ElementInstanceRecord, job: JobRecord): Promise<void> {
+    const node = this.node(job.elementId);
+    const t = node.timeout;
+    const task = [...this.state.userTasks.values()].find(
+      (x) => x.elementInstanceKey === owner.elementInstanceKey && x.state === 'CREATED',
+    );
+    if (!t || !task) return;
+    if (job.type === TASK_REMINDER) {
+      this.emit(
+        'task.reminded',
+        { userTaskKey: task.userTaskKey, assignee: task.assignee, dueDate: task.dueDate },
+        node.id,
+      );
+      let next: Date | undefined;
+      try {
+        next = await this.workingTimeAfter(node, new Date(job.dueAt), t.remindEvery!);
+      } catch (err) {
+        // The calendar went away meanwhile: this was the last reminder; the task itself waits on.
+        if (!(err instanceof IncidentSignal)) throw err;
+      }
+      const due = task.dueDate ? new Date(task.dueDate) : undefined;
+      if (next && (!due || next < due)) this.scheduleTaskTimers(owner, node, { remind: next });
+      return;
+    }
+    if (t.action === 'escalate') {
+      const target = task.assignee
+        ? await this.ctx.services.escalationTarget?.(this.state.instance.tenantId, task.assignee)
+        : null;
+      this.emit(
+        'task.timed_out',
+        {
+          userTaskKey: task.userTaskKey,
+          action: 'escalate',
+          assignee: task.assignee,
+          escalatedTo: target?.username ?? null,
+          reason: target?.reason ?? `nobody to escalate <${task.assignee ?? ''}>'s task to`,
+        },
+        node.id,
+      );
+      if (target && target.username !== task.assignee)
+        this.emit(
+          'task.assigned',
+          {
+            userTaskKey: task.userTaskKey,
+            assignee: target.username,
+            previous: task.assignee,
+            operation: 'ESCALATE',
+            comment: null,
+          },
+          node.id,
+        );
+      return;
+    }
+    if (t.action !== 'approve' && t.action !== 'reject') return;
+    // Decided for the signer, as they would have: the approval's mode counts it like any other.
+    this.emit(
+      'task.timed_out',
+      { userTaskKey: task.userTaskKey, action: t.action, assignee: task.assignee },
+      node.id,
+    );
+    this.emit(
+      'task.completed',
+      { userTaskKey: task.userTaskKey, completionDate: this.nowIso, variables: {} },
+      node.id,
+    );
+    this.setLocalVariable(owner.elementInstanceKey, 'decision', t.action);
+    this.setLocalVariable(owner.elementInstanceKey, 'comment', null);
+    this.setLocalVariable(owner.elementInstanceKey, 'approver', task.assignee ?? '');
+    this.complete(owner);
   }
 
   /**

@@ -143,6 +143,34 @@ function compileApproval(el: any, node: FlowNode, report: (m: string) => void): 
   };
 }
 
+/** A duration of working time: weeks, days, hours and minutes (no months or years). */
+const WORKING_DURATION = /^P(?=\d|T\d)(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?)?$/;
+const TIMEOUT_ACTIONS = ['approve', 'reject', 'escalate', 'notify'];
+
+/**
+ * `<lf:timeout remindEvery="PT4H" after="P2D" action="approve" calendar="cn-standard"/>`:
+ * reminders, then an action when the task is due, in working time.
+ */
+function compileTimeout(el: any, node: FlowNode, report: (m: string) => void): void {
+  const t = extension(el, 'lf:Timeout');
+  if (!t) return;
+  for (const attr of ['remindEvery', 'after'] as const)
+    if (t[attr] !== undefined && !WORKING_DURATION.test(t[attr]))
+      report(`lf:timeout ${attr} must be a duration of working time like PT4H or P2D, not '${t[attr]}'`);
+  if (t.remindEvery === undefined && t.after === undefined)
+    report('lf:timeout needs remindEvery, after, or both');
+  const action = t.action ?? 'notify';
+  if (!TIMEOUT_ACTIONS.includes(action))
+    report(`lf:timeout action must be one of ${TIMEOUT_ACTIONS.join(', ')}, not '${action}'`);
+  if (t.action !== undefined && t.after === undefined)
+    report('lf:timeout action needs after: when it happens');
+  if ((action === 'approve' || action === 'reject') && !extension(el, 'lf:Approval'))
+    report(`lf:timeout action ${action} is for approvals (lf:approval) only`);
+  if (t.calendar !== undefined && !/^[\w.-]{1,100}$/.test(t.calendar))
+    report(`lf:timeout calendar must be a calendar id, not '${t.calendar}'`);
+  node.timeout = { remindEvery: t.remindEvery, after: t.after, action, calendar: t.calendar };
+}
+
 /** `<lf:returnPolicy resubmit="returner"/>`: where the resubmission goes after this task returned the flow. */
 function compileReturnPolicy(el: any, node: FlowNode, report: (m: string) => void): void {
   const p = extension(el, 'lf:ReturnPolicy');
@@ -210,6 +238,7 @@ export const userTaskBehaviour: ElementBehaviour = {
     node.taskHeaders = readTaskHeaders(el);
     compileApproval(el, node, report);
     compileReturnPolicy(el, node, report);
+    compileTimeout(el, node, report);
     for (const [prop, value] of Object.entries(node.userTask)) {
       if (typeof value === 'string' && isFeel(value)) {
         const err = checkFeelSyntax(value);
@@ -272,6 +301,8 @@ export const userTaskBehaviour: ElementBehaviour = {
       formId = form.formId;
     }
     const i = run.state.instance;
+    // lf:timeout: the task is due after its working time; reminders come every so much of it.
+    const timing = node.timeout ? await run.taskTiming(node, run.ctx.now) : undefined;
     // 代理: an assignee who is away has their new tasks go to their substitute, who acts for them
     // (the task keeps them as its owner, so they still see it and the history says for whom).
     let owner: string | null = null;
@@ -306,7 +337,7 @@ export const userTaskBehaviour: ElementBehaviour = {
           owner,
           candidateGroups,
           candidateUsers,
-          dueDate,
+          dueDate: dueDate ?? timing?.deadline?.toISOString() ?? null,
           followUpDate,
           priority,
           formKey,
@@ -319,5 +350,6 @@ export const userTaskBehaviour: ElementBehaviour = {
       },
       node.id,
     );
+    if (timing) run.scheduleTaskTimers(inst, node, timing);
   },
 };

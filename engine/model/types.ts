@@ -28,6 +28,16 @@ export type EventDefinitionSpec =
   | { kind: 'link'; linkName: string }
   | { kind: 'terminate' };
 
+export interface TaskTimeout {
+  /** ISO 8601 duration in working time, e.g. PT4H. */
+  remindEvery?: string;
+  /** ISO 8601 duration in working time, e.g. P2D: when the task is due and the action happens. */
+  after?: string;
+  /** What happens when it is due: approve / reject (approvals only), escalate, or notify only. */
+  action: 'approve' | 'reject' | 'escalate' | 'notify';
+  calendar?: string;
+}
+
 export type ApprovalMode = 'single' | 'all' | 'any' | 'sequential' | 'vote';
 
 export interface ApprovalSpec {
@@ -101,6 +111,12 @@ export interface FlowNode {
    * resubmission comes straight back here (`returner`) or runs the path again (`path`, default).
    */
   returnPolicy?: { resubmit: 'path' | 'returner' };
+  /**
+   * For user tasks (`lf:timeout`): reminders every `remindEvery` and, `after` the task opened,
+   * an automatic approval, rejection or escalation to the assignee's head — both measured in
+   * working time on a working calendar (`calendar`, the tenant's default when absent).
+   */
+  timeout?: TaskTimeout;
   /** For end events: how reaching it ends the process for its starter (`lf:outcome`). */
   outcome?: 'completed' | 'rejected';
   /** For events: the event definition (absent for none events). */

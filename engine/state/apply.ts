@@ -47,6 +47,8 @@ const appliers: Appliers = {
   'task.taken_back': () => {},
   'approval.signers_changed': () => {},
   'approval.routed': () => {},
+  'task.reminded': () => {},
+  'task.timed_out': () => {},
   'task.delegated': (s, e) => {
     const t = s.userTasks.get(e.userTaskKey);
     if (t) Object.assign(t, { owner: e.owner, assignee: e.delegate, delegationState: 'PENDING' });

@@ -41,8 +41,8 @@ export interface EngineEventMap {
     userTaskKey: string;
     assignee: string | null;
     previous: string | null;
-    /** Why, for the history: a transfer (转办) with the transferrer's comment. */
-    operation?: 'TRANSFER';
+    /** Why, for the history: a transfer (转办) with the transferrer's comment, or an escalation. */
+    operation?: 'TRANSFER' | 'ESCALATE';
     comment?: string | null;
   };
   'task.completed': { userTaskKey: string; completionDate: string; variables: Record<string, unknown> };
@@ -91,6 +91,16 @@ export interface EngineEventMap {
     position?: 'alongside' | 'before' | 'after' | 'end';
     signer?: string | null;
     comment: string | null;
+  };
+  /** lf:timeout: a reminder that the task still waits. */
+  'task.reminded': { userTaskKey: string; assignee: string | null; dueDate: string | null };
+  /** lf:timeout: the task is due and its action happens (escalate: to whom, and why). */
+  'task.timed_out': {
+    userTaskKey: string;
+    action: 'approve' | 'reject' | 'escalate';
+    assignee: string | null;
+    escalatedTo?: string | null;
+    reason?: string;
   };
   /** 拿回: whoever completed a task took it back before the next step was acted on. */
   'task.taken_back': { userTaskKey: string; elementId: string; comment: string | null };

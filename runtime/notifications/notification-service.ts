@@ -186,6 +186,19 @@ export class NotificationService {
           processInstanceKey: i.processInstanceKey,
           userTaskKey: task.userTaskKey,
         });
+      } else if (e.type === 'task.reminded') {
+        // lf:timeout: the assignee (or, while unassigned, the candidates) hear again.
+        const task = state.userTasks.get(e.userTaskKey);
+        if (!task) continue;
+        notices.push({
+          tenantId: i.tenantId,
+          event: 'TASK_REMINDER',
+          users: task.assignee ? [task.assignee] : task.candidateUsers,
+          groups: task.assignee ? [] : task.candidateGroups,
+          data: taskData(task),
+          processInstanceKey: i.processInstanceKey,
+          userTaskKey: task.userTaskKey,
+        });
       } else if (
         (e.type === 'instance.completed' || e.type === 'instance.terminated') &&
         e.processInstanceKey === i.processInstanceKey &&

@@ -15,6 +15,7 @@ export const NOTIFICATION_EVENTS = [
   'CC',
   'MENTIONED',
   'URGED',
+  'TASK_REMINDER',
 ] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
@@ -132,6 +133,16 @@ const DEFAULTS: Record<NotificationEvent, Record<Locale, Template>> = {
     en: ZH(
       'Reminder: {{taskName}}',
       '{{#if actor}}{{actor}} asks{{else}}Please{{/if}} you to handle "{{taskName}}" ({{processName}}) soon.{{#if message}} {{message}}{{/if}}',
+    ),
+  },
+  TASK_REMINDER: {
+    'zh-CN': ZH(
+      '待办提醒：{{taskName}}',
+      '「{{taskName}}」（{{processName}}）仍在等待您处理。{{#if dueDate}}截止：{{dueDate}}（按工作日历计）。{{/if}}',
+    ),
+    en: ZH(
+      'Still waiting for you: {{taskName}}',
+      '"{{taskName}}" ({{processName}}) is still waiting for you.{{#if dueDate}} Due {{dueDate}} (working time).{{/if}}',
     ),
   },
   MENTIONED: {

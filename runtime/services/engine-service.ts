@@ -20,7 +20,7 @@ import {
 } from '../persistence/instance-store.js';
 import type { DefinitionService } from './definitions.js';
 import { takeBufferedMessage } from './event-service.js';
-import { enabledTenantUsers, resolveApprovers } from './org-chart.js';
+import { enabledTenantUsers, escalationTarget, resolveApprovers } from './org-chart.js';
 
 /** Who is acting, and in which tenants they may act. */
 export interface Actor {
@@ -52,6 +52,17 @@ export type WriteHook = (
   ctx: CommandContext,
 ) => Promise<void>;
 
+/** What the engine needs of the working calendars (CalendarService). */
+export interface WorkingTimeSource {
+  addWorkingTime(
+    tenantId: string,
+    calendarId: string | null,
+    from: Date,
+    duration: string,
+    db?: Knex,
+  ): Promise<Date>;
+}
+
 export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }> {
   private readonly writeHooks: WriteHook[] = [];
 
@@ -70,6 +81,12 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
     if (this.substitutionTenants.size > 10_000) this.substitutionTenants.clear();
     this.substitutionTenants.set(tenantId, { until: Date.now() + 5_000, any });
     return any;
+  }
+
+  /** Working calendars for task timeouts (lf:timeout); without them such tasks raise incidents. */
+  private calendars: WorkingTimeSource | undefined;
+  useCalendars(calendars: WorkingTimeSource): void {
+    this.calendars = calendars;
   }
 
   /** Adds work that runs in each command's transaction, after its state is written. */
@@ -99,6 +116,11 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
         resolveApprovers: (tenantId, strategy, initiator) =>
           resolveApprovers(trx, tenantId, strategy, initiator),
         enabledUsers: (tenantId, usernames) => enabledTenantUsers(trx, tenantId, usernames),
+        escalationTarget: (tenantId, username) => escalationTarget(trx, tenantId, username),
+        addWorkingTime: this.calendars
+          ? (tenantId, calendarId, from, duration) =>
+              this.calendars!.addWorkingTime(tenantId, calendarId, from, duration, trx)
+          : undefined,
         substituteFor: async (tenantId, username, processDefinitionId, at) => {
           if (!(await this.tenantHasSubstitutions(trx, tenantId))) return null;
           const row = await trx('substitutions')

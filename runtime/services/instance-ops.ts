@@ -115,10 +115,15 @@ export class InstanceOps {
 
   /**
    * 催办: the initiator (or an administrator or process owner) reminds whoever holds the open tasks
-   * of the instance: the assignee, or the candidates of an unassigned task. Once per instance per
-   * ten minutes.
+   * of the instance — or of one of its open tasks (`userTaskKey`): the assignee, or the candidates
+   * of an unassigned task. Once per instance per ten minutes, whichever task was urged.
    */
-  async urge(key: string, comment: string | null, actor: Actor): Promise<{ notified: number }> {
+  async urge(
+    key: string,
+    comment: string | null,
+    actor: Actor,
+    userTaskKey?: string,
+  ): Promise<{ notified: number }> {
     return this.knex.transaction(async (trx) => {
       const row = await this.readable(trx, actor, key);
       if (row.initiator !== actor.username && !can(actor, 'manage-instances'))
@@ -151,8 +156,17 @@ export class InstanceOps {
           );
         }
       }
-      const tasks = await trx('user_tasks').where({ process_instance_key: key, state: 'CREATED' });
-      if (!tasks.length) throw conflict(`process instance <${key}> has no open task to urge`);
+      const tasks = await trx('user_tasks')
+        .where({ process_instance_key: key, state: 'CREATED' })
+        .modify((q) => {
+          if (userTaskKey) q.where({ user_task_key: userTaskKey });
+        });
+      if (!tasks.length)
+        throw conflict(
+          userTaskKey
+            ? `user task <${userTaskKey}> is no longer open: there is nobody to urge`
+            : `process instance <${key}> has no open task to urge`,
+        );
       const processName = await this.processName(trx, row);
       const keys = await this.notifications.notify(
         trx,

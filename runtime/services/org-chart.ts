@@ -99,3 +99,38 @@ export async function resolveApprovers(
       throw new Error(`the org chart does not resolve the strategy ${strategy.kind}`);
   }
 }
+
+/**
+ * Where an overdue task of `username` escalates to (超时上报): the head of their department, or of
+ * the department above when they head it themselves, up the tree; else the tenant's first
+ * administrator. Only enabled users of the tenant; null when there is nobody.
+ */
+export async function escalationTarget(
+  db: Knex,
+  tenantId: string,
+  username: string,
+): Promise<{ username: string; reason: string } | null> {
+  const memberOf = await db('department_members')
+    .where({ tenant_id: tenantId, username })
+    .orderBy('department_id')
+    .first('department_id');
+  let id: string | null = memberOf?.department_id ?? null;
+  for (let depth = 0; id && depth < 50; depth++) {
+    const dept: { department_id: string; head: string | null; parent_id: string | null } | undefined =
+      await db('departments')
+        .where({ tenant_id: tenantId, department_id: id })
+        .first('department_id', 'head', 'parent_id');
+    if (!dept) break;
+    if (dept.head && dept.head !== username && (await enabledTenantUsers(db, tenantId, [dept.head])).length)
+      return { username: dept.head, reason: `the head of <${dept.department_id}> above <${username}>` };
+    id = dept.parent_id;
+  }
+  const admins = await resolveApprovers(db, tenantId, { kind: 'role', role: 'admin' }, null);
+  const admin = admins.approvers.find((a) => a !== username);
+  return admin
+    ? {
+        username: admin,
+        reason: `no head above <${username}> in the org chart: the administrator <${admin}>`,
+      }
+    : null;
+}

@@ -118,6 +118,21 @@ export function userTaskRoutes(s: AppServices): Router {
     res.status(204).end();
   });
 
+  /** Lifeflow: 催办 one open task (its assignee or candidates are reminded); shares the instance's limit. */
+  router.post('/user-tasks/:key/urge', async (req, res) => {
+    const key = pathKey(req.params.key, 'userTaskKey');
+    const b = new BodyReader(req.body ?? {});
+    const comment = b.comment();
+    b.done();
+    const task = await s
+      .knex('user_tasks')
+      .where({ user_task_key: key })
+      .whereIn('tenant_id', req.principal!.tenantIds)
+      .first('process_instance_key');
+    if (!task) throw notFound(`expected to find user task with key <${key}>, but none was found`);
+    res.json(await s.instanceOps.urge(String(task.process_instance_key), comment, actorOf(req), key));
+  });
+
   /** Lifeflow: 加签 / 减签, add signers to or remove pending signers from the task's approval. */
   router.post('/user-tasks/:key/signers', async (req, res) => {
     const key = pathKey(req.params.key, 'userTaskKey');
