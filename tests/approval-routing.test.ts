@@ -248,6 +248,33 @@ describe('where rejections and returns go', () => {
     expect(await t.stateOf(key)).toBe('COMPLETED');
   });
 
+  it('退回 racing the completion of the same task: exactly one happens, and the history says which', async () => {
+    for (let round = 0; round < 3; round++) {
+      const key = await started('straight-back');
+      expect((await t.complete(await taskOf(key, 'con1'), {}, { user: 'con1' })).status).toBe(204);
+      const check = await taskOf(key, 'eng1');
+      const [returned, completed] = await Promise.all([
+        t.api(
+          'POST',
+          `/v2/user-tasks/${check.userTaskKey}/return`,
+          { comment: '图纸缺页' },
+          { user: 'admin' },
+        ),
+        t.api('POST', `/v2/user-tasks/${check.userTaskKey}/completion`, { variables: {} }, { user: 'eng1' }),
+      ]);
+      expect([returned.status, completed.status].sort()).toEqual([204, 409]);
+      const types = (await history(key)).map((h: any) => h.eventType);
+      if (returned.status === 204) {
+        expect(await holders(key)).toEqual(['submit:con1']);
+        expect(types).toContain('task.returned');
+        expect(types.filter((x: string) => x === 'task.completed')).toHaveLength(1);
+      } else {
+        expect(await holders(key)).toEqual(['sign:sup1']);
+        expect(types).not.toContain('task.returned');
+      }
+    }
+  });
+
   it('names the choices when there is nothing to return to', async () => {
     const key = await started('straight-back', {}, 'owner');
     const submit = (await t.openTasks(key))[0];
