@@ -168,6 +168,12 @@ const fresh = {
     } else ok(await t.complete({ ...first, assignee: user }, {}, { user }), 'complete');
     return first.userTaskKey as string;
   },
+  /** A working calendar of the default tenant; returns its id. */
+  async calendar() {
+    const calendarId = uniq('mx-cal');
+    ok(await t.api('POST', '/v2/working-calendars', { calendarId, name: '项目部日历' }), 'calendar');
+    return calendarId;
+  },
   async department() {
     const res = ok(
       await t.api('POST', '/v2/departments', { departmentId: uniq('mx-dept'), name: '工程部' }),
@@ -664,6 +670,38 @@ const RULES: Record<string, Rule> = {
     expect: tenantRead,
     call: () => ({ path: `/v2/departments/${fixed.department}/users/search`, body: {} }),
   },
+  'POST /v2/working-calendars/search': {
+    expect: all(200),
+    noLeak: true,
+    call: () => ({ path: '/v2/working-calendars/search', body: {} }),
+  },
+  'POST /v2/working-calendars': {
+    expect: adminCreate,
+    call: () => ({ path: '/v2/working-calendars', body: { calendarId: uniq('mx-c'), name: '日历' } }),
+  },
+  'GET /v2/working-calendars/:calendarId': {
+    // the other tenant's admin looks in their own tenant, which has no such calendar
+    expect: tenantRead,
+    call: () => ({ path: `/v2/working-calendars/${fixed.calendar}` }),
+  },
+  'PUT /v2/working-calendars/:calendarId': {
+    expect: adminWrite(200),
+    call: async () => ({
+      path: `/v2/working-calendars/${await fresh.calendar()}`,
+      body: { name: '改名', weekdays: [1, 2, 3, 4, 5, 6] },
+    }),
+  },
+  'DELETE /v2/working-calendars/:calendarId': {
+    expect: adminWrite(204),
+    call: async () => ({ path: `/v2/working-calendars/${await fresh.calendar()}` }),
+  },
+  'POST /v2/working-calendars/:calendarId/due-date': {
+    expect: tenantRead,
+    call: () => ({
+      path: `/v2/working-calendars/${fixed.calendar}/due-date`,
+      body: { from: '2026-09-30T15:00:00+08:00', duration: 'P1D' },
+    }),
+  },
   'POST /v2/substitutions/search': {
     expect: all(200),
     noLeak: true,
@@ -684,6 +722,12 @@ const RULES: Record<string, Rule> = {
     }),
   },
   'GET /v2/inbox/counts': { expect: all(200), call: () => ({ path: '/v2/inbox/counts' }) },
+  'POST /v2/inbox/search': {
+    // everyone's own inbox, within their own tenants
+    expect: all(200),
+    noLeak: true,
+    call: () => ({ path: '/v2/inbox/search', body: { filter: { tab: 'started' } } }),
+  },
   'POST /v2/user-tasks/:key/takeback': {
     // the first task of matrix-two, completed by the caller (the other tenant's admin: by admin)
     expect: { admin: 204, owner: 204, user: 204, auditor: 403, other: 404 },
@@ -728,6 +772,14 @@ const RULES: Record<string, Rule> = {
     // the instance is the admin's; the user sees it (its task is open to all) but did not start it
     expect: { admin: 200, owner: 200, user: 403, auditor: 403, other: 404 },
     call: async () => ({ path: `/v2/process-instances/${await fresh.instance()}/urge`, body: {} }),
+  },
+  'POST /v2/user-tasks/:key/urge': {
+    // the instance is the admin's: the user holds its task but did not start it
+    expect: { admin: 200, owner: 200, user: 403, auditor: 403, other: 404 },
+    call: async (c) => ({
+      path: `/v2/user-tasks/${(await fresh.task(c === 'other' ? 'admin' : as(c).user)).taskKey}/urge`,
+      body: {},
+    }),
   },
   'POST /v2/process-instances/:key/withdrawal': {
     expect: { admin: 204, owner: 403, user: 403, auditor: 403, other: 404 },
@@ -983,6 +1035,7 @@ beforeAll(async () => {
   fixed.authorization = await fresh.authorization();
   fixed.webhook = await fresh.webhook();
   fixed.department = await fresh.department();
+  fixed.calendar = await fresh.calendar();
   fixed.document = await fresh.document();
 });
 afterAll(async () => {

@@ -411,6 +411,12 @@ const schemas: Record<string, Schema> = {
       variables: variables(),
       tenantId: ref('TenantId'),
       businessKey: str(),
+      approvers: {
+        type: 'object',
+        description:
+          'Lifeflow, 发起人自选: the approvers you pick, by the element id of each approval with strategy initiatorPicks (required for each such node unless it may pass or go to the administrators).',
+        additionalProperties: { type: 'array', items: { type: 'string' }, minItems: 1, maxItems: 50 },
+      },
     }),
     anyOf: [{ required: ['processDefinitionKey'] }, { required: ['processDefinitionId'] }],
   },
@@ -575,6 +581,91 @@ const schemas: Record<string, Schema> = {
     email: 'string',
     enabled: 'boolean',
   }),
+  WorkingCalendarHours: obj(
+    {
+      from: str('Start, HH:MM (included).', { pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' }),
+      to: str('End, HH:MM (excluded); may be 24:00.', { pattern: '^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$' }),
+    },
+    ['from', 'to'],
+  ),
+  WorkingCalendarDefinition: obj(
+    {
+      name: str('What people call it, e.g. 项目部工作日.'),
+      base: str('CN (default): Chinese statutory holidays and 调休 make-up days; NONE: weekdays only.', {
+        enum: ['CN', 'NONE'],
+      }),
+      timeZone: str('IANA time zone of the days and hours (default Asia/Shanghai).'),
+      weekdays: arr(
+        int(undefined, { minimum: 1, maximum: 7 }),
+        'ISO weekdays that are working days (1 = Monday … 7 = Sunday; default 1–5).',
+      ),
+      hours: arr(
+        ref('WorkingCalendarHours'),
+        'Working periods of a day, sorted, not overlapping (default 09:00–12:00, 13:30–18:00).',
+      ),
+      holidays: arr(
+        str(undefined, { format: 'date' }),
+        'Extra days off (YYYY-MM-DD); they override the base.',
+      ),
+      workdays: arr(
+        str(undefined, { format: 'date' }),
+        'Extra working days (YYYY-MM-DD); they override the base.',
+      ),
+    },
+    ['name'],
+    'A working calendar. Missing fields take the defaults; unknown fields are refused (400 naming them).',
+  ),
+  WorkingCalendarRequest: {
+    allOf: [
+      ref('WorkingCalendarDefinition'),
+      obj({
+        calendarId: str('Id within the tenant; cn-standard or natural override that built-in.'),
+        tenantId: ref('TenantId'),
+      }),
+    ],
+    required: ['calendarId', 'name'],
+  },
+  WorkingCalendar: view({
+    tenantId: ref('TenantId'),
+    calendarId: str(),
+    name: str(),
+    builtIn: bool('A built-in calendar the tenant has not overridden (nothing stored).'),
+    base: str(undefined, { enum: ['CN', 'NONE'] }),
+    timeZone: str(),
+    weekdays: arr(int()),
+    hours: arr(ref('WorkingCalendarHours')),
+    holidays: arr(str(undefined, { format: 'date' })),
+    workdays: arr(str(undefined, { format: 'date' })),
+    statutoryHolidaysUntil: nullable(
+      int('Base CN: the last year whose statutory holidays are known; later years need holidays/workdays.'),
+    ),
+    createdAt: nullable(dateTime()),
+    updatedAt: nullable(dateTime()),
+  }),
+  WorkingCalendarSearchQuery: searchRequest('working calendars (built-ins included)', {
+    calendarId: 'string',
+    name: 'string',
+    tenantId: 'string',
+    builtIn: 'boolean',
+  }),
+  WorkingCalendarSearchResult: searchResult('WorkingCalendar'),
+  DueDateRequest: obj(
+    {
+      from: dateTime('Start, with an offset (default: now).'),
+      duration: str(
+        'ISO 8601 working time: PT4H, PT30M (inside working hours), P2D (same time on the 2nd next working day), P1W (as many working days as the calendar has weekdays), P1DT4H. Years and months are refused.',
+      ),
+    },
+    ['duration'],
+  ),
+  DueDate: view({
+    tenantId: ref('TenantId'),
+    calendarId: str(),
+    from: dateTime(),
+    duration: str(),
+    dueDate: dateTime('When the working time has elapsed.'),
+    workingMs: int('Working time between from and dueDate, in milliseconds.'),
+  }),
   SubstitutionRequest: obj(
     {
       substitute: str('Who acts for the absent user.'),
@@ -629,9 +720,109 @@ const schemas: Record<string, Schema> = {
       'unreadNotifications',
     ],
   ),
+  InboxSearchQuery: {
+    ...obj(
+      {
+        filter: {
+          ...obj(
+            {
+              tab: str('待办 todo, 待认领 unclaimed, 已办 done, 我发起的 started, 抄送我的 cc, or overdue.', {
+                enum: ['todo', 'unclaimed', 'done', 'started', 'cc', 'overdue'],
+              }),
+              processDefinitionId: str('Only this process (narrows the counts too).'),
+              dueDate: {
+                ...obj({ $gte: dateTime(), $lte: dateTime() }, [], 'Task tabs only: due in this range.'),
+                additionalProperties: false,
+              },
+              overdue: bool('Task tabs only: past the due date (done: completed after it).'),
+              unread: bool('cc only: not yet read (true), or read (false).'),
+              search: str(
+                'Process name, task name or business key contain it, ignoring case (narrows the counts too).',
+                { maxLength: 200 },
+              ),
+            },
+            ['tab'],
+          ),
+          additionalProperties: false,
+        },
+        sort: arr(
+          obj(
+            {
+              field: str(
+                'todo, unclaimed, overdue: creationDate, dueDate, priority, startDate; done: those and completionDate; started: creationDate, startDate, completionDate; cc: creationDate, startDate.',
+                { enum: ['creationDate', 'dueDate', 'priority', 'completionDate', 'startDate'] },
+              ),
+              order: str('Default ASC.', { enum: ['ASC', 'DESC', 'asc', 'desc'] }),
+            },
+            ['field'],
+          ),
+        ),
+        page: {
+          ...obj({
+            from: int('Index of the first item (default 0).', { minimum: 0 }),
+            limit: int('Items per page (default 20).', { minimum: 1, maximum: 100 }),
+          }),
+          additionalProperties: false,
+        },
+      },
+      ['filter'],
+      'One tab of your inbox. Unknown fields, and filters or sorts the tab has no use for, answer 400.',
+    ),
+    additionalProperties: false,
+  },
+  InboxItem: view(
+    {
+      kind: str('TASK (a user task), INSTANCE (an instance you started) or CC (a copy sent to you).', {
+        enum: ['TASK', 'INSTANCE', 'CC'],
+      }),
+      userTaskKey: nullable(key()),
+      processInstanceKey: nullable(key()),
+      processDefinitionId: nullable(str()),
+      processDefinitionKey: nullable(key()),
+      processName: nullable(str('The process name, else its id.')),
+      businessKey: nullable(str()),
+      elementId: nullable(str()),
+      taskName: nullable(str()),
+      assignee: nullable(str()),
+      initiator: nullable(str()),
+      state: nullable(str('The task’s state (TASK), else the instance’s.')),
+      creationDate: nullable(
+        dateTime('The task’s creation, the instance’s start, or when the copy was sent.'),
+      ),
+      startDate: nullable(dateTime('The instance’s start.')),
+      dueDate: nullable(dateTime()),
+      completionDate: nullable(dateTime('The task’s completion, or the instance’s end.')),
+      priority: nullable(int()),
+      overdue: bool('Past its due date: still open, or completed after it.'),
+      notificationKey: nullable(key()),
+      read: nullable(bool('CC: whether it was read.')),
+      tenantId: ref('TenantId'),
+    },
+    'One row of any inbox tab; what does not apply to its kind is null.',
+  ),
+  InboxSearchResult: view({
+    items: arr(ref('InboxItem')),
+    page: view({ totalItems: int('Items of the tab under the filters.'), from: int(), limit: int() }),
+    counts: view(
+      {
+        todo: int(),
+        unclaimed: int(),
+        done: int(),
+        started: int(),
+        cc: int(),
+        ccUnread: int(),
+        overdue: int(),
+      },
+      'Totals of every tab for you under the same processDefinitionId and search.',
+    ),
+  }),
   ApprovalSignersRequest: obj({
-    add: arr(str(), 'Users who join (in parallel at once; at the end of a sequential approval).'),
-    remove: arr(str(), 'Pending signers who have not acted yet.'),
+    add: arr(str(), 'Users who join, placed by `position`.'),
+    remove: arr(str(), 'Pending signers who have not acted yet (also those waiting their turn).'),
+    position: str(
+      'Where the added sign, relative to this task’s signer: `alongside` (at once; default of parallel approvals), `before` (your task waits until they decided), `after` (they get their tasks once you decided), or `end` (of a sequential queue; its default).',
+      { enum: ['alongside', 'before', 'after', 'end'] },
+    ),
     comment: str('Why (at most 2000 characters).', { maxLength: 2000 }),
   }),
   UserTaskDelegationRequest: obj(
@@ -648,7 +839,7 @@ const schemas: Record<string, Schema> = {
   UserTaskReturnRequest: obj(
     {
       target: str(
-        '`previous` (default: the most recent user task done before, in the same scope) or the element id of an earlier user task.',
+        '`previous` (default: the most recent user task done before, in the same scope), `initiator` (the first user task the initiator did) or the element id of an earlier user task.',
       ),
       comment: str('Why (required, at most 2000 characters).', { maxLength: 2000 }),
     },
@@ -668,6 +859,12 @@ const schemas: Record<string, Schema> = {
       decision: str('The approver’s decision.', { enum: ['approve', 'reject'] }),
       comment: str('Why; required when rejecting (at most 2000 characters).', { maxLength: 2000 }),
       variables: variables(),
+      nextApprovers: {
+        type: 'object',
+        description:
+          '审批人自选: the approvers you pick for the approvals after this one with strategy previousPicks, by element id; required when your decision opens such a node.',
+        additionalProperties: { type: 'array', items: { type: 'string' }, minItems: 1, maxItems: 50 },
+      },
     },
     ['decision'],
   ),
@@ -1568,6 +1765,56 @@ op('post', '/v2/departments/{key}/users/search', {
   ok: { status: 200, schema: 'UserSearchResult' },
   errors: [400, 404],
 });
+op('post', '/v2/working-calendars/search', {
+  tag: 'Working calendars',
+  summary: 'The working calendars (工作日历) of your tenants, built-ins included',
+  body: 'WorkingCalendarSearchQuery',
+  bodyRequired: false,
+  ok: { status: 200, schema: 'WorkingCalendarSearchResult' },
+  errors: [400],
+});
+op('post', '/v2/working-calendars', {
+  tag: 'Working calendars',
+  summary: 'Create a working calendar, or override a built-in (administrators)',
+  body: 'WorkingCalendarRequest',
+  ok: { status: 201, schema: 'WorkingCalendar' },
+  errors: [400, 403, 409],
+});
+op('get', '/v2/working-calendars/{calendarId}', {
+  tag: 'Working calendars',
+  summary: 'Get a working calendar (a tenant one, else the built-in)',
+  params: { calendarId: 'The calendar id (cn-standard, natural, or a tenant calendar).' },
+  query: { tenantId: 'The tenant of the calendar (default: yours, as on create).' },
+  ok: { status: 200, schema: 'WorkingCalendar' },
+  errors: [400, 403, 404],
+});
+op('put', '/v2/working-calendars/{calendarId}', {
+  tag: 'Working calendars',
+  summary: 'Replace a working calendar; on a built-in id, store the tenant’s override (administrators)',
+  description: 'Missing fields take the defaults, as on create.',
+  params: { calendarId: 'The calendar id.' },
+  query: { tenantId: 'The tenant of the calendar (default: yours, as on create).' },
+  body: 'WorkingCalendarDefinition',
+  ok: { status: 200, schema: 'WorkingCalendar' },
+  errors: [400, 403, 404],
+});
+op('delete', '/v2/working-calendars/{calendarId}', {
+  tag: 'Working calendars',
+  summary: 'Delete a tenant calendar; deleting an override restores the built-in (administrators)',
+  params: { calendarId: 'The calendar id.' },
+  query: { tenantId: 'The tenant of the calendar (default: yours, as on create).' },
+  ok: { status: 204, schema: null },
+  errors: [400, 403, 404, 409],
+});
+op('post', '/v2/working-calendars/{calendarId}/due-date', {
+  tag: 'Working calendars',
+  summary: 'When a working-time duration from a moment ends on this calendar',
+  params: { calendarId: 'The calendar id.' },
+  query: { tenantId: 'The tenant of the calendar (default: yours, as on create).' },
+  body: 'DueDateRequest',
+  ok: { status: 200, schema: 'DueDate' },
+  errors: [400, 403, 404],
+});
 op('post', '/v2/substitutions/search', {
   tag: 'User tasks',
   summary: '代理: your out-of-office rules (administrators: everyone’s in their tenants)',
@@ -1595,6 +1842,14 @@ op('get', '/v2/inbox/counts', {
   ok: { status: 200, schema: 'InboxCounts' },
   errors: [],
 });
+op('post', '/v2/inbox/search', {
+  tag: 'User tasks',
+  summary:
+    'One inbox tab (待办, 待认领, 已办, 我发起的, 抄送我的, overdue): filtered, sorted, paged, with the counts of all tabs',
+  body: 'InboxSearchQuery',
+  ok: { status: 200, schema: 'InboxSearchResult' },
+  errors: [400],
+});
 op('post', '/v2/user-tasks/{key}/takeback', {
   tag: 'User tasks',
   summary: '拿回: take back a task you completed while the next step has not been acted on',
@@ -1602,6 +1857,15 @@ op('post', '/v2/user-tasks/{key}/takeback', {
   body: 'InstanceCommentRequest',
   ok: { status: 204, schema: null },
   errors: [400, 403, 404, 409],
+});
+op('post', '/v2/user-tasks/{key}/urge', {
+  tag: 'User tasks',
+  summary:
+    '催办: remind whoever holds this open task (the initiator or a manager; once per instance per 10 minutes)',
+  params: { key: 'The userTaskKey.' },
+  body: 'InstanceCommentRequest',
+  ok: { status: 200, schema: 'NotifiedResponse' },
+  errors: [400, 403, 404, 409, 429],
 });
 op('post', '/v2/user-tasks/{key}/signers', {
   tag: 'User tasks',
@@ -1907,6 +2171,10 @@ const TAGS: Array<{ name: string; description: string }> = [
   {
     name: 'Departments',
     description: 'Lifeflow: the org chart of a tenant (departments, heads, members) for approval routing.',
+  },
+  {
+    name: 'Working calendars',
+    description: 'Lifeflow: working days and hours (工作日历) on which approval timeouts are counted.',
   },
   { name: 'Documents', description: 'Files uploaded for user tasks and process instances.' },
   { name: 'Notifications', description: 'In-app notifications and the templates of all notifications.' },

@@ -1,49 +1,57 @@
-import { Router } from 'express';
+import { type Request, Router } from 'express';
+import { countInbox, type InboxCaller, readInboxSearch, searchInbox } from '../inbox-query.js';
 import type { AppServices } from '../services.js';
 
 /**
- * Lifeflow: the counts of the inbox tabs, in one query. The tabs themselves are searches the API
- * already has: 待办 `POST /v2/user-tasks/search` {state: CREATED, assignee: me}; 待认领 {state:
- * CREATED, assignee: {$exists: false}, candidateGroup: {$in: my groups}}; 已办 {state: COMPLETED,
- * assignee: me}; 我发起的 `POST /v2/process-instances/search` {initiator: me}; 抄送我的
- * `POST /v2/notifications/search` {event: CC}.
+ * Lifeflow: the approver's inbox. `GET /v2/inbox/counts` counts the tabs in one query;
+ * `POST /v2/inbox/search` lists one tab (待办 todo, 待认领 unclaimed, 已办 done, 我发起的 started,
+ * 抄送我的 cc, overdue), filtered, sorted and paged, with the counts of all tabs under the same
+ * process and text filters. Both read the tab definitions in inbox-query.ts, so a tab lists exactly
+ * what its count counts.
  */
 export function inboxRoutes(s: AppServices): Router {
   const router = Router();
-  router.get('/inbox/counts', async (req, res) => {
+  const callerOf = (req: Request): InboxCaller => {
     const p = req.principal!;
-    // Named bindings: every count is for the same caller and tenants.
-    const tenantsIn = 'tenant_id = any(array(select jsonb_array_elements_text(cast(:tenants as jsonb))))';
-    const result = await s.knex.raw(
-      `select
-         (select count(*) from user_tasks where ${tenantsIn} and state = 'CREATED' and assignee = :me) as todo,
-         (select count(*) from user_tasks where ${tenantsIn} and state = 'CREATED' and assignee = :me and due_date < :now) as overdue,
-         (select count(*) from user_tasks where ${tenantsIn} and state = 'CREATED' and assignee is null
-            and (:me = any(candidate_users) or candidate_groups && array(select jsonb_array_elements_text(cast(:groups as jsonb))))) as unclaimed,
-         (select count(*) from user_tasks where ${tenantsIn} and state = 'COMPLETED' and assignee = :me) as done,
-         (select count(*) from process_instances where ${tenantsIn} and initiator = :me) as started,
-         (select count(*) from process_instances where ${tenantsIn} and initiator = :me and state = 'ACTIVE') as started_active,
-         (select count(*) from notifications where ${tenantsIn} and recipient = :me and event = 'CC') as cc,
-         (select count(*) from notifications where ${tenantsIn} and recipient = :me and event = 'CC' and read_at is null) as cc_unread,
-         (select count(*) from notifications where ${tenantsIn} and recipient = :me and read_at is null) as unread_notifications`,
-      {
-        tenants: JSON.stringify(p.tenantIds),
-        me: p.username,
-        now: new Date(),
-        groups: JSON.stringify(p.groups),
-      },
-    );
-    const r = result.rows[0];
+    return { username: p.username, tenantIds: p.tenantIds, groups: p.groups };
+  };
+
+  router.get('/inbox/counts', async (req, res) => {
+    const c = await countInbox(s.knex, callerOf(req));
     res.json({
-      todo: Number(r.todo),
-      overdue: Number(r.overdue),
-      unclaimed: Number(r.unclaimed),
-      done: Number(r.done),
-      started: Number(r.started),
-      startedActive: Number(r.started_active),
-      cc: Number(r.cc),
-      ccUnread: Number(r.cc_unread),
-      unreadNotifications: Number(r.unread_notifications),
+      todo: c.todo,
+      overdue: c.overdue,
+      unclaimed: c.unclaimed,
+      done: c.done,
+      started: c.started,
+      startedActive: c.startedActive,
+      cc: c.cc,
+      ccUnread: c.ccUnread,
+      unreadNotifications: c.unreadNotifications,
+    });
+  });
+
+  router.post('/inbox/search', async (req, res) => {
+    const q = readInboxSearch(req.body);
+    const caller = callerOf(req);
+    // One clock for the page and the counts: "overdue" means the same in both.
+    const now = new Date();
+    const [page, c] = await Promise.all([
+      searchInbox(s.knex, caller, q, now),
+      countInbox(s.knex, caller, q.scope, now),
+    ]);
+    res.json({
+      items: page.items,
+      page: { totalItems: page.totalItems, from: q.from, limit: q.limit },
+      counts: {
+        todo: c.todo,
+        unclaimed: c.unclaimed,
+        done: c.done,
+        started: c.started,
+        cc: c.cc,
+        ccUnread: c.ccUnread,
+        overdue: c.overdue,
+      },
     });
   });
   return router;
