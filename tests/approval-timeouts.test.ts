@@ -126,6 +126,11 @@ describe('approval timeouts on the Chinese working calendar', () => {
     ]);
     const timedOut = (await history(key)).find((h: any) => h.eventType === 'task.timed_out');
     expect(timedOut).toMatchObject({ actor: 'system:timer', data: { action: 'approve', assignee: 'ops1' } });
+    const story = (await t.api('GET', `/v2/process-instances/${key}/history?view=timeline`)).body.items;
+    expect(story.find((e: any) => e.action === 'auto_approved')).toMatchObject({
+      actor: null,
+      onBehalfOf: { username: 'ops1' },
+    });
   });
 
   it('rejects on the natural calendar when nobody decides, ending the request as rejected', async () => {
@@ -168,6 +173,14 @@ describe('approval timeouts on the Chinese working calendar', () => {
       reason: 'the head of <ops> above <field1>',
     });
     expect((await notices(key, 'ops1', 'TASK_ASSIGNED')).length).toBe(1);
+    const story = (await t.api('GET', `/v2/process-instances/${key}/history?view=timeline`)).body.items;
+    expect(story.find((e: any) => e.action === 'escalated')).toMatchObject({
+      to: [{ username: 'ops1' }],
+      comment: 'the head of <ops> above <field1>',
+    });
+    // The printed record (审批单) tells it in words too.
+    const html = await t.api('GET', `/v2/process-instances/${key}/record`);
+    expect(html.text).toContain('超时上报');
   });
 });
 

@@ -469,6 +469,42 @@ const schemas: Record<string, Schema> = {
     createdAt: dateTime(),
   }),
   HistoryEventList: view({ items: arr(ref('HistoryEvent')), page: view({ totalItems: int() }) }),
+  RecordUser: view({ username: str(), name: nullable(str('Display name.')) }),
+  TimelineItem: view({
+    at: dateTime(),
+    actor: nullable(ref('RecordUser')),
+    action: str(
+      'started, completed, approved, rejected, claimed, assigned, unassigned, transferred, returned, delegated, resolved, signers_changed, taken_back, copied, urged, withdrawn, terminated, approval_passed, approval_failed, ended, ended_rejected, auto_approved, auto_rejected, escalated, routed.',
+    ),
+    elementId: nullable(str()),
+    elementName: nullable(str()),
+    userTaskKey: nullable(key()),
+    onBehalfOf: nullable(ref('RecordUser')),
+    to: arr(
+      ref('RecordUser'),
+      'Whom it went to: the new assignee, the delegate, those copied, the signers added or routed to.',
+    ),
+    removed: arr(ref('RecordUser'), 'Signers removed (减签).'),
+    groups: arr(str(), 'Groups copied (抄送).'),
+    targetName: nullable(str('The element it was returned to (退回).')),
+    comment: nullable(str('The comment, or the reason of a routing or an escalation.')),
+    changes: nullable(
+      arr(
+        view({ field: str('Dotted path, e.g. items[0].qty.'), before: {}, after: {} }),
+        'What the submission changed against the previous submission of the same task (or the values before).',
+      ),
+    ),
+    attachments: arr(
+      view({ documentId: str(), fileName: str(), contentType: str(), size: int() }),
+      'Documents linked to the task when it was completed.',
+    ),
+  }),
+  InstanceHistory: {
+    oneOf: [
+      ref('HistoryEventList'),
+      view({ items: arr(ref('TimelineItem')), page: view({ totalItems: int() }) }, 'With view=timeline.'),
+    ],
+  },
 
   // user tasks
   UserTask: view({
@@ -1646,9 +1682,12 @@ op('get', '/v2/process-instances/{key}/record.pdf', {
 });
 op('get', '/v2/process-instances/{key}/history', {
   tag: 'Process instances',
-  summary: 'The audit trail of a process instance, oldest first (Lifeflow)',
+  summary: 'The audit trail of a process instance, oldest first, or its approval timeline (Lifeflow)',
   params: { key: 'The processInstanceKey.' },
-  ok: { status: 200, schema: 'HistoryEventList' },
+  query: {
+    view: '`events` (default): every engine event; `timeline`: the approval timeline (who, action, comment, field-level changes of each submission, attachments, on behalf of whom).',
+  },
+  ok: { status: 200, schema: 'InstanceHistory' },
   errors: KEYED,
 });
 

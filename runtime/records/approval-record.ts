@@ -47,7 +47,14 @@ export type TimelineAction =
   | 'approval_passed'
   | 'approval_failed'
   | 'ended'
-  | 'ended_rejected';
+  | 'ended_rejected'
+  /** lf:timeout: nobody decided in time, the node's timeout decided for the signer. */
+  | 'auto_approved'
+  | 'auto_rejected'
+  /** lf:timeout: the overdue task went up to the head above its assignee. */
+  | 'escalated'
+  /** Who an approval went to and why (only with `includeRouting`). */
+  | 'routed';
 
 export interface TimelineEntry {
   at: string;
@@ -65,6 +72,31 @@ export interface TimelineEntry {
   /** The element it was returned to (退回). */
   targetName: string | null;
   comment: string | null;
+  /** The task the entry is about, when it is about one. */
+  userTaskKey: string | null;
+  /** 代理: whose task the actor acted on, when it was someone else's. */
+  onBehalfOf: RecordUser | null;
+  /**
+   * What a submission changed, field by field (dotted paths into objects and lists), against the
+   * previous submission of the same task in this instance — or, the first time, against the values
+   * the variables had before. Null for entries that submit nothing.
+   */
+  changes: FieldChange[] | null;
+  /** Documents (form file fields) linked to the task when it was completed. */
+  attachments: RecordAttachment[];
+}
+
+export interface FieldChange {
+  field: string;
+  before: unknown;
+  after: unknown;
+}
+
+export interface RecordAttachment {
+  documentId: string;
+  fileName: string;
+  contentType: string;
+  size: number;
 }
 
 export interface ApprovalDecision {
@@ -148,6 +180,8 @@ export interface RecordSource {
   users: Array<{ username: string; name: string | null }>;
   /** Element names and approval settings of the definition, by element id. */
   elements: Record<string, { name?: string | null; approval?: { mode: ApprovalMode; passRatio?: number } }>;
+  /** documents rows linked to the instance's tasks (optional: the printed record does without). */
+  documents?: Array<Record<string, any>>;
 }
 
 const iso = (v: unknown): string => new Date(v as string).toISOString();
@@ -187,6 +221,8 @@ export async function loadRecordSource(
   opts: {
     /** Element names and approval settings of the definition (e.g. from DefinitionService.getCompiled). */
     elements?: (processDefinitionKey: string) => Promise<RecordSource['elements']>;
+    /** Also read the documents linked to the instance's tasks (the timeline lists them). */
+    documents?: boolean;
   } = {},
 ): Promise<RecordSource | null> {
   const instance = await knex('process_instances')
@@ -222,8 +258,16 @@ export async function loadRecordSource(
   }
   const partial = { instance, history, tasks, variables };
   const users = await knex('users').whereIn('username', usernamesIn(partial)).select('username', 'name');
+  const documents = opts.documents
+    ? await knex('documents')
+        .where({ tenant_id: instance.tenant_id, process_instance_key: processInstanceKey })
+        .whereNotNull('user_task_key')
+        .orderBy('created_at')
+        .select('document_id', 'file_name', 'content_type', 'size', 'user_task_key')
+    : undefined;
   return {
     ...partial,
+    documents,
     definition: definition ? { name: definition.name ?? null, version: Number(definition.version) } : null,
     users,
     elements,
@@ -247,7 +291,11 @@ const DECISIONS = new Set(['approve', 'reject']);
 const byName = (a: RecordField, b: RecordField) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 /** Builds the record model from the stored rows. Pure: no database, no clock but `now`. */
-export function buildApprovalRecord(source: RecordSource, now: Date = new Date()): ApprovalRecord {
+export function buildApprovalRecord(
+  source: RecordSource,
+  now: Date = new Date(),
+  opts: { includeRouting?: boolean } = {},
+): ApprovalRecord {
   const userNames = new Map(source.users.map((u) => [u.username, u.name]));
   const user = (username: unknown): RecordUser | null =>
     typeof username === 'string' && username ? { username, name: userNames.get(username) ?? null } : null;
@@ -283,9 +331,26 @@ export function buildApprovalRecord(source: RecordSource, now: Date = new Date()
       groups: [],
       targetName: null,
       comment: null,
+      userTaskKey: null,
+      onBehalfOf: null,
+      changes: null,
+      attachments: [],
       ...more,
     });
   };
+  // Per element: what its last submission was, for the field-level diff of the next one.
+  const lastSubmission = new Map<string, Record<string, unknown>>();
+  const attachmentsOf = (userTaskKey: string): RecordAttachment[] =>
+    (source.documents ?? [])
+      .filter((d) => String(d.user_task_key) === userTaskKey)
+      .map((d) => ({
+        documentId: String(d.document_id),
+        fileName: String(d.file_name),
+        contentType: String(d.content_type),
+        size: Number(d.size),
+      }));
+  const onBehalfOf = (task: Record<string, any> | undefined, actor: string | null) =>
+    task?.owner && task.owner !== actor ? user(task.owner) : null;
 
   // Per task: who completed it, its decision, its form data, what a delegate handed back.
   const completion = new Map<
@@ -357,24 +422,64 @@ export function buildApprovalRecord(source: RecordSource, now: Date = new Date()
           const decision = (decided?.value as 'approve' | 'reject' | undefined) ?? null;
           const comment = typeof commentVar?.value === 'string' ? commentVar.value : null;
           const variables = e.variables && typeof e.variables === 'object' ? e.variables : {};
-          completion.set(key, { by: actor, decision, variables });
+          // lf:timeout decided for the silent signer: the decision is theirs, nobody acted.
+          const timedOut = events.some((v) => v.type === 'task.timed_out' && String(v.userTaskKey) === key);
+          const by = timedOut ? (task?.assignee ?? null) : actor;
+          completion.set(key, { by, decision, variables });
+          const elementId = e.elementId ?? task?.element_id ?? null;
+          const previous =
+            (elementId && lastSubmission.get(elementId)) ||
+            Object.fromEntries(
+              events
+                .filter((v) => v.type === 'variable.set' && v.name in variables && !v.created)
+                .map((v) => [v.name, v.previous]),
+            );
+          if (elementId) lastSubmission.set(elementId, variables);
+          const about = {
+            elementId,
+            userTaskKey: key,
+            onBehalfOf: timedOut ? user(by) : onBehalfOf(task, actor),
+            changes: fieldChanges(previous, variables),
+            attachments: attachmentsOf(key),
+          };
           if (decision) {
-            entry(at, actor, decision === 'approve' ? 'approved' : 'rejected', {
-              elementId: e.elementId ?? task?.element_id ?? null,
-              comment,
-            });
-            const elementId = e.elementId ?? task?.element_id;
+            const action = timedOut
+              ? decision === 'approve'
+                ? 'auto_approved'
+                : 'auto_rejected'
+              : decision === 'approve'
+                ? 'approved'
+                : 'rejected';
+            entry(at, timedOut ? null : actor, action, { ...about, comment });
             if (elementId)
               roundOf(elementId).decisions.push({
-                approver: user(actor) ?? { username: '', name: null },
+                approver: user(by) ?? { username: '', name: null },
                 decision,
                 comment,
                 at,
               });
-          } else entry(at, actor, 'completed', { elementId: e.elementId ?? task?.element_id ?? null });
+          } else entry(at, actor, 'completed', about);
           break;
         }
+        case 'task.timed_out':
+          if (e.action === 'escalate')
+            entry(at, null, 'escalated', {
+              elementId: e.elementId ?? null,
+              userTaskKey: String(e.userTaskKey),
+              to: users([e.escalatedTo]),
+              comment: e.reason ?? null,
+            });
+          break;
+        case 'approval.routed':
+          if (opts.includeRouting)
+            entry(at, actor, 'routed', {
+              elementId: e.elementId ?? null,
+              to: users(e.approvers),
+              comment: e.reason ?? null,
+            });
+          break;
         case 'task.assigned': {
+          if (e.operation === 'ESCALATE') break; // told by its task.timed_out
           if (e.operation === 'TRANSFER')
             entry(at, actor, 'transferred', {
               elementId: e.elementId ?? null,
@@ -407,10 +512,19 @@ export function buildApprovalRecord(source: RecordSource, now: Date = new Date()
           });
           break;
         case 'task.resolved': {
+          const handedBack = events.filter((v) => v.type === 'variable.set');
           entry(at, actor, 'resolved', {
             elementId: e.elementId ?? null,
+            userTaskKey: String(e.userTaskKey),
+            onBehalfOf: user(e.owner),
             to: users([e.owner]),
             comment: e.comment ?? null,
+            changes: handedBack.length
+              ? fieldChanges(
+                  Object.fromEntries(handedBack.filter((v) => !v.created).map((v) => [v.name, v.previous])),
+                  Object.fromEntries(handedBack.map((v) => [v.name, v.value])),
+                )
+              : null,
           });
           const fields = events
             .filter((v) => v.type === 'variable.set')
@@ -671,6 +785,10 @@ const ZH: Labels = {
     approval_failed: '审批不通过',
     ended: '流程结束',
     ended_rejected: '流程结束（驳回）',
+    auto_approved: '超时自动同意',
+    auto_rejected: '超时自动驳回',
+    escalated: '超时上报',
+    routed: '分配审批人',
   },
   to: '给',
   removed: '减签',
@@ -763,6 +881,10 @@ const EN: Labels = {
     approval_failed: 'Approval not passed',
     ended: 'Process ended',
     ended_rejected: 'Process ended (rejected)',
+    auto_approved: 'Approved automatically (timeout)',
+    auto_rejected: 'Rejected automatically (timeout)',
+    escalated: 'Escalated (timeout)',
+    routed: 'Approvers assigned',
   },
   to: 'to',
   removed: 'removed',
@@ -1276,4 +1398,46 @@ export async function renderApprovalRecordPdf(
   }
   doc.end();
   return finished;
+}
+
+/** Values as dotted paths (`items[0].qty`) down to scalars; large lists and deep values stay whole. */
+function flatten(value: unknown, path: string, out: Map<string, unknown>, depth = 0): void {
+  if (value !== null && typeof value === 'object' && depth < 6) {
+    const entries = Array.isArray(value)
+      ? value.length <= 200
+        ? value.map((v, i) => [`${path}[${i}]`, v] as const)
+        : null
+      : Object.entries(value as Record<string, unknown>).map(
+          ([k, v]) => [path ? `${path}.${k}` : k, v] as const,
+        );
+    if (entries) {
+      if (!entries.length) out.set(path, value);
+      for (const [p, v] of entries) flatten(v, p, out, depth + 1);
+      return;
+    }
+  }
+  out.set(path, value);
+}
+
+/**
+ * The field-level diff of a submission against what was there before: every field the
+ * submission changed (or added), with its value before (null when new) and after.
+ */
+export function fieldChanges(before: Record<string, unknown>, after: Record<string, unknown>): FieldChange[] {
+  const changes: FieldChange[] = [];
+  for (const name of Object.keys(after).sort()) {
+    const was = new Map<string, unknown>();
+    const now = new Map<string, unknown>();
+    if (name in before) flatten(before[name], name, was);
+    flatten(after[name], name, now);
+    for (const [field, value] of now) {
+      const old = was.has(field) ? was.get(field) : null;
+      if (JSON.stringify(old) !== JSON.stringify(value))
+        changes.push({ field, before: old ?? null, after: value });
+    }
+    // Entries a list or object lost are changes too.
+    for (const [field, value] of was)
+      if (!now.has(field)) changes.push({ field, before: value, after: null });
+  }
+  return changes;
 }

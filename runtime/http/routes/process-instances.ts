@@ -5,7 +5,8 @@ import {
   restrictToReadableInstances,
 } from '../../auth/access.js';
 import { Router } from 'express';
-import { forbidden } from '../problem.js';
+import { buildApprovalRecord, elementsOfCompiled, loadRecordSource } from '../../records/approval-record.js';
+import { badRequest, forbidden } from '../problem.js';
 import { type FieldSpec, registerReadRoutes } from '../search.js';
 import { type AppServices, actorOf, BodyReader, pathKey, tenantScope } from '../services.js';
 import { processInstanceView } from '../views.js';
@@ -145,10 +146,28 @@ export function processInstanceRoutes(s: AppServices): Router {
     res.status(204).end();
   });
 
-  /** Lifeflow addition: the audit trail of one instance, oldest first. */
+  /**
+   * Lifeflow addition: the audit trail of one instance, oldest first — every engine event — or,
+   * with `?view=timeline`, the approval timeline: who did what, with comments, the field-level
+   * changes of each submission, attachments, and for whom (代理).
+   */
   router.get('/process-instances/:key/history', async (req, res) => {
     const key = pathKey(req.params.key, 'processInstanceKey');
+    const view = req.query.view;
+    if (view !== undefined && view !== 'events' && view !== 'timeline')
+      throw badRequest('view must be events (default) or timeline', [
+        { field: 'view', reason: 'must be events or timeline' },
+      ]);
     await findReadableInstance(s.knex, req.principal!, key);
+    if (view === 'timeline') {
+      const source = await loadRecordSource(s.knex, key, {
+        elements: async (definitionKey) => elementsOfCompiled(await s.definitions.getCompiled(definitionKey)),
+        documents: true,
+      });
+      const items = source ? buildApprovalRecord(source, new Date(), { includeRouting: true }).timeline : [];
+      res.json({ items, page: { totalItems: items.length } });
+      return;
+    }
     const rows = await s.knex('history_events').where({ process_instance_key: key }).orderBy('id');
     // One stored row per command; the API lists every transition with who caused it and when.
     const items = rows.flatMap((r: any) =>
