@@ -20,6 +20,7 @@ import {
 } from '../persistence/instance-store.js';
 import type { DefinitionService } from './definitions.js';
 import { takeBufferedMessage } from './event-service.js';
+import { checkApproverPicks } from './approver-picks.js';
 import { enabledTenantUsers, escalationTarget, resolveApprovers } from './org-chart.js';
 
 /** Who is acting, and in which tenants they may act. */
@@ -453,7 +454,7 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
     // Starts by people pick; timer, message and call-activity starts have nobody to ask (the
     // node's onEmpty applies when it is reached).
     const approverPicks = req.approvers
-      ? await this.checkInitiatorPicks(process, def.tenantId, req.approvers, outer ?? this.knex)
+      ? await checkApproverPicks(outer ?? this.knex, process, def.tenantId, req.approvers, 'initiator', true)
       : undefined;
     const command: Extract<Command, { type: 'instance.create' }> = {
       type: 'instance.create',
@@ -482,57 +483,6 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
     if (outer) outer.executionPromise.then(announce, () => {});
     else announce();
     return state;
-  }
-
-  /**
-   * 发起人自选: every approval node whose approvers the initiator picks needs them (unless the node
-   * may pass or go to the administrators when nobody is named), and each must be a user of the
-   * tenant; nothing else may be picked.
-   */
-  private async checkInitiatorPicks(
-    process: CommandContext['process'],
-    tenantId: string,
-    picks: Record<string, unknown>,
-    db: Knex,
-  ): Promise<Record<string, string[]> | undefined> {
-    const errors: Array<{ field: string; reason: string }> = [];
-    const out: Record<string, string[]> = {};
-    for (const [id, value] of Object.entries(picks)) {
-      const field = `approvers.${id}`;
-      if (process.nodes.get(id)?.approval?.strategy?.kind !== 'initiatorPicks') {
-        errors.push({ field, reason: 'is not an approval whose approvers the initiator picks' });
-        continue;
-      }
-      const users = pickList(value);
-      if (!users) {
-        errors.push({ field, reason: 'expected a list of 1 to 50 usernames' });
-        continue;
-      }
-      const known = new Set(await enabledTenantUsers(db, tenantId, users));
-      const unknown = users.filter((u) => !known.has(u));
-      if (unknown.length)
-        errors.push({
-          field,
-          reason: `${unknown.map((u) => `<${u}>`).join(', ')} is not a user of tenant <${tenantId}>`,
-        });
-      else out[id] = users;
-    }
-    for (const node of process.nodes.values())
-      if (
-        node.approval?.strategy?.kind === 'initiatorPicks' &&
-        node.approval.onEmpty === 'incident' &&
-        !(node.id in picks)
-      )
-        errors.push({
-          field: `approvers.${node.id}`,
-          reason: `is required: pick who approves ${node.name ? `${node.name} ` : ''}<${node.id}>`,
-        });
-    if (errors.length)
-      throw badRequest(
-        `the approvers picked at the start are not right: ${errors.map((e) => `${e.field} ${e.reason}`).join('; ')}`,
-        errors,
-      );
-    return Object.keys(out).length ? out : undefined;
   }
 
   /**
@@ -638,11 +588,4 @@ function describe(command: Command, processInstanceKey?: string): string {
     default:
       return `process instance with key <${processInstanceKey}>`;
   }
-}
-
-/** A picked list of approvers: 1 to 50 distinct usernames, or undefined when it is not one. */
-export function pickList(value: unknown): string[] | undefined {
-  if (!Array.isArray(value) || value.length === 0 || value.length > 50) return undefined;
-  if (!value.every((u) => typeof u === 'string' && /^[\p{L}\p{N}._@-]{1,100}$/u.test(u))) return undefined;
-  return [...new Set(value as string[])];
 }

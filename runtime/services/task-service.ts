@@ -12,8 +12,8 @@ import { type FormDocumentField, validateForm } from '../forms/validate-form.js'
 import { badRequest, conflict, forbidden } from '../http/problem.js';
 import { can, requireCapability } from '../auth/access.js';
 import type { DefinitionService } from './definitions.js';
-import { type Actor, type EngineService, pickList } from './engine-service.js';
-import { enabledTenantUsers } from './org-chart.js';
+import { checkApproverPicks } from './approver-picks.js';
+import type { Actor, EngineService } from './engine-service.js';
 
 /**
  * User task operations with their rules: who may act, and server-side form validation against the
@@ -71,11 +71,12 @@ export class TaskService {
           );
         if (approval && node?.approval) {
           const process = await this.definitions.getCompiled(state.instance.processDefinitionKey, trx);
-          command.nextApprovers = await checkNextApprovers(
+          command.nextApprovers = await checkApproverPicks(
             trx,
             process,
             state.instance.tenantId,
             approval.nextApprovers,
+            'previous',
           );
           // Rejected with onReject="return": where it goes back to is looked up on the path taken.
           if (approval.decision === 'reject' && node.approval.onReject === 'return')
@@ -506,44 +507,4 @@ async function findReturnTarget(
     targetElementId: chosen.element_id,
     assignee: process.nodes.get(chosen.element_id)?.approval ? null : (chosen.assignee ?? null),
   };
-}
-
-/**
- * 审批人自选: the approvers a decider picks must be for approval nodes that take them, and each must
- * be a user of the tenant.
- */
-async function checkNextApprovers(
-  trx: Knex,
-  process: CompiledProcess,
-  tenantId: string,
-  picks: Record<string, unknown>,
-): Promise<Record<string, string[]> | undefined> {
-  const errors: Array<{ field: string; reason: string }> = [];
-  const out: Record<string, string[]> = {};
-  for (const [id, value] of Object.entries(picks)) {
-    const field = `nextApprovers.${id}`;
-    if (process.nodes.get(id)?.approval?.strategy?.kind !== 'previousPicks') {
-      errors.push({ field, reason: 'is not an approval whose approvers the step before picks' });
-      continue;
-    }
-    const users = pickList(value);
-    if (!users) {
-      errors.push({ field, reason: 'expected a list of 1 to 50 usernames' });
-      continue;
-    }
-    const known = new Set(await enabledTenantUsers(trx, tenantId, users));
-    const unknown = users.filter((u) => !known.has(u));
-    if (unknown.length)
-      errors.push({
-        field,
-        reason: `${unknown.map((u) => `<${u}>`).join(', ')} is not a user of tenant <${tenantId}>`,
-      });
-    else out[id] = users;
-  }
-  if (errors.length)
-    throw badRequest(
-      `the approvers picked for the next steps are not right: ${errors.map((e) => `${e.field} ${e.reason}`).join('; ')}`,
-      errors,
-    );
-  return Object.keys(out).length ? out : undefined;
 }
