@@ -92,18 +92,10 @@ afterAll(async () => {
 
 const start = async (id: string, body: Record<string, unknown> = {}, user = 'con1') =>
   t.api('POST', '/v2/process-instances', { processDefinitionId: id, ...body }, { user });
-const started = async (id: string, body: Record<string, unknown> = {}, user = 'con1') => {
-  const res = await start(id, body, user);
-  expect(res.status, res.text).toBe(200);
-  return res.body.processInstanceKey as string;
-};
+const started = (id: string, body: Record<string, unknown> = {}, user = 'con1') => t.startAs(user, id, body);
 const holders = async (key: string) =>
   (await t.openTasks(key)).map((x: any) => `${x.elementId}:${x.assignee}`).sort();
-const taskOf = async (key: string, user: string) => {
-  const task = (await t.openTasks(key)).find((x: any) => x.assignee === user);
-  expect(task, `an open task for ${user}`).toBeTruthy();
-  return task;
-};
+const taskOf = (key: string, user: string) => t.taskOf(key, user);
 const decide = async (key: string, user: string, body: Record<string, unknown>) =>
   t.api('POST', `/v2/user-tasks/${(await taskOf(key, user)).userTaskKey}/decision`, body, { user });
 const history = async (key: string) =>

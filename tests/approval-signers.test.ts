@@ -41,17 +41,9 @@ afterAll(async () => {
   await t?.close();
 });
 
-const start = async (id: string) => {
-  const res = await t.api('POST', '/v2/process-instances', { processDefinitionId: id }, { user: 'owner' });
-  expect(res.status, res.text).toBe(200);
-  return res.body.processInstanceKey as string;
-};
+const start = (id: string) => t.startAs('owner', id);
+const taskOf = (key: string, user: string) => t.taskOf(key, user);
 const waiting = async (key: string) => (await t.openTasks(key)).map((x: any) => x.assignee).sort();
-const taskOf = async (key: string, user: string) => {
-  const task = (await t.openTasks(key)).find((x: any) => x.assignee === user);
-  expect(task, `an open task for ${user}`).toBeTruthy();
-  return task;
-};
 const approve = async (key: string, user: string) => {
   const res = await t.api(
     'POST',

@@ -49,11 +49,8 @@ afterAll(async () => {
 
 const timeline = async (key: string, user = 'admin', password?: string) =>
   t.api('GET', `/v2/process-instances/${key}/history?view=timeline`, undefined, { user, password });
-const taskOf = async (key: string, user: string) => {
-  const task = (await t.openTasks(key)).find((x: any) => x.assignee === user);
-  expect(task, `an open task for ${user}`).toBeTruthy();
-  return task;
-};
+
+const taskOf = (key: string, user: string) => t.taskOf(key, user);
 
 describe('the approval timeline', () => {
   it('diffs a resubmission against the one before, with comments, attachments and who acted for whom', async () => {

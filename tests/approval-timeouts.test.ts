@@ -70,11 +70,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-const start = async (id: string) => {
-  const res = await t.api('POST', '/v2/process-instances', { processDefinitionId: id }, { user: 'owner' });
-  expect(res.status, res.text).toBe(200);
-  return res.body.processInstanceKey as string;
-};
+const start = (id: string) => t.startAs('owner', id);
 const notices = async (key: string, user: string, event: string) =>
   (await t.api('POST', '/v2/notifications/search', { filter: { processInstanceKey: key, event } }, { user }))
     .body.items;

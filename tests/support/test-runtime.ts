@@ -35,6 +35,10 @@ export interface TestRuntime {
   ): Promise<ApiResponse>;
   /** Starts the latest version of a process as admin; returns the instance key. */
   start(processDefinitionId: string, variables?: Record<string, unknown>): Promise<string>;
+  /** Starts the latest version of a process as a user, with more of the request; returns the instance key. */
+  startAs(user: string, processDefinitionId: string, request?: Record<string, unknown>): Promise<string>;
+  /** The instance's open user task assigned to this user; fails when there is none. */
+  taskOf(processInstanceKey: string, user: string): Promise<any>;
   /** The instance's state (ACTIVE, COMPLETED, TERMINATED). */
   stateOf(processInstanceKey: string): Promise<string>;
   /**
@@ -189,6 +193,22 @@ export async function startTestRuntime(
       const res = await rt.api('POST', '/v2/process-instances', { processDefinitionId, variables });
       if (res.status !== 200) throw new Error(`could not start <${processDefinitionId}>: ${res.text}`);
       return res.body.processInstanceKey;
+    },
+    async startAs(user, processDefinitionId, request = {}) {
+      const res = await rt.api(
+        'POST',
+        '/v2/process-instances',
+        { processDefinitionId, ...request },
+        { user },
+      );
+      if (res.status !== 200)
+        throw new Error(`${user} could not start <${processDefinitionId}>: ${res.text}`);
+      return res.body.processInstanceKey;
+    },
+    async taskOf(key, user) {
+      const task = (await rt.openTasks(key)).find((x: any) => x.assignee === user);
+      if (!task) throw new Error(`expected an open task of instance ${key} for ${user}`);
+      return task;
     },
     async complete(task, variables = {}, o = {}) {
       const user = o.user ?? 'admin';
