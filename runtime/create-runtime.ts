@@ -53,6 +53,8 @@ export interface RuntimeOptions {
    * on the first upload) and the largest upload in bytes (default 20 MB).
    */
   documents?: { dir: string; maxBytes?: number };
+  /** The built web app (designer/dist) to serve at `/`; none when unset. */
+  webRoot?: string;
 }
 
 export function createRuntime(
@@ -141,7 +143,7 @@ export function createRuntime(
     httpAllowedHosts: options.httpAllowedHosts ?? [],
     timeZone: options.timeZone,
   };
-  const app = createApp(services);
+  const app = createApp(services, { webRoot: options.webRoot });
   if (options.trustProxy !== undefined) app.set('trust proxy', options.trustProxy);
   return {
     ...services,

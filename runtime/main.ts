@@ -6,6 +6,7 @@ import { migrate, openDatabase } from './persistence/db.js';
 import { seed } from './persistence/seed.js';
 import { attachRealtime } from './realtime/realtime.js';
 import { templateModules, templateResources } from '../templates/index.js';
+import { buildWebApp, DESIGNER_DIST } from './web/web-app.js';
 
 /** The composition root: config -> database -> migrations -> seed -> HTTP server. */
 async function main() {
@@ -25,12 +26,15 @@ async function main() {
       `created user admin with password: ${seeded.createdAdminPassword} (shown once; set ADMIN_PASSWORD to choose it)`,
     );
   }
+  // The web app is built once, on the first start of a fresh checkout.
+  if (config.webApp) await buildWebApp('missing', (m) => log.info(m));
   const runtime = createRuntime(db.knex, nextKey, undefined, db.listen?.bind(db), {
     httpAllowedHosts: config.httpAllowedHosts,
     trustProxy: config.trustProxy,
     timeZone: config.timeZone,
     mail: { smtpUrl: config.smtpUrl, from: config.smtpFrom },
     documents: { dir: config.documentsDir, maxBytes: config.uploadMaxBytes },
+    webRoot: config.webApp ? DESIGNER_DIST : undefined,
   });
   await runtime.ready;
   if (seeded.created && config.demo) {

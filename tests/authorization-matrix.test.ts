@@ -304,6 +304,10 @@ const RULES: Record<string, Rule> = {
   },
   'POST /v2/auth/logout': { expect: all(204), call: () => ({ path: '/v2/auth/logout' }) },
   'GET /v2/authentication/me': { expect: all(200), call: () => ({ path: '/v2/authentication/me' }) },
+  'PUT /v2/authentication/me/preferences': {
+    expect: all(200),
+    call: () => ({ path: '/v2/authentication/me/preferences', body: { locale: 'zh-CN' } }),
+  },
   'POST /v2/auth/tokens': {
     expect: all(201),
     call: () => ({ path: '/v2/auth/tokens', body: { name: 'matrix' } }),

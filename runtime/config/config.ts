@@ -52,6 +52,11 @@ export interface Config {
   smtpFrom: string;
   /** Hosts (host or host:port) the built-in `http` job may call; empty: none. */
   httpAllowedHosts: string[];
+  /**
+   * Serve the web app at `/` (`WEB_APP`, default on; `off` for an API-only node). It is built with
+   * Vite on start when designer/dist is missing.
+   */
+  webApp: boolean;
   /** Value of `NODE_ENV`, if any. */
   nodeEnv?: string;
 }
@@ -131,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: logLevel as LogLevel,
     nodeId: readInteger(env, 'NODE_ID', 0, 1023),
     nodeEnv,
+    webApp: !/^(off|false|0|no)$/i.test(read(env, 'WEB_APP') ?? 'on'),
     smtpUrl: read(env, 'SMTP_URL'),
     smtpFrom: read(env, 'SMTP_FROM') ?? 'Lifeflow <lifeflow@localhost>',
     httpAllowedHosts: (read(env, 'HTTP_ALLOWED_HOSTS') ?? '')

@@ -24,9 +24,10 @@ import { processInstanceRoutes } from './routes/process-instances.js';
 import { systemRoutes } from './routes/system.js';
 import { userTaskRoutes } from './routes/user-tasks.js';
 import type { AppServices } from './services.js';
+import { webAppRoutes } from '../web/web-app.js';
 
 /** The HTTP surface: thin routes over the services, one error middleware, problem+json everywhere. */
-export function createApp(s: AppServices) {
+export function createApp(s: AppServices, options: { webRoot?: string } = {}) {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -88,6 +89,8 @@ export function createApp(s: AppServices) {
     next(new Problem(404, 'NOT_FOUND', `no such endpoint: ${req.method} ${req.originalUrl}`)),
   );
   app.use('/v2', v2);
+  // The web app, from the same origin as the API (cookie session, CSRF header, socket.io).
+  if (options.webRoot) app.use(webAppRoutes(options.webRoot));
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     let problem: Problem | undefined;

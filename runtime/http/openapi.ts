@@ -225,13 +225,15 @@ const schemas: Record<string, Schema> = {
     {
       username: str(),
       displayName: str(),
-      tenants: arr(view({ tenantId: ref('TenantId') })),
+      tenants: arr(view({ tenantId: ref('TenantId'), name: str() })),
       groups: arr(str()),
       roles: arr(str()),
       csrfToken: str('Only for cookie sessions: send it as X-CSRF-Token on every write.'),
+      locale: str('The user’s language: zh-CN or en.'),
     },
     ['username', 'displayName', 'tenants', 'groups', 'roles'],
   ),
+  UserPreferences: obj({ locale: str('zh-CN or en.') }, ['locale']),
   LoginRequest: obj({ username: str(), password: str(undefined, { format: 'password' }) }, [
     'username',
     'password',
@@ -1325,6 +1327,13 @@ op('get', '/v2/authentication/me', {
   tag: 'Authentication',
   summary: 'The current user',
   ok: { status: 200, schema: 'CurrentUser' },
+});
+op('put', '/v2/authentication/me/preferences', {
+  tag: 'Authentication',
+  summary: 'Change the current user’s preferences (language of the web app and of notifications)',
+  body: 'UserPreferences',
+  ok: { status: 200, schema: 'UserPreferences' },
+  errors: [400],
 });
 op('post', '/v2/auth/tokens', {
   tag: 'Authentication',

@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { buildWebApp } from '../../runtime/web/web-app.js';
 import { createPGlite, migrate, migrationsDirectory, openDatabase } from '../../runtime/persistence/db.js';
 
 declare module 'vitest' {
@@ -30,6 +31,8 @@ const TEMPLATE_PREFIX = 'lifeflow-pglite-template-';
  * schema costs nothing on the next run either.
  */
 export default async function setup(project: TestProject): Promise<void> {
+  // The browser tests load the built web app: rebuild it when its sources changed.
+  if (process.env.LF_SKIP_WEB_BUILD !== '1') await buildWebApp('stale', (m) => console.log(m));
   if (process.env.TEST_DATABASE_URL) {
     project.provide('pgliteTemplatePath', undefined);
     return;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import express, { type Request, type Response, Router } from 'express';
 import { hashToken, LoginLimiter, SESSION_COOKIE } from '../../auth/authenticate.js';
 import { refuseNul } from '../json-body.js';
-import { notFound, Problem } from '../problem.js';
+import { badRequest, notFound, Problem } from '../problem.js';
 import { type AppServices, BodyReader, pathKey } from '../services.js';
 
 function sessionCookie(s: AppServices, req: Request, value: string, maxAgeMs: number): string {
@@ -77,8 +77,33 @@ export function authRoutes(s: AppServices): Router {
     res.status(204).end();
   });
 
-  router.get('/authentication/me', (req, res) => {
-    res.json(me(req.principal!));
+  // With the names of the tenants (for the web app's switcher) and the user's language.
+  router.get('/authentication/me', async (req, res) => {
+    const p = req.principal!;
+    const [user, tenants] = await Promise.all([
+      s.knex('users').where({ username: p.username }).first('locale'),
+      s.knex('tenants').whereIn('tenant_id', p.tenantIds).select('tenant_id', 'name'),
+    ]);
+    const names = new Map(tenants.map((t: any) => [t.tenant_id, t.name]));
+    const base = me(p);
+    res.json({
+      ...base,
+      tenants: p.tenantIds.map((tenantId) => ({ tenantId, name: names.get(tenantId) ?? tenantId })),
+      locale: user?.locale ?? 'zh-CN',
+    });
+  });
+
+  // The user's own preferences: today the language of the web app and of their notifications.
+  router.put('/authentication/me/preferences', async (req, res) => {
+    const b = new BodyReader(req.body ?? {});
+    const locale = b.string('locale', { required: true });
+    b.done();
+    if (!['zh-CN', 'en'].includes(locale!))
+      throw badRequest('expected locale to be zh-CN or en', [
+        { field: 'locale', reason: 'must be zh-CN or en' },
+      ]);
+    await s.knex('users').where({ username: req.principal!.username }).update({ locale });
+    res.json({ locale });
   });
 
   router.post('/auth/tokens', async (req, res) => {

@@ -1,0 +1,4 @@
+/** The notification-templates area (built in its own folder; this is its entry point, loaded on demand). */
+export default function Area() {
+  return <div data-testid="notification-templates">notification-templates</div>;
+}

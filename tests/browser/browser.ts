@@ -1,0 +1,83 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { DESIGNER_DIST } from '../../runtime/web/web-app.js';
+import { startTestRuntime, type TestRuntime } from '../support/test-runtime.js';
+
+/** Debian's Chromium; the browser tests are skipped without it, except on CI where it must be there. */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const hasChromium = existsSync(CHROMIUM);
+if (!hasChromium && process.env.CI)
+  throw new Error(`the browser tests need Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
+
+/** Screenshots of each page, kept as CI artifacts (the folder is git-ignored). */
+export const SCREENSHOT_DIR = path.resolve('.tmp/screenshots');
+
+export interface BrowserApp {
+  t: TestRuntime;
+  browser: Browser;
+  /** A fresh browser context (own cookies and storage) with a page, at the given viewport. */
+  newPage(opts?: { width?: number; height?: number; locale?: string }): Promise<Page>;
+  /** Opens the login page and signs in (password `demo` for demo users, `admin` for admin). */
+  login(page: Page, user: string, password?: string): Promise<void>;
+  /** Saves a full-page screenshot as .tmp/screenshots/<name>.png. */
+  screenshot(page: Page, name: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The runtime on a database of its own serving the built web app, and a headless Chromium with
+ * the flags this machine needs (no sandbox as root, no GPU, no calls home).
+ */
+export async function startBrowserApp(): Promise<BrowserApp> {
+  const t = await startTestRuntime({ runtime: { webRoot: DESIGNER_DIST }, realtime: true });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      // (playwright gives every launch a fresh, empty --user-data-dir of its own)
+    ],
+  });
+  const contexts: BrowserContext[] = [];
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  return {
+    t,
+    browser,
+    async newPage(o = {}) {
+      const context = await browser.newContext({
+        baseURL: t.baseUrl,
+        viewport: { width: o.width ?? 1400, height: o.height ?? 900 },
+        locale: o.locale ?? 'zh-CN',
+        acceptDownloads: true,
+      });
+      contexts.push(context);
+      const page = await context.newPage();
+      page.setDefaultTimeout(15_000);
+      // A page error is a test failure waiting to be noticed: print it.
+      page.on('pageerror', (err) => console.error(`[browser] ${err.message}`));
+      return page;
+    },
+    async login(page, user, password) {
+      await page.goto('/login');
+      await page.locator('#login_username').fill(user);
+      await page.locator('#login_password').fill(password ?? (user === 'admin' ? 'admin' : 'demo'));
+      await page.locator('form[id="login"] button[type="submit"]').click();
+      await page.getByTestId('me').waitFor();
+    },
+    async screenshot(page, name) {
+      await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+    },
+    async close() {
+      for (const c of contexts) await c.close().catch(() => {});
+      await browser.close();
+      await t.close();
+    },
+  };
+}
