@@ -9,6 +9,7 @@ describe('loadConfig', () => {
       dataDir: './data',
       documentsDir: 'data/documents',
       uploadMaxBytes: 20 * 1024 * 1024,
+      webApp: true,
       databaseUrl: undefined,
       adminPassword: undefined,
       demo: true,
@@ -21,6 +22,12 @@ describe('loadConfig', () => {
       smtpFrom: 'Lifeflow <lifeflow@localhost>',
       timeZone: 'Asia/Shanghai',
     });
+  });
+
+  it('serves the web app unless WEB_APP turns it off', () => {
+    expect(loadConfig({ WEB_APP: 'off' }).webApp).toBe(false);
+    expect(loadConfig({ WEB_APP: 'false' }).webApp).toBe(false);
+    expect(loadConfig({ WEB_APP: 'on' }).webApp).toBe(true);
   });
 
   it('refuses a time zone that does not exist', () => {
