@@ -94,7 +94,7 @@ export function createRuntime(
   definitions.on('timers', () => timers.wake());
   const calendars = new CalendarService(knex, clock);
   // Task timeouts (lf:timeout) are measured on the tenant's working calendars.
-  engine.useCalendars(calendars);
+  engine.setCalendars(calendars);
   // Other nodes: deployments make us forget cached latest versions; new timers and jobs wake us.
   const ready = listen
     ? Promise.all([

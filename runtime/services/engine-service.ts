@@ -86,7 +86,7 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
 
   /** Working calendars for task timeouts (lf:timeout); without them such tasks raise incidents. */
   private calendars: WorkingTimeSource | undefined;
-  useCalendars(calendars: WorkingTimeSource): void {
+  setCalendars(calendars: WorkingTimeSource): void {
     this.calendars = calendars;
   }
 
