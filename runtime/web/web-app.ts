@@ -60,8 +60,9 @@ export function webAppRoutes(root: string): Router {
     express.static(path.join(root, 'assets'), { immutable: true, maxAge: '365d', fallthrough: false }),
   );
   router.use(express.static(root, { index: false, maxAge: 0 }));
+  // Mounted after /v2 (whose router answers every path under it, 404 included); socket.io takes
+  // its requests before express sees them.
   router.get('/{*splat}', (req, res, next) => {
-    if (req.path.startsWith('/v2/') || req.path === '/v2' || req.path.startsWith('/socket.io')) return next();
     if (!req.accepts('html')) return next();
     res.setHeader('Cache-Control', 'no-cache');
     res.sendFile(path.join(root, 'index.html'));
