@@ -1,6 +1,6 @@
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import i18n, { type Language, LANGUAGES, rememberLanguage } from '../i18n/index.js';
-import { ApiError, api, onSessionExpired, setCsrfToken, setCurrentTenant } from './api.js';
+import { ApiError, api, onSessionExpired, setCsrfToken } from './api.js';
 
 export interface Me {
   username: string;
@@ -41,14 +41,12 @@ const TENANT_KEY = 'lifeflow.tenant';
 function applyUser(me: Me | null, setTenantId: (id: string | undefined) => void) {
   setCsrfToken(me?.csrfToken);
   if (!me) {
-    setCurrentTenant(undefined);
     setTenantId(undefined);
     return;
   }
   const stored = localStorage.getItem(`${TENANT_KEY}.${me.username}`);
   const ids = me.tenants.map((t) => t.tenantId);
   const tenant = stored && ids.includes(stored) ? stored : ids.includes('<default>') ? '<default>' : ids[0];
-  setCurrentTenant(tenant);
   setTenantId(tenant);
   if (me.locale && (LANGUAGES as readonly string[]).includes(me.locale) && me.locale !== i18n.language) {
     void i18n.changeLanguage(me.locale);
@@ -87,12 +85,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const login = useCallback(async (username: string, password: string) => {
     const m = await api.post<Me>('/v2/auth/login', { username, password }, { anonymous: true });
-    // The login answer has no tenant names or language; the "who am I" answer does.
-    setCsrfToken(m.csrfToken);
-    const full = await api.get<Me>('/v2/authentication/me', { anonymous: true }).catch(() => m);
     setExpired(false);
-    setMe(full);
-    applyUser(full, setTenantId);
+    setMe(m);
+    applyUser(m, setTenantId);
   }, []);
 
   const logout = useCallback(async () => {
@@ -108,7 +103,6 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const setTenant = useCallback(
     (id: string) => {
       if (me) localStorage.setItem(`${TENANT_KEY}.${me.username}`, id);
-      setCurrentTenant(id);
       setTenantId(id);
     },
     [me],

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import express, { type Request, type Response, Router } from 'express';
 import { hashToken, LoginLimiter, SESSION_COOKIE } from '../../auth/authenticate.js';
+import { LOCALES } from '../../notifications/templates.js';
 import { refuseNul } from '../json-body.js';
 import { badRequest, notFound, Problem } from '../problem.js';
 import { type AppServices, BodyReader, pathKey } from '../services.js';
@@ -17,14 +18,24 @@ function sessionCookie(s: AppServices, req: Request, value: string, maxAgeMs: nu
   ].join('; ');
 }
 
-function me(p: NonNullable<Request['principal']>) {
+/**
+ * The current user as the web app needs it, for the login answer and "who am I" alike: tenants
+ * with their names (for the switcher) and the user's language.
+ */
+async function currentUser(s: AppServices, p: NonNullable<Request['principal']>) {
+  const [user, tenants] = await Promise.all([
+    s.knex('users').where({ username: p.username }).first('locale'),
+    s.knex('tenants').whereIn('tenant_id', p.tenantIds).select('tenant_id', 'name'),
+  ]);
+  const names = new Map(tenants.map((t: any) => [t.tenant_id, t.name]));
   return {
     username: p.username,
     displayName: p.name,
-    tenants: p.tenantIds.map((tenantId) => ({ tenantId })),
+    tenants: p.tenantIds.map((tenantId) => ({ tenantId, name: names.get(tenantId) ?? tenantId })),
     groups: p.groups,
     roles: p.roles,
     ...(p.csrfToken ? { csrfToken: p.csrfToken } : {}),
+    locale: user?.locale ?? 'zh-CN',
   };
 }
 
@@ -62,7 +73,7 @@ export function loginRoutes(s: AppServices): Router {
     succeeded();
     const session = await s.auth.createSession(principal.username, req);
     res.setHeader('Set-Cookie', sessionCookie(s, req, session.id, s.auth.sessions.absoluteMs));
-    res.json(me({ ...principal, via: 'session', csrfToken: session.csrfToken }));
+    res.json(await currentUser(s, { ...principal, via: 'session', csrfToken: session.csrfToken }));
   });
   return router;
 }
@@ -77,20 +88,8 @@ export function authRoutes(s: AppServices): Router {
     res.status(204).end();
   });
 
-  // With the names of the tenants (for the web app's switcher) and the user's language.
   router.get('/authentication/me', async (req, res) => {
-    const p = req.principal!;
-    const [user, tenants] = await Promise.all([
-      s.knex('users').where({ username: p.username }).first('locale'),
-      s.knex('tenants').whereIn('tenant_id', p.tenantIds).select('tenant_id', 'name'),
-    ]);
-    const names = new Map(tenants.map((t: any) => [t.tenant_id, t.name]));
-    const base = me(p);
-    res.json({
-      ...base,
-      tenants: p.tenantIds.map((tenantId) => ({ tenantId, name: names.get(tenantId) ?? tenantId })),
-      locale: user?.locale ?? 'zh-CN',
-    });
+    res.json(await currentUser(s, req.principal!));
   });
 
   // The user's own preferences: today the language of the web app and of their notifications.
@@ -98,9 +97,9 @@ export function authRoutes(s: AppServices): Router {
     const b = new BodyReader(req.body ?? {});
     const locale = b.string('locale', { required: true });
     b.done();
-    if (!['zh-CN', 'en'].includes(locale!))
-      throw badRequest('expected locale to be zh-CN or en', [
-        { field: 'locale', reason: 'must be zh-CN or en' },
+    if (!(LOCALES as readonly string[]).includes(locale!))
+      throw badRequest(`expected locale to be one of ${LOCALES.join(', ')}`, [
+        { field: 'locale', reason: `must be one of ${LOCALES.join(', ')}` },
       ]);
     await s.knex('users').where({ username: req.principal!.username }).update({ locale });
     res.json({ locale });
