@@ -20,20 +20,10 @@ export class ApiError extends Error {
 }
 
 let csrfToken: string | undefined;
-let tenantId: string | undefined;
 const expiredListeners = new Set<() => void>();
 
 export function setCsrfToken(token: string | undefined): void {
   csrfToken = token;
-}
-
-/** The tenant the user works in now (sent with writes that need one, and as the search scope). */
-export function setCurrentTenant(id: string | undefined): void {
-  tenantId = id;
-}
-
-export function currentTenant(): string | undefined {
-  return tenantId;
 }
 
 /** Called when the server answers 401 to a request of a logged-in user: the session ended. */
@@ -99,20 +89,3 @@ export const api = {
   put: <T = any>(path: string, body?: unknown) => request<T>('PUT', path, body ?? {}),
   delete: <T = any>(path: string) => request<T>('DELETE', path),
 };
-
-/** Deploys files (BPMN, .form, rule-set JSON) to the current tenant. */
-export function deploy(files: Array<{ name: string; content: string; type?: string }>): Promise<any> {
-  const form = new FormData();
-  for (const f of files)
-    form.append('resources', new Blob([f.content], { type: f.type ?? 'application/octet-stream' }), f.name);
-  if (tenantId) form.append('tenantId', tenantId);
-  return request('POST', '/v2/deployments', form);
-}
-
-/**
- * The element ids a server message names in angle brackets (`expected <Gateway_1> to …`), so a
- * deployment error can be pinned to the elements on the canvas.
- */
-export function namedIds(text: string): string[] {
-  return [...new Set([...text.matchAll(/<([A-Za-z_][\w.-]*)>/g)].map((m) => m[1]))];
-}

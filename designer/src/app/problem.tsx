@@ -31,10 +31,3 @@ export function ProblemAlert({ error, onClose }: { error: unknown; onClose?: () 
     />
   );
 }
-
-/** The field errors a problem carries for one form field name (for antd Form.Item `help`). */
-export function fieldErrors(error: unknown, field: string): string | undefined {
-  if (!(error instanceof ApiError)) return undefined;
-  const reasons = error.errors.filter((e) => e.field === field).map((e) => e.reason);
-  return reasons.length ? reasons.join('; ') : undefined;
-}
