@@ -549,6 +549,38 @@ const RULES: Record<string, Rule> = {
     call: () => ({ path: `/v2/process-definitions/${fixed.definition}/xml` }),
   },
 
+  'POST /v2/process-definitions/statistics': {
+    expect: all(200),
+    noLeak: true,
+    call: () => ({ path: '/v2/process-definitions/statistics', body: {} }),
+  },
+  'POST /v2/forms/search': {
+    expect: all(200),
+    noLeak: true,
+    call: () => ({ path: '/v2/forms/search', body: {} }),
+  },
+  'GET /v2/forms/:key': {
+    expect: tenantRead,
+    call: () => ({ path: `/v2/forms/${fixed.form}` }),
+  },
+  // rule sets hold the business's thresholds: administrators and process owners only
+  'POST /v2/rule-sets/search': {
+    expect: { admin: 200, owner: 200, user: 403, auditor: 403, other: 200 },
+    noLeak: true,
+    call: () => ({ path: '/v2/rule-sets/search', body: {} }),
+  },
+  'GET /v2/rule-sets/:key': {
+    expect: { admin: 200, owner: 200, user: 403, auditor: 403, other: 404 },
+    call: () => ({ path: `/v2/rule-sets/${fixed.ruleSet}` }),
+  },
+  'POST /v2/rule-sets/evaluation': {
+    expect: { admin: 200, owner: 200, user: 403, auditor: 403, other: 404 },
+    call: () => ({
+      path: '/v2/rule-sets/evaluation',
+      body: { ruleSetKey: fixed.ruleSet, variables: { a: 1 } },
+    }),
+  },
+
   // instances
   'POST /v2/process-instances/search': {
     expect: all(200),
@@ -902,6 +934,19 @@ const RULES: Record<string, Rule> = {
     expect: { admin: 200, owner: 200, user: 403, auditor: 403, other: 200 },
     call: () => ({ path: '/v2/notification-templates/search', body: {} }),
   },
+  'POST /v2/notification-templates/preview': {
+    expect: { admin: 200, owner: 200, user: 403, auditor: 403, other: 200 },
+    call: () => ({
+      path: '/v2/notification-templates/preview',
+      body: {
+        event: 'CC',
+        channel: 'EMAIL',
+        locale: 'en',
+        subject: 'FYI: {{processName}}',
+        body: '{{message}}',
+      },
+    }),
+  },
   'PUT /v2/notification-templates/:event/:channel/:locale': {
     // administrators change their own tenant's texts
     expect: { admin: 200, owner: 403, user: 403, auditor: 403, other: 200 },
@@ -1013,6 +1058,19 @@ beforeAll(async () => {
     await t.deploy([
       { name: 'matrix.bpmn', content: MATRIX },
       { name: 'matrix-job.bpmn', content: MATRIX_JOB },
+      {
+        name: 'matrix.form',
+        content: JSON.stringify({ id: 'matrix-form', components: [{ type: 'textfield', key: 'x' }] }),
+      },
+      {
+        name: 'matrix-rules.json',
+        content: JSON.stringify({
+          id: 'matrix-rules',
+          rules: [
+            { conditions: { all: [{ fact: 'a', operator: 'equal', value: 1 }] }, event: { type: 'hit' } },
+          ],
+        }),
+      },
       { name: 'matrix-msg.bpmn', content: MATRIX_MSG },
       { name: 'matrix-approval.bpmn', content: MATRIX_APPROVAL },
       { name: 'matrix-two.bpmn', content: MATRIX_TWO },
@@ -1028,6 +1086,8 @@ beforeAll(async () => {
   fixed.definition = deployed.body.deployments.find(
     (d: any) => d.processDefinition?.processDefinitionId === 'matrix',
   ).processDefinition.processDefinitionKey;
+  fixed.form = deployed.body.deployments.find((d: any) => d.form).form.formKey;
+  fixed.ruleSet = deployed.body.deployments.find((d: any) => d.ruleSet).ruleSet.ruleSetKey;
   const read = await fresh.task('eng1');
   fixed.instance = read.key;
   fixed.task = read.taskKey;

@@ -21,6 +21,7 @@ import { incidentRoutes } from './routes/incidents.js';
 import { jobRoutes } from './routes/jobs.js';
 import { processDefinitionRoutes } from './routes/process-definitions.js';
 import { processInstanceRoutes } from './routes/process-instances.js';
+import { resourceRoutes } from './routes/resources.js';
 import { systemRoutes } from './routes/system.js';
 import { userTaskRoutes } from './routes/user-tasks.js';
 import type { AppServices } from './services.js';
@@ -74,6 +75,7 @@ export function createApp(s: AppServices, options: { webRoot?: string } = {}) {
     (services: AppServices) => recordRoutes(services, { timeZone: services.timeZone }),
     deploymentRoutes,
     processDefinitionRoutes,
+    resourceRoutes,
     processInstanceRoutes,
     userTaskRoutes,
     documentRoutes,

@@ -390,6 +390,107 @@ const schemas: Record<string, Schema> = {
     tenantId: ref('TenantId'),
     hasStartForm: bool(),
   }),
+  ProcessDefinitionStatisticsQuery: obj({
+    filter: obj({ processDefinitionId: str(), tenantId: ref('TenantId') }),
+    page: ref('SearchQueryPageRequest'),
+  }),
+  ProcessDefinitionStatistics: view({
+    processDefinitionKey: key(),
+    processDefinitionId: str(),
+    name: nullable(str()),
+    resourceName: str(),
+    version: int(),
+    versionTag: nullable(str()),
+    tenantId: ref('TenantId'),
+    hasStartForm: bool(),
+    deploymentKey: key(),
+    deployedAt: dateTime(),
+    deployedBy: nullable(str('Who deployed this version.')),
+    instances: view(
+      {
+        active: int(),
+        completed: int(),
+        canceled: int('Canceled or terminated.'),
+        incidents: int('Active with an incident.'),
+      },
+      'Instances of this version by state.',
+    ),
+  }),
+  ProcessDefinitionStatisticsList: view({
+    items: arr(ref('ProcessDefinitionStatistics'), 'One per version: by process id, newest version first.'),
+    page: view({ totalItems: int() }),
+  }),
+  Form: view({
+    formKey: key(),
+    formId: str(),
+    version: int(),
+    resourceName: str(),
+    tenantId: ref('TenantId'),
+    deploymentKey: key(),
+    deployedAt: dateTime(),
+    deployedBy: nullable(str()),
+  }),
+  FormWithSchema: {
+    allOf: [ref('Form'), obj({ schema: str('The form-js schema as a JSON string.') }, ['schema'])],
+  },
+  FormSearchQuery: searchRequest('forms', {
+    formKey: 'key',
+    formId: 'string',
+    version: 'number',
+    resourceName: 'string',
+    tenantId: 'string',
+    deploymentKey: 'key',
+    deployedBy: 'string',
+    isLatestVersion: 'boolean',
+  }),
+  FormSearchResult: searchResult('Form'),
+  RuleSet: view({
+    ruleSetKey: key(),
+    ruleSetId: str(),
+    name: nullable(str()),
+    version: int(),
+    resourceName: str(),
+    tenantId: ref('TenantId'),
+    deploymentKey: key(),
+    deployedAt: dateTime(),
+    deployedBy: nullable(str()),
+  }),
+  RuleSetDocument: obj(
+    {
+      id: str('Letters, digits, _ . -'),
+      name: str(),
+      rules: arr({ type: 'object', description: 'A json-rules-engine rule.' }),
+    },
+    ['id', 'rules'],
+  ),
+  RuleSetWithContent: {
+    allOf: [ref('RuleSet'), obj({ content: ref('RuleSetDocument') }, ['content'])],
+  },
+  RuleSetSearchQuery: searchRequest('rule sets', {
+    ruleSetKey: 'key',
+    ruleSetId: 'string',
+    name: 'string',
+    version: 'number',
+    resourceName: 'string',
+    tenantId: 'string',
+    deploymentKey: 'key',
+    deployedBy: 'string',
+    isLatestVersion: 'boolean',
+  }),
+  RuleSetSearchResult: searchResult('RuleSet'),
+  RuleSetEvaluationRequest: obj(
+    {
+      ruleSet: ref('RuleSetDocument'),
+      ruleSetKey: key('A deployed version instead of a draft.'),
+      variables: variables('The facts the rules read.'),
+    },
+    [],
+    'Exactly one of ruleSet (a draft) and ruleSetKey.',
+  ),
+  RuleSetEvaluationResult: view({
+    events: arr(view({ type: str(), params: { type: 'object', additionalProperties: true } })),
+    params: { type: 'object', additionalProperties: true, description: 'The fired events’ params merged.' },
+  }),
   ProcessDefinitionSearchQuery: searchRequest('process definitions', {
     processDefinitionKey: 'key',
     processDefinitionId: 'string',
@@ -1134,6 +1235,22 @@ const schemas: Record<string, Schema> = {
     items: arr(ref('NotificationTemplate')),
     page: view({ totalItems: int() }),
   }),
+  NotificationTemplatePreviewRequest: obj(
+    {
+      event: str(undefined, { enum: [...NOTIFICATION_EVENTS] }),
+      channel: str(undefined, { enum: [...CHANNELS] }),
+      locale: str(undefined, { enum: [...LOCALES] }),
+      subject: str(),
+      body: str(),
+      variables: variables('Values for the fields; default: sample values for the event.'),
+    },
+    ['event', 'channel', 'locale'],
+  ),
+  NotificationTemplatePreview: view({
+    subject: str('Rendered, HTML-escaped.'),
+    body: str('Rendered, HTML-escaped.'),
+    variables: variables('The values used.'),
+  }),
   NotificationTemplateRequest: obj(
     {
       subject: str('At most 500 characters; `{{field}}` placeholders.', { maxLength: 500 }),
@@ -1592,6 +1709,14 @@ searchOp(
   'ProcessDefinitionSearchQuery',
   'ProcessDefinitionSearchResult',
 );
+op('post', '/v2/process-definitions/statistics', {
+  tag: 'Process definitions',
+  summary: 'Every version with who deployed it and its instances by state (the designer’s process list)',
+  body: 'ProcessDefinitionStatisticsQuery',
+  bodyRequired: false,
+  ok: { status: 200, schema: 'ProcessDefinitionStatisticsList' },
+  errors: [400],
+});
 op('get', '/v2/process-definitions/{key}', {
   tag: 'Process definitions',
   summary: 'Get a process definition',
@@ -1605,6 +1730,44 @@ op('get', '/v2/process-definitions/{key}/xml', {
   params: { key: 'The processDefinitionKey.' },
   ok: { status: 200, description: 'The BPMN XML.', content: { 'text/xml': { schema: { type: 'string' } } } },
   errors: KEYED,
+});
+
+// ---- forms and rule sets
+
+searchOp(
+  'Forms',
+  '/v2/forms/search',
+  'deployed forms (every version)',
+  'FormSearchQuery',
+  'FormSearchResult',
+);
+op('get', '/v2/forms/{key}', {
+  tag: 'Forms',
+  summary: 'Get a deployed form with its schema',
+  params: { key: 'The formKey.' },
+  ok: { status: 200, schema: 'FormWithSchema' },
+  errors: KEYED,
+});
+searchOp(
+  'Rule sets',
+  '/v2/rule-sets/search',
+  'deployed rule sets (administrators and process owners)',
+  'RuleSetSearchQuery',
+  'RuleSetSearchResult',
+);
+op('get', '/v2/rule-sets/{key}', {
+  tag: 'Rule sets',
+  summary: 'Get a deployed rule set with its rules',
+  params: { key: 'The ruleSetKey.' },
+  ok: { status: 200, schema: 'RuleSetWithContent' },
+  errors: [400, 403, 404],
+});
+op('post', '/v2/rule-sets/evaluation', {
+  tag: 'Rule sets',
+  summary: 'Run a rule set (a draft or a deployed version) on sample variables',
+  body: 'RuleSetEvaluationRequest',
+  ok: { status: 200, schema: 'RuleSetEvaluationResult' },
+  errors: [400, 403, 404],
 });
 
 // ---- process instances
@@ -2025,6 +2188,13 @@ op('post', '/v2/notification-templates/search', {
   ok: { status: 200, schema: 'NotificationTemplateList' },
   errors: [400, 403],
 });
+op('post', '/v2/notification-templates/preview', {
+  tag: 'Notifications',
+  summary: 'Render a template that is not saved, on sample or given values',
+  body: 'NotificationTemplatePreviewRequest',
+  ok: { status: 200, schema: 'NotificationTemplatePreview' },
+  errors: [400, 403],
+});
 const templateParams = {
   event: `One of ${NOTIFICATION_EVENTS.join(', ')}.`,
   channel: `One of ${CHANNELS.join(', ')}.`,
@@ -2214,6 +2384,11 @@ const TAGS: Array<{ name: string; description: string }> = [
   { name: 'Authorizations', description: 'Who may start or read which processes.' },
   { name: 'Deployments', description: 'Deploying BPMN, forms and rule sets.' },
   { name: 'Process definitions', description: 'Deployed processes.' },
+  { name: 'Forms', description: 'Deployed form-js forms, every version.' },
+  {
+    name: 'Rule sets',
+    description: 'Lifeflow: deployed json-rules-engine rule sets, and a test run on sample input.',
+  },
   { name: 'Process instances', description: 'Running and finished processes.' },
   { name: 'User tasks', description: 'Human work: search, claim, complete.' },
   {

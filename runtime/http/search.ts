@@ -166,6 +166,8 @@ export interface ReadableResource {
   query?: (knex: Knex) => Knex.QueryBuilder;
   /** Column of the tenant id in the base query; default `tenant_id`. */
   tenantColumn?: string;
+  /** Columns only GET by key adds to the base query (large ones a search leaves out). */
+  detailColumns?: string[];
   /** Narrows the rows to what this caller may read within their tenants (see auth/access.ts). */
   restrict: ((query: Knex.QueryBuilder, subject: Subject) => Knex.QueryBuilder) | 'tenant-wide';
 }
@@ -186,7 +188,9 @@ export function registerReadRoutes(router: Router, knex: Knex, r: ReadableResour
   });
   router.get(`/${r.path}/:key`, async (req, res) => {
     const key = pathKey(req.params.key, r.keyName);
-    const row = await base(req.principal!).where(r.keyColumn, key).first();
+    const row = await base(req.principal!)
+      .where(r.keyColumn, key)
+      .first(...(r.detailColumns ?? []));
     if (!row) throw notFound(`expected to find ${r.what} with key <${key}>, but none was found`);
     res.json(r.view(row));
   });

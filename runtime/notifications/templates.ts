@@ -41,7 +41,7 @@ export const TEMPLATE_FIELDS = [
   'link',
 ] as const;
 
-interface Template {
+export interface Template {
   subject: string;
   body: string;
 }
@@ -233,6 +233,40 @@ function compile(source: string): HandlebarsTemplateDelegate {
     compiled.set(source, fn);
   }
   return fn;
+}
+
+/** Sample values for every field, so a template can be previewed before anything happened. */
+export function sampleData(event: NotificationEvent, locale: Locale): Record<string, string> {
+  const zh = locale === 'zh-CN';
+  return {
+    recipientName: zh ? '张伟' : 'Zhang Wei',
+    taskName: zh ? '工程部审核' : 'Engineering review',
+    taskKey: '2251799813685249',
+    processName: zh ? '竣工移交验收' : 'Handover sign-off',
+    processDefinitionId: 'handover',
+    processInstanceKey: '2251799813685248',
+    businessKey: 'HO-2026-001',
+    assignee: 'eng1',
+    dueDate: '2026-12-31 18:00',
+    actor: zh ? '李娜' : 'Li Na',
+    errorMessage: event === 'INCIDENT_CREATED' ? (zh ? '没有找到审批人' : 'no approver was found') : '',
+    message: zh ? '请在周五前完成审核。' : 'Please review by Friday.',
+    link: '/workspace/tasks/2251799813685249',
+  };
+}
+
+/** Renders a template that is not stored (the editor's live preview); errors as checkTemplate. */
+export function preview(
+  source: Template,
+  data: Record<string, unknown>,
+): { errors: FieldError[]; rendered?: Template } {
+  const errors = [...checkTemplate('subject', source.subject), ...checkTemplate('body', source.body)];
+  if (errors.length) return { errors };
+  const options = { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false };
+  return {
+    errors,
+    rendered: { subject: compile(source.subject)(data, options), body: compile(source.body)(data, options) },
+  };
 }
 
 export function defaultTemplate(event: NotificationEvent, locale: Locale): Template {

@@ -77,6 +77,15 @@ export async function evaluateRuleSet(
     engine = new Engine(doc.rules as any[], { allowUndefinedFacts: true });
     engines.set(ruleSetKey, engine);
   }
+  return run(engine, facts);
+}
+
+/** Runs a rule set that was not deployed (a draft in the designer's test panel), uncached. */
+export function runRuleSet(doc: RuleSetDocument, facts: Record<string, unknown>): Promise<RuleSetResult> {
+  return run(new Engine(doc.rules as any[], { allowUndefinedFacts: true }), facts);
+}
+
+async function run(engine: Engine, facts: Record<string, unknown>): Promise<RuleSetResult> {
   const { events } = await engine.run({ ...facts });
   const params: Record<string, unknown> = {};
   const out = events.map((e) => ({ type: e.type, params: (e.params ?? {}) as Record<string, unknown> }));

@@ -7,6 +7,8 @@ import {
   CHANNELS,
   checkTemplate,
   defaultTemplate,
+  preview,
+  sampleData,
   LOCALES,
   NOTIFICATION_EVENTS,
   type Locale,
@@ -130,6 +132,32 @@ export function notificationRoutes(s: AppServices): Router {
       ),
     );
     res.json({ items, page: { totalItems: items.length } });
+  });
+
+  router.post('/notification-templates/preview', async (req, res) => {
+    requireCapability(req.principal!, 'deploy', 'preview notification templates');
+    const b = new BodyReader(req.body ?? {});
+    const event = b.string('event', { required: true });
+    const channel = b.string('channel', { required: true });
+    const locale = b.string('locale', { required: true });
+    const subject = b.string('subject') ?? '';
+    const body = b.string('body') ?? '';
+    const given = b.body.variables === undefined ? undefined : b.object('variables');
+    if (event && !(NOTIFICATION_EVENTS as readonly string[]).includes(event))
+      b.errors.push({ field: 'event', reason: `must be one of ${NOTIFICATION_EVENTS.join(', ')}` });
+    if (channel && !(CHANNELS as readonly string[]).includes(channel))
+      b.errors.push({ field: 'channel', reason: `must be one of ${CHANNELS.join(', ')}` });
+    if (locale && !(LOCALES as readonly string[]).includes(locale))
+      b.errors.push({ field: 'locale', reason: `must be one of ${LOCALES.join(', ')}` });
+    b.done();
+    const variables = given ?? sampleData(event as NotificationEvent, locale as Locale);
+    const { errors, rendered } = preview({ subject, body }, variables);
+    if (!rendered)
+      throw badRequest(
+        `the template is not valid: ${errors.map((e) => `${e.field} ${e.reason}`).join('; ')}`,
+        errors,
+      );
+    res.json({ ...rendered, variables });
   });
 
   const templatePath = (req: Request) => {
