@@ -3,7 +3,7 @@ import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
 import { lazy, type ReactNode, Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
-import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router-dom';
+import { BrowserRouter, Navigate, Outlet, Route, Routes, useLocation } from 'react-router-dom';
 import { ErrorBoundary } from './error-boundary.js';
 import { AppLayout } from './layout.js';
 import { LoginPage } from './login-page.js';
@@ -12,6 +12,7 @@ import { type Area, SessionProvider, useSession } from './session.js';
 // Each area is a chunk of its own: the modeler and the form editor are large and load on demand.
 const Processes = lazy(() => import('../processes/index.js'));
 const Modeler = lazy(() => import('../modeler/index.js'));
+const ProcessDiff = lazy(() => import('../processes/diff.js'));
 const FormEditor = lazy(() => import('../form-editor/index.js'));
 const Rules = lazy(() => import('../rules/index.js'));
 const Templates = lazy(() => import('../notification-templates/index.js'));
@@ -26,22 +27,31 @@ function Loading() {
   );
 }
 
-/** A page for the roles that may open it; the login first for those not signed in. */
-function Guard({ area, children }: { area?: Area; children: ReactNode }) {
-  const { me, loading, can } = useSession();
+/**
+ * The frame of every signed-in page, mounted once: pages change inside it (an Outlet), so moving
+ * between areas does not rebuild the navigation. Visitors go to the login page first.
+ */
+function Shell() {
+  const { me, loading } = useSession();
   const location = useLocation();
-  const { t } = useTranslation();
   if (loading) return <Loading />;
   if (!me) return <Navigate to="/login" replace state={{ from: location.pathname + location.search }} />;
-  const body =
-    area && !can(area) ? <Result status="403" title="403" subTitle={t('error.forbidden')} /> : children;
   return (
     <AppLayout>
       <ErrorBoundary key={location.pathname}>
-        <Suspense fallback={<Loading />}>{body}</Suspense>
+        <Suspense fallback={<Loading />}>
+          <Outlet />
+        </Suspense>
       </ErrorBoundary>
     </AppLayout>
   );
+}
+
+/** A page for the roles that may open it (the others see 403 in the frame). */
+function Allowed({ area, children }: { area: Area; children: ReactNode }) {
+  const { can } = useSession();
+  const { t } = useTranslation();
+  return can(area) ? children : <Result status="403" title="403" subTitle={t('error.forbidden')} />;
 }
 
 function NotFound() {
@@ -66,78 +76,21 @@ export function App() {
           <BrowserRouter>
             <Routes>
               <Route path="/login" element={<LoginPage />} />
-              <Route
-                path="/"
-                element={
-                  <Guard>
-                    <Home />
-                  </Guard>
-                }
-              />
-              <Route
-                path="/workspace/*"
-                element={
-                  <Guard area="workspace">
-                    <Home />
-                  </Guard>
-                }
-              />
-              <Route
-                path="/processes"
-                element={
-                  <Guard area="designer">
-                    <Processes />
-                  </Guard>
-                }
-              />
-              <Route
-                path="/processes/*"
-                element={
-                  <Guard area="designer">
-                    <Modeler />
-                  </Guard>
-                }
-              />
-              <Route
-                path="/forms/*"
-                element={
-                  <Guard area="designer">
-                    <FormEditor />
-                  </Guard>
-                }
-              />
-              <Route
-                path="/rules/*"
-                element={
-                  <Guard area="designer">
-                    <Rules />
-                  </Guard>
-                }
-              />
-              <Route
-                path="/templates/*"
-                element={
-                  <Guard area="templates">
-                    <Templates />
-                  </Guard>
-                }
-              />
-              <Route
-                path="/monitor/*"
-                element={
-                  <Guard area="monitor">
-                    <Home />
-                  </Guard>
-                }
-              />
-              <Route
-                path="*"
-                element={
-                  <Guard>
-                    <NotFound />
-                  </Guard>
-                }
-              />
+              <Route element={<Shell />}>
+                <Route path="/" element={<Home />} />
+                <Route path="/workspace/*" element={<Allowed area="workspace">{<Home />}</Allowed>} />
+                <Route path="/processes" element={<Allowed area="designer">{<Processes />}</Allowed>} />
+                <Route
+                  path="/processes/diff"
+                  element={<Allowed area="designer">{<ProcessDiff />}</Allowed>}
+                />
+                <Route path="/processes/*" element={<Allowed area="designer">{<Modeler />}</Allowed>} />
+                <Route path="/forms/*" element={<Allowed area="designer">{<FormEditor />}</Allowed>} />
+                <Route path="/rules/*" element={<Allowed area="designer">{<Rules />}</Allowed>} />
+                <Route path="/templates/*" element={<Allowed area="templates">{<Templates />}</Allowed>} />
+                <Route path="/monitor/*" element={<Allowed area="monitor">{<Home />}</Allowed>} />
+                <Route path="*" element={<NotFound />} />
+              </Route>
             </Routes>
           </BrowserRouter>
         </SessionProvider>
