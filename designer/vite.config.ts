@@ -18,6 +18,8 @@ export default defineConfig({
     emptyOutDir: true,
     chunkSizeWarningLimit: 2500,
     sourcemap: false,
+    // scripts/bundle-sizes.ts reads it to report the gzip size of each route
+    manifest: true,
   },
   server: {
     proxy: {

@@ -10,6 +10,8 @@ export const DESIGNER_DIST = process.env.LF_WEB_DIST
   ? path.resolve(process.env.LF_WEB_DIST)
   : path.join(DESIGNER_DIR, 'dist');
 
+const LIFEFLOW_MODDLE = fileURLToPath(new URL('../../engine/model/lifeflow-moddle.json', import.meta.url));
+
 function newestMtime(dir: string): number {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -28,17 +30,23 @@ export function webAppIsStale(): boolean {
     newestMtime(path.join(DESIGNER_DIR, 'src')),
     statSync(path.join(DESIGNER_DIR, 'index.html')).mtimeMs,
     statSync(path.join(DESIGNER_DIR, 'vite.config.ts')).mtimeMs,
+    // the modeler bundles the engine's BPMN extension descriptor
+    statSync(LIFEFLOW_MODDLE).mtimeMs,
   );
   return sources > built;
 }
 
 /**
  * Builds the web app with Vite when its build is missing (`when: 'missing'`, what `npm start`
- * does) or older than its sources (`when: 'stale'`, what the browser tests do).
+ * does), older than its sources (`when: 'stale'`, what the browser tests do) or anyway (`'always'`,
+ * `npm run build:web`).
  */
-export async function buildWebApp(when: 'missing' | 'stale' = 'missing', log?: (m: string) => void) {
+export async function buildWebApp(
+  when: 'missing' | 'stale' | 'always' = 'missing',
+  log?: (m: string) => void,
+) {
   const missing = !existsSync(path.join(DESIGNER_DIST, 'index.html'));
-  if (!missing && (when === 'missing' || !webAppIsStale())) return false;
+  if (!missing && when !== 'always' && (when === 'missing' || !webAppIsStale())) return false;
   log?.(`building the web app into ${DESIGNER_DIST} …`);
   const { build } = await import('vite');
   await build({
