@@ -1,0 +1,150 @@
+import { registerTexts } from '../i18n/index.js';
+
+/** Texts of the process list and the version diff (namespace `processes`). */
+const zh = {
+  title: '流程',
+  new: '新建流程',
+  import: '导入文件',
+  importHint: '导入 .bpmn / .xml 流程或 .form 表单',
+  searchPlaceholder: '按流程 ID 或名称搜索',
+  empty: '还没有部署任何流程',
+  noMatch: '没有符合“{{query}}”的流程',
+  column: {
+    name: '名称',
+    id: '流程 ID',
+    version: '最新版本',
+    deployedAt: '部署时间',
+    deployedBy: '部署人',
+    running: '运行中实例',
+    versions: '版本数',
+    deploymentKey: '部署 Key',
+    active: '运行中',
+    completed: '已完成',
+    canceled: '已取消',
+    incidents: '异常',
+  },
+  history: '部署历史',
+  latest: '最新',
+  open: '在建模器中打开',
+  exportBpmn: '导出 .bpmn',
+  compare: '与上一版本比较',
+  unnamed: '（未命名）',
+  importError: {
+    type: '无法导入“{{name}}”：只支持 .bpmn、.xml（流程）和 .form（表单）文件',
+    notBpmn: '无法导入“{{name}}”：文件不是 BPMN 2.0 流程定义（缺少 definitions 元素）',
+    notJson: '无法导入“{{name}}”：表单文件不是有效的 JSON（{{reason}}）',
+    notSchema: '无法导入“{{name}}”：表单文件应为一个 JSON 对象',
+    read: '无法读取“{{name}}”：{{reason}}',
+  },
+  diff: {
+    title: '版本比较',
+    back: '返回流程列表',
+    left: '旧版本',
+    right: '新版本',
+    pick: '选择版本',
+    versionLabel: '版本 {{version}}（{{date}}）',
+    missing: '请选择要比较的两个版本',
+    identical: '两个版本没有差异',
+    summary: '新增 {{added}}，删除 {{removed}}，修改 {{changed}}，布局变化 {{layout}}',
+    changes: '变更列表',
+    legend: '图例',
+    kind: {
+      added: '新增',
+      removed: '删除',
+      changed: '修改',
+      layout: '布局变化',
+    },
+    column: {
+      id: '元素 ID',
+      name: '名称',
+      type: '类型',
+      kind: '变更',
+      attrs: '变更的属性（旧 → 新）',
+    },
+    empty: '（空）',
+    otherProcess: '这两个版本属于不同的流程',
+  },
+};
+
+const en: typeof zh = {
+  title: 'Processes',
+  new: 'New process',
+  import: 'Import file',
+  importHint: 'Import a .bpmn / .xml process or a .form form',
+  searchPlaceholder: 'Search by process ID or name',
+  empty: 'No process has been deployed yet',
+  noMatch: 'No process matches “{{query}}”',
+  column: {
+    name: 'Name',
+    id: 'Process ID',
+    version: 'Latest version',
+    deployedAt: 'Deployed at',
+    deployedBy: 'Deployed by',
+    running: 'Running instances',
+    versions: 'Versions',
+    deploymentKey: 'Deployment key',
+    active: 'Active',
+    completed: 'Completed',
+    canceled: 'Canceled',
+    incidents: 'Incidents',
+  },
+  history: 'Deployment history',
+  latest: 'latest',
+  open: 'Open in modeler',
+  exportBpmn: 'Export .bpmn',
+  compare: 'Compare with previous',
+  unnamed: '(unnamed)',
+  importError: {
+    type: 'Cannot import “{{name}}”: only .bpmn, .xml (processes) and .form (forms) files are supported',
+    notBpmn: 'Cannot import “{{name}}”: the file is not a BPMN 2.0 definition (no definitions element)',
+    notJson: 'Cannot import “{{name}}”: the form file is not valid JSON ({{reason}})',
+    notSchema: 'Cannot import “{{name}}”: the form file must hold a JSON object',
+    read: 'Cannot read “{{name}}”: {{reason}}',
+  },
+  diff: {
+    title: 'Compare versions',
+    back: 'Back to the processes',
+    left: 'Older version',
+    right: 'Newer version',
+    pick: 'Pick a version',
+    versionLabel: 'Version {{version}} ({{date}})',
+    missing: 'Pick the two versions to compare',
+    identical: 'The two versions do not differ',
+    summary: '{{added}} added, {{removed}} removed, {{changed}} changed, {{layout}} moved',
+    changes: 'Changes',
+    legend: 'Legend',
+    kind: {
+      added: 'Added',
+      removed: 'Removed',
+      changed: 'Changed',
+      layout: 'Layout changed',
+    },
+    column: {
+      id: 'Element ID',
+      name: 'Name',
+      type: 'Type',
+      kind: 'Change',
+      attrs: 'Changed attributes (old → new)',
+    },
+    empty: '(empty)',
+    otherProcess: 'The two versions belong to different processes',
+  },
+};
+
+registerTexts('processes', { 'zh-CN': zh, en });
+
+/** A date-time in the user's local time zone, in the format of the UI language. */
+export function formatDateTime(iso: string | null | undefined, language: string): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return new Intl.DateTimeFormat(language === 'en' ? 'en-GB' : 'zh-CN', {
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hour12: false,
+  }).format(d);
+}
