@@ -353,6 +353,50 @@ describe('deliveries', () => {
     expect(await log()).toMatchObject({ state: 'FAILED', attempts: 3, lastStatus: 503 });
     expect((await t.api('DELETE', `/v2/webhooks/${webhookKey}`)).status).toBe(204);
   });
+
+  it("sends a webhook its texts in the webhook's own language", async () => {
+    const refused = await t.api('POST', '/v2/webhooks', {
+      name: 'bot',
+      url: `http://127.0.0.1:${hookPort}/hook`,
+      locale: 'fr',
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors).toEqual([{ field: 'locale', reason: 'must be one of zh-CN, en' }]);
+    const zh = await t.api('POST', '/v2/webhooks', {
+      name: '中文机器人',
+      url: `http://127.0.0.1:${hookPort}/hook`,
+      events: ['TASK_CREATED'],
+    });
+    const en = await t.api('POST', '/v2/webhooks', {
+      name: 'English bot',
+      url: `http://127.0.0.1:${hookPort}/hook`,
+      events: ['TASK_CREATED'],
+      locale: 'en',
+    });
+    expect(zh.body.locale).toBe('zh-CN');
+    expect(en.body.locale).toBe('en');
+    await t.runtime.deliveries.runDue(); // drain what earlier tests queued
+    received.length = 0;
+    hookAnswers = [];
+    await startReview();
+    await t.runtime.deliveries.runDue();
+    const titles = received.map((r) => JSON.parse(r.body).title).sort();
+    expect(titles).toHaveLength(2);
+    expect(titles[0]).toMatch(/^New task/);
+    expect(titles[1]).toMatch(/^新待办/);
+
+    // a changed language takes effect on the next event
+    const changed = await t.api('PUT', `/v2/webhooks/${zh.body.webhookKey}`, { locale: 'en' });
+    expect(changed.body.locale).toBe('en');
+    received.length = 0;
+    await startReview();
+    await t.runtime.deliveries.runDue();
+    expect(received.map((r) => JSON.parse(r.body).title)).toEqual([
+      expect.stringMatching(/^New task/),
+      expect.stringMatching(/^New task/),
+    ]);
+    for (const h of [zh, en]) await t.api('DELETE', `/v2/webhooks/${h.body.webhookKey}`);
+  });
 });
 
 describe('reminders', () => {

@@ -70,7 +70,11 @@ export class NotificationService {
    */
   private readonly tenants = new Map<
     string,
-    { until: number; overrides: TemplateOverrides; hooks: Array<{ key: string; events: string[] }> }
+    {
+      until: number;
+      overrides: TemplateOverrides;
+      hooks: Array<{ key: string; events: string[]; locale: string }>;
+    }
   >();
 
   /** Forgets a tenant's cached templates and webhooks (after they changed). */
@@ -83,12 +87,18 @@ export class NotificationService {
     if (hit && hit.until > Date.now()) return hit;
     const [overrides, hooks] = [
       await loadOverrides(db, tenantId),
-      await db('webhooks').where({ tenant_id: tenantId, enabled: true }).select('webhook_key', 'events'),
+      await db('webhooks')
+        .where({ tenant_id: tenantId, enabled: true })
+        .select('webhook_key', 'events', 'locale'),
     ];
     const entry = {
       until: Date.now() + CACHE_MS,
       overrides,
-      hooks: hooks.map((h: any) => ({ key: String(h.webhook_key), events: h.events as string[] })),
+      hooks: hooks.map((h: any) => ({
+        key: String(h.webhook_key),
+        events: h.events as string[],
+        locale: h.locale as string,
+      })),
     };
     if (this.tenants.size > 10_000) this.tenants.clear();
     this.tenants.set(tenantId, entry);
@@ -306,14 +316,22 @@ export class NotificationService {
         }
       }
       const hooks = allHooks.filter((h) => h.events.includes(n.event) || h.events.includes('*'));
-      // Chat bots (企业微信, 钉钉, Feishu) show text: the payload carries it, from the WEBHOOK template.
-      const text = hooks.length
-        ? render(overrides, n.event, 'WEBHOOK', 'zh-CN', this.forReader(n.data, 'zh-CN'))
-        : null;
+      // Chat bots (企业微信, 钉钉, Feishu) show text: the payload carries it, from the WEBHOOK
+      // template in the webhook's language (rendered once per language).
+      const texts = new Map<string, { subject: string; body: string }>();
+      const textIn = (locale: string) => {
+        let text = texts.get(locale);
+        if (!text) {
+          text = render(overrides, n.event, 'WEBHOOK', locale, this.forReader(n.data, locale));
+          texts.set(locale, text);
+        }
+        return text;
+      };
       for (const h of hooks) {
+        const text = textIn(h.locale);
         const payload = {
-          title: text?.subject,
-          text: text?.body,
+          title: text.subject,
+          text: text.body,
           event: n.event,
           tenantId: n.tenantId,
           occurredAt: now.toISOString(),

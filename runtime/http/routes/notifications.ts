@@ -44,6 +44,7 @@ const webhookView = (r: any) => ({
   name: r.name,
   url: r.url,
   events: r.events,
+  locale: r.locale,
   enabled: r.enabled,
   createdAt: new Date(r.created_at).toISOString(),
 });
@@ -232,12 +233,21 @@ export function notificationRoutes(s: AppServices): Router {
     return row;
   };
 
+  /** The language of a webhook's texts: one of the notification locales. */
+  const readLocale = (b: BodyReader): string | undefined => {
+    const locale = b.string('locale');
+    if (locale !== undefined && !(LOCALES as readonly string[]).includes(locale))
+      b.errors.push({ field: 'locale', reason: `must be one of ${LOCALES.join(', ')}` });
+    return locale;
+  };
+
   router.post('/webhooks', async (req, res) => {
     requireCapability(req.principal!, 'manage-identity', 'create webhooks');
     const b = new BodyReader(req.body ?? {});
     const name = b.string('name', { required: true });
     const url = b.string('url', { required: true });
     const events = readEvents(b, 'events') ?? ['*'];
+    const locale = readLocale(b) ?? 'zh-CN';
     const tenantId = targetTenant(req, b.string('tenantId'));
     if (url) {
       const refused = refusedUrl(url, s.httpAllowedHosts);
@@ -247,7 +257,16 @@ export function notificationRoutes(s: AppServices): Router {
     const secret = randomBytes(32).toString('base64url');
     const [row] = await s
       .knex('webhooks')
-      .insert({ webhook_key: s.nextKey(), tenant_id: tenantId, name, url, secret, events, enabled: true })
+      .insert({
+        webhook_key: s.nextKey(),
+        tenant_id: tenantId,
+        name,
+        url,
+        secret,
+        events,
+        locale,
+        enabled: true,
+      })
       .returning('*');
     s.notifications.forget(tenantId);
     // The secret is shown once: the receiver needs it to check the X-Lifeflow-Signature header.
@@ -284,6 +303,7 @@ export function notificationRoutes(s: AppServices): Router {
     const url = b.string('url');
     const events = readEvents(b, 'events');
     const enabled = b.boolean('enabled');
+    const locale = readLocale(b);
     if (name === '') b.errors.push({ field: 'name', reason: 'must not be empty' });
     if (url !== undefined) {
       const refused = refusedUrl(url, s.httpAllowedHosts);
@@ -298,6 +318,7 @@ export function notificationRoutes(s: AppServices): Router {
         ...(url !== undefined ? { url } : {}),
         ...(events !== undefined ? { events } : {}),
         ...(enabled !== undefined ? { enabled } : {}),
+        ...(locale !== undefined ? { locale } : {}),
       })
       .returning('*');
     s.notifications.forget(row.tenant_id);
