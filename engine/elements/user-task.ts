@@ -4,22 +4,13 @@ import type { ElementBehaviour } from './behaviour.js';
 import { extension } from './behaviour.js';
 import { readTaskHeaders } from './job-task.js';
 import type { ApprovalMode, ApproverStrategy, FlowNode } from '../model/types.js';
+import { APPROVAL_MODES, APPROVER_STRATEGIES } from '../model/vocabulary.js';
 
-const APPROVAL_MODES: ApprovalMode[] = ['single', 'all', 'any', 'sequential', 'vote'];
 /** Where an approval's signers keep their decisions ({ approver, decision, comment }, in order). */
 export const APPROVAL_DECISIONS = 'approvalDecisions';
 const USERNAME = /^[\p{L}\p{N}._@-]{1,100}$/u;
 
-const STRATEGIES = [
-  'initiator',
-  'initiatorHead',
-  'departmentMembers',
-  'group',
-  'role',
-  'initiatorPicks',
-  'previousPicks',
-  'ruleSet',
-];
+const STRATEGIES: readonly string[] = APPROVER_STRATEGIES;
 
 function readStrategy(a: any, report: (m: string) => void): ApproverStrategy | undefined {
   const kind = a.strategy;

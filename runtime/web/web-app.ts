@@ -10,7 +10,10 @@ export const DESIGNER_DIST = process.env.LF_WEB_DIST
   ? path.resolve(process.env.LF_WEB_DIST)
   : path.join(DESIGNER_DIR, 'dist');
 
-const LIFEFLOW_MODDLE = fileURLToPath(new URL('../../engine/model/lifeflow-moddle.json', import.meta.url));
+/** Engine files the web app bundles: the lf: moddle descriptor and the shared vocabulary. */
+const SHARED_WITH_WEB = ['lifeflow-moddle.json', 'vocabulary.ts'].map((f) =>
+  fileURLToPath(new URL(`../../engine/model/${f}`, import.meta.url)),
+);
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -30,8 +33,7 @@ export function webAppIsStale(): boolean {
     newestMtime(path.join(DESIGNER_DIR, 'src')),
     statSync(path.join(DESIGNER_DIR, 'index.html')).mtimeMs,
     statSync(path.join(DESIGNER_DIR, 'vite.config.ts')).mtimeMs,
-    // the modeler bundles the engine's BPMN extension descriptor
-    statSync(LIFEFLOW_MODDLE).mtimeMs,
+    ...SHARED_WITH_WEB.map((f) => statSync(f).mtimeMs),
   );
   return sources > built;
 }
