@@ -17,7 +17,8 @@ import {
   localizeDatePicker,
   localizeFormDom,
 } from '../form-i18n/index.js';
-import { downloadText, type FormSchema, type FormVersion, fetchForm, formFileText } from './files.js';
+import { saveTextFile } from '../app/files.js';
+import { type FormSchema, type FormVersion, fetchForm, formFileText } from './files.js';
 import { FormPreview, FormVariables } from './preview.js';
 
 /** The editor and a way to apply the edits still being typed. */
@@ -332,7 +333,9 @@ export function FormEditorPage() {
           <Button
             icon={<DownloadOutlined />}
             data-testid="form-export"
-            onClick={() => downloadText(`${formId || 'form'}.form`, formFileText(currentSchema()))}
+            onClick={() =>
+              saveTextFile(`${formId || 'form'}.form`, formFileText(currentSchema()), 'application/json')
+            }
           >
             {t('editor.export')}
           </Button>

@@ -1,3 +1,4 @@
+import { saveTextFile } from '../app/files.js';
 import { api } from '../app/api.js';
 
 /** A form as the server lists it (POST /v2/forms/search). */
@@ -13,18 +14,6 @@ export interface FormVersion {
 }
 
 export type FormSchema = Record<string, any> & { id?: string; type?: string; components?: any[] };
-
-/** Saves text as a file of the user (a download). */
-export function downloadText(fileName: string, text: string, type = 'application/json'): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
 
 /** A schema as a .form file (the way Camunda Modeler writes them). */
 export function formFileText(schema: FormSchema): string {
@@ -43,7 +32,7 @@ export async function fetchForm(formKey: string): Promise<FormVersion & { schema
 /** Downloads a deployed version as `<formId>.form`. */
 export async function exportDeployedForm(formKey: string): Promise<void> {
   const form = await fetchForm(formKey);
-  downloadText(`${form.formId}.form`, formFileText(form.schema));
+  saveTextFile(`${form.formId}.form`, formFileText(form.schema), 'application/json');
 }
 
 /** Reads a chosen .form file; throws when it is not a JSON object. */

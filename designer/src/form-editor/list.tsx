@@ -6,10 +6,11 @@ import {
   UploadOutlined,
 } from '@ant-design/icons';
 import { App, Button, Card, Empty, Space, Table, Typography } from 'antd';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router-dom';
 import { api } from '../app/api.js';
+import { OpenFileButton } from '../app/files.js';
 import { ProblemAlert } from '../app/problem.js';
 import { useSession } from '../app/session.js';
 import { exportDeployedForm, type FormVersion, readFormFile } from './files.js';
@@ -33,7 +34,6 @@ export function FormList() {
   const { message } = App.useApp();
   const [items, setItems] = useState<FormVersion[] | null>(null);
   const [error, setError] = useState<unknown>();
-  const fileInput = useRef<HTMLInputElement>(null);
 
   const load = useCallback(async () => {
     setError(undefined);
@@ -88,8 +88,6 @@ export function FormList() {
       navigate('/forms/new', { state: { schema, fileName: file.name } });
     } catch {
       message.error(t('list.badFile', { name: file.name }));
-    } finally {
-      if (fileInput.current) fileInput.current.value = '';
     }
   };
 
@@ -123,17 +121,14 @@ export function FormList() {
       extra={
         <Space>
           <Button icon={<ReloadOutlined />} onClick={() => void load()} aria-label="refresh" />
-          <Button icon={<UploadOutlined />} onClick={() => fileInput.current?.click()}>
-            {t('list.import')}
-          </Button>
-          <input
-            ref={fileInput}
-            type="file"
+          <OpenFileButton
             accept=".form,.json,application/json"
-            data-testid="forms-import"
-            style={{ display: 'none' }}
-            onChange={(e) => void onImport(e.target.files?.[0])}
-          />
+            testId="forms-import"
+            icon={<UploadOutlined />}
+            onFile={(file) => void onImport(file)}
+          >
+            {t('list.import')}
+          </OpenFileButton>
           <Button
             type="primary"
             icon={<PlusOutlined />}

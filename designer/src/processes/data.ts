@@ -77,16 +77,3 @@ export function bpmnFileName(v: Pick<VersionStats, 'resourceName' | 'processDefi
   const base = (v.resourceName || v.processDefinitionId).split(/[\\/]/).pop() || v.processDefinitionId;
   return `${base.replace(/\.(bpmn|xml)$/i, '')}.bpmn`;
 }
-
-/** Lets the browser save a text as a file. */
-export function saveText(fileName: string, text: string, type: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  a.style.display = 'none';
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}

@@ -20,18 +20,10 @@ import {
   Tooltip,
   Typography,
 } from 'antd';
-import {
-  type ChangeEvent,
-  type HTMLAttributes,
-  type Key,
-  useCallback,
-  useEffect,
-  useMemo,
-  useRef,
-  useState,
-} from 'react';
+import { type HTMLAttributes, type Key, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router-dom';
+import { OpenFileButton, saveTextFile } from '../app/files.js';
 import { ProblemAlert } from '../app/problem.js';
 import { useSession } from '../app/session.js';
 import {
@@ -40,7 +32,6 @@ import {
   loadVersions,
   loadXml,
   type ProcessGroup,
-  saveText,
   type VersionStats,
 } from './data.js';
 import { formatDateTime } from './texts.js';
@@ -208,7 +199,6 @@ export default function Processes() {
   const [query, setQuery] = useState('');
   const [importError, setImportError] = useState<string | null>(null);
   const [expanded, setExpanded] = useState<readonly Key[]>([]);
-  const fileInput = useRef<HTMLInputElement>(null);
   const generation = useRef(0);
 
   const reload = useCallback(async () => {
@@ -246,16 +236,13 @@ export default function Processes() {
     setError(null);
     try {
       const xml = await loadXml(v.processDefinitionKey);
-      saveText(bpmnFileName(v), xml, 'application/xml');
+      saveTextFile(bpmnFileName(v), xml, 'application/xml');
     } catch (err) {
       setError(err);
     }
   }, []);
 
-  const onFile = async (e: ChangeEvent<HTMLInputElement>) => {
-    const file = e.target.files?.[0];
-    e.target.value = '';
-    if (!file) return;
+  const onFile = async (file: File) => {
     setImportError(null);
     let text: string;
     try {
@@ -331,17 +318,6 @@ export default function Processes() {
     },
   ];
 
-  const importInput = (
-    <input
-      ref={fileInput}
-      type="file"
-      accept=".bpmn,.xml,.form"
-      data-testid="processes-import"
-      style={{ display: 'none' }}
-      onChange={(e) => void onFile(e)}
-    />
-  );
-
   const noProcesses = versions !== null && groups.length === 0 && !error;
 
   return (
@@ -368,13 +344,17 @@ export default function Processes() {
             {t('shell:common.refresh')}
           </Button>
           <Tooltip title={t('importHint')}>
-            <Button
-              icon={<ImportOutlined />}
-              data-testid="processes-import-button"
-              onClick={() => fileInput.current?.click()}
-            >
-              {t('import')}
-            </Button>
+            <span>
+              <OpenFileButton
+                accept=".bpmn,.xml,.form"
+                testId="processes-import"
+                buttonTestId="processes-import-button"
+                icon={<ImportOutlined />}
+                onFile={(file) => void onFile(file)}
+              >
+                {t('import')}
+              </OpenFileButton>
+            </span>
           </Tooltip>
           <Button
             type="primary"
@@ -387,7 +367,6 @@ export default function Processes() {
         </Space>
       }
     >
-      {importInput}
       <Space orientation="vertical" style={{ width: '100%' }}>
         {importError && (
           <Alert

@@ -1,9 +1,10 @@
 import { DownloadOutlined, PlusOutlined, UploadOutlined } from '@ant-design/icons';
 import { Alert, Button, Card, Space, Table, Tag, Typography } from 'antd';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router-dom';
 import { api } from '../app/api.js';
+import { OpenFileButton, saveTextFile } from '../app/files.js';
 import { ProblemAlert } from '../app/problem.js';
 import { useSession } from '../app/session.js';
 
@@ -27,15 +28,7 @@ interface Group {
 
 /** Saves a JSON document as a file (nothing leaves the browser). */
 export function downloadJson(fileName: string, doc: unknown): void {
-  const blob = new Blob([`${JSON.stringify(doc, null, 2)}\n`], { type: 'application/json' });
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = fileName;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  saveTextFile(fileName, `${JSON.stringify(doc, null, 2)}\n`, 'application/json');
 }
 
 export async function exportVersion(v: { ruleSetKey: string; ruleSetId: string }): Promise<void> {
@@ -51,7 +44,6 @@ export function RuleSetList() {
   const [items, setItems] = useState<RuleSetVersion[] | null>(null);
   const [error, setError] = useState<unknown>();
   const [importError, setImportError] = useState<string>();
-  const fileInput = useRef<HTMLInputElement>(null);
 
   const load = useCallback(async () => {
     setError(undefined);
@@ -98,8 +90,6 @@ export function RuleSetList() {
       navigate('/rules/new', { state: { doc } });
     } catch (err) {
       setImportError(t('importFailed', { file: file.name, reason: (err as Error).message }));
-    } finally {
-      if (fileInput.current) fileInput.current.value = '';
     }
   };
 
@@ -124,17 +114,14 @@ export function RuleSetList() {
             <Button type="primary" icon={<PlusOutlined />} onClick={() => navigate('/rules/new')}>
               {t('new')}
             </Button>
-            <Button icon={<UploadOutlined />} onClick={() => fileInput.current?.click()}>
-              {t('import')}
-            </Button>
-            <input
-              ref={fileInput}
-              type="file"
+            <OpenFileButton
               accept=".json,application/json"
-              data-testid="rules-import"
-              style={{ display: 'none' }}
-              onChange={(e) => void onImport(e.target.files?.[0])}
-            />
+              testId="rules-import"
+              icon={<UploadOutlined />}
+              onFile={(file) => void onImport(file)}
+            >
+              {t('import')}
+            </OpenFileButton>
           </Space>
         }
       >
