@@ -6,11 +6,11 @@ import {
   UploadOutlined,
 } from '@ant-design/icons';
 import { App, Button, Card, Empty, Space, Table, Typography } from 'antd';
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router-dom';
-import { api } from '../app/api.js';
 import { OpenFileButton } from '../app/files.js';
+import { byResource, searchAll, useList } from '../app/lists.js';
 import { ProblemAlert } from '../app/problem.js';
 import { useSession } from '../app/session.js';
 import { exportDeployedForm, type FormVersion, readFormFile } from './files.js';
@@ -32,46 +32,20 @@ export function FormList() {
   const { tenantId } = useSession();
   const navigate = useNavigate();
   const { message } = App.useApp();
-  const [items, setItems] = useState<FormVersion[] | null>(null);
-  const [error, setError] = useState<unknown>();
+  const load = useCallback(
+    () =>
+      searchAll<FormVersion>('/v2/forms/search', {
+        filter: tenantId ? { tenantId } : {},
+        sort: [{ field: 'version', order: 'DESC' }],
+      }),
+    [tenantId],
+  );
+  const { items, error, setError, reload } = useList(load);
 
-  const load = useCallback(async () => {
-    setError(undefined);
-    try {
-      const all: FormVersion[] = [];
-      for (let from = 0; ; from += 1000) {
-        const res = await api.post<{ items: FormVersion[]; page: { totalItems: number } }>(
-          '/v2/forms/search',
-          {
-            filter: tenantId ? { tenantId } : {},
-            sort: [{ field: 'version', order: 'DESC' }],
-            page: { from, limit: 1000 },
-          },
-        );
-        all.push(...res.items);
-        if (res.items.length < 1000 || all.length >= res.page.totalItems) break;
-      }
-      setItems(all);
-    } catch (err) {
-      setError(err);
-      setItems([]);
-    }
-  }, [tenantId]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
-
-  const groups = useMemo<FormGroup[]>(() => {
-    const byId = new Map<string, FormVersion[]>();
-    for (const f of items ?? []) byId.set(f.formId, [...(byId.get(f.formId) ?? []), f]);
-    return [...byId.entries()]
-      .map(([formId, versions]) => {
-        versions.sort((a, b) => b.version - a.version);
-        return { formId, latest: versions[0], versions };
-      })
-      .sort((a, b) => a.formId.localeCompare(b.formId));
-  }, [items]);
+  const groups = useMemo<FormGroup[]>(
+    () => byResource(items ?? [], (f) => f.formId).map(({ id, ...g }) => ({ formId: id, ...g })),
+    [items],
+  );
 
   const exportForm = async (formKey: string) => {
     try {
@@ -120,7 +94,7 @@ export function FormList() {
       }
       extra={
         <Space>
-          <Button icon={<ReloadOutlined />} onClick={() => void load()} aria-label="refresh" />
+          <Button icon={<ReloadOutlined />} onClick={() => void reload()} aria-label="refresh" />
           <OpenFileButton
             accept=".form,.json,application/json"
             testId="forms-import"

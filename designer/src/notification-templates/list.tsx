@@ -1,8 +1,9 @@
 import { Card, Space, Table, Tag, Typography } from 'antd';
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router-dom';
 import { api } from '../app/api.js';
+import { useList } from '../app/lists.js';
 import { ProblemAlert } from '../app/problem.js';
 import { useSession } from '../app/session.js';
 import { CHANNELS, EVENTS, LOCALES } from './texts.js';
@@ -29,21 +30,8 @@ export async function searchTemplates(tenantId: string | undefined): Promise<Tem
 export function TemplateMatrix() {
   const { t } = useTranslation('templates');
   const { tenantId } = useSession();
-  const [items, setItems] = useState<TemplateItem[] | null>(null);
-  const [error, setError] = useState<unknown>();
-
-  const load = useCallback(async () => {
-    setError(undefined);
-    try {
-      setItems(await searchTemplates(tenantId));
-    } catch (err) {
-      setError(err);
-      setItems([]);
-    }
-  }, [tenantId]);
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const load = useCallback(() => searchTemplates(tenantId), [tenantId]);
+  const { items, error, setError } = useList(load);
 
   const custom = useMemo(() => {
     const set = new Set<string>();

@@ -1,4 +1,5 @@
 import { api } from '../app/api.js';
+import { byResource, searchAll } from '../app/lists.js';
 
 /** One deployed version of a process with its deployment and its instance counts. */
 export interface VersionStats {
@@ -24,45 +25,23 @@ export interface ProcessGroup {
   incidents: number;
 }
 
-const PAGE = 1000;
-
 /** Every version of the tenant's processes (optionally of one process), paging through all. */
-export async function loadVersions(tenantId: string | undefined, processDefinitionId?: string) {
+export function loadVersions(tenantId: string | undefined, processDefinitionId?: string) {
   const filter: Record<string, string> = {};
   if (tenantId) filter.tenantId = tenantId;
   if (processDefinitionId) filter.processDefinitionId = processDefinitionId;
-  const all: VersionStats[] = [];
-  for (let from = 0; ; from += PAGE) {
-    const res = await api.post<{ items: VersionStats[]; page: { totalItems: number } }>(
-      '/v2/process-definitions/statistics',
-      { filter, page: { from, limit: PAGE } },
-    );
-    all.push(...res.items);
-    if (res.items.length < PAGE || all.length >= res.page.totalItems) break;
-  }
-  return all;
+  return searchAll<VersionStats>('/v2/process-definitions/statistics', { filter });
 }
 
-/** Groups versions by process, newest version first, processes by name/id. */
+/** Groups versions by process, newest version first, processes by id. */
 export function groupVersions(versions: VersionStats[]): ProcessGroup[] {
-  const byId = new Map<string, VersionStats[]>();
-  for (const v of versions) {
-    const list = byId.get(v.processDefinitionId) ?? [];
-    list.push(v);
-    byId.set(v.processDefinitionId, list);
-  }
-  return [...byId.entries()]
-    .map(([processDefinitionId, list]) => {
-      list.sort((a, b) => b.version - a.version);
-      return {
-        processDefinitionId,
-        latest: list[0],
-        versions: list,
-        running: list.reduce((n, v) => n + v.instances.active, 0),
-        incidents: list.reduce((n, v) => n + v.instances.incidents, 0),
-      };
-    })
-    .sort((a, b) => a.processDefinitionId.localeCompare(b.processDefinitionId));
+  return byResource(versions, (v) => v.processDefinitionId).map(({ id, latest, versions: list }) => ({
+    processDefinitionId: id,
+    latest,
+    versions: list,
+    running: list.reduce((n, v) => n + v.instances.active, 0),
+    incidents: list.reduce((n, v) => n + v.instances.incidents, 0),
+  }));
 }
 
 /** The XML of a deployed version, as the server stored it. */

@@ -1,10 +1,11 @@
 import { DownloadOutlined, PlusOutlined, UploadOutlined } from '@ant-design/icons';
 import { Alert, Button, Card, Space, Table, Tag, Typography } from 'antd';
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router-dom';
 import { api } from '../app/api.js';
 import { OpenFileButton, saveTextFile } from '../app/files.js';
+import { byResource, searchAll, useList } from '../app/lists.js';
 import { ProblemAlert } from '../app/problem.js';
 import { useSession } from '../app/session.js';
 
@@ -41,44 +42,24 @@ export function RuleSetList() {
   const { t, i18n } = useTranslation('rules');
   const { tenantId } = useSession();
   const navigate = useNavigate();
-  const [items, setItems] = useState<RuleSetVersion[] | null>(null);
-  const [error, setError] = useState<unknown>();
   const [importError, setImportError] = useState<string>();
-
-  const load = useCallback(async () => {
-    setError(undefined);
-    try {
-      const res = await api.post<{ items: RuleSetVersion[] }>('/v2/rule-sets/search', {
+  const load = useCallback(
+    () =>
+      searchAll<RuleSetVersion>('/v2/rule-sets/search', {
         filter: tenantId ? { tenantId } : {},
         sort: [
           { field: 'ruleSetId', order: 'ASC' },
           { field: 'version', order: 'DESC' },
         ],
-        page: { limit: 1000 },
-      });
-      setItems(res.items);
-    } catch (err) {
-      setError(err);
-      setItems([]);
-    }
-  }, [tenantId]);
+      }),
+    [tenantId],
+  );
+  const { items, error, setError } = useList(load);
 
-  useEffect(() => {
-    void load();
-  }, [load]);
-
-  const groups = useMemo<Group[]>(() => {
-    const by = new Map<string, RuleSetVersion[]>();
-    for (const v of items ?? []) {
-      const list = by.get(v.ruleSetId) ?? [];
-      list.push(v);
-      by.set(v.ruleSetId, list);
-    }
-    return [...by.entries()].map(([ruleSetId, versions]) => {
-      versions.sort((a, b) => b.version - a.version);
-      return { ruleSetId, latest: versions[0], versions };
-    });
-  }, [items]);
+  const groups = useMemo<Group[]>(
+    () => byResource(items ?? [], (v) => v.ruleSetId).map(({ id, ...g }) => ({ ruleSetId: id, ...g })),
+    [items],
+  );
 
   const onImport = async (file: File | undefined) => {
     setImportError(undefined);
