@@ -17,6 +17,7 @@ const FormEditor = lazy(() => import('../form-editor/index.js'));
 const Rules = lazy(() => import('../rules/index.js'));
 const Templates = lazy(() => import('../notification-templates/index.js'));
 const Home = lazy(() => import('../home/index.js'));
+const Workspace = lazy(() => import('../workspace/index.js'));
 
 function Loading() {
   const { t } = useTranslation();
@@ -78,7 +79,7 @@ export function App() {
               <Route path="/login" element={<LoginPage />} />
               <Route element={<Shell />}>
                 <Route path="/" element={<Home />} />
-                <Route path="/workspace/*" element={<Allowed area="workspace">{<Home />}</Allowed>} />
+                <Route path="/workspace/*" element={<Allowed area="workspace">{<Workspace />}</Allowed>} />
                 <Route path="/processes" element={<Allowed area="designer">{<Processes />}</Allowed>} />
                 <Route
                   path="/processes/diff"

@@ -8,11 +8,14 @@ import {
   ProfileOutlined,
 } from '@ant-design/icons';
 import { Button, Layout, Menu, Select, Space, Typography } from 'antd';
-import type { ReactNode } from 'react';
+import { lazy, type ReactNode, Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation, useNavigate } from 'react-router-dom';
 import { type Language, LANGUAGES } from '../i18n/index.js';
 import { type Area, useSession } from './session.js';
+
+// The bell brings socket.io: its own chunk, so the login page does not wait for it.
+const NotificationBell = lazy(() => import('../notifications/bell.js'));
 
 const LANGUAGE_NAMES: Record<Language, string> = { 'zh-CN': '简体中文', en: 'English' };
 
@@ -90,6 +93,11 @@ export function AppLayout({ children }: { children: ReactNode }) {
         />
         <Space size="middle">
           <TenantSwitch />
+          {can('workspace') && (
+            <Suspense fallback={null}>
+              <NotificationBell />
+            </Suspense>
+          )}
           <LanguageSwitch />
           <Typography.Text style={{ color: '#fff' }} data-testid="me">
             {me?.displayName || me?.username}

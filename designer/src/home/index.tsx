@@ -11,8 +11,10 @@ export default function Home() {
   const { t } = useTranslation();
   const { me, can } = useSession();
   const location = useLocation();
-  if (location.pathname === '/' && can('designer') && !me?.roles.includes('admin'))
-    return <Navigate to="/processes" replace />;
+  if (location.pathname === '/') {
+    if (can('designer') && !me?.roles.includes('admin')) return <Navigate to="/processes" replace />;
+    if (can('workspace')) return <Navigate to="/workspace" replace />;
+  }
   return (
     <Card>
       <Typography.Title level={4} data-testid="welcome">
