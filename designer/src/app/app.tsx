@@ -1,4 +1,4 @@
-import { App as AntApp, ConfigProvider, Result, Spin } from 'antd';
+import { App as AntApp, ConfigProvider, Spin } from 'antd';
 import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
 import { lazy, type ReactNode, Suspense } from 'react';
@@ -6,7 +6,7 @@ import { useTranslation } from 'react-i18next';
 import { BrowserRouter, Navigate, Outlet, Route, Routes, useLocation } from 'react-router-dom';
 import { ErrorBoundary } from './error-boundary.js';
 import { AppLayout } from './layout.js';
-import { LoginPage } from './login-page.js';
+import { Notice } from './notice.js';
 import { type Area, SessionProvider, useSession } from './session.js';
 
 // Each area is a chunk of its own: the modeler and the form editor are large and load on demand.
@@ -17,6 +17,8 @@ const FormEditor = lazy(() => import('../form-editor/index.js'));
 const Rules = lazy(() => import('../rules/index.js'));
 const Templates = lazy(() => import('../notification-templates/index.js'));
 const Home = lazy(() => import('../home/index.js'));
+// The login form (antd Form and its validators) is not needed once signed in.
+const LoginPage = lazy(() => import('./login-page.js'));
 const Workspace = lazy(() => import('../workspace/index.js'));
 
 function Loading() {
@@ -52,12 +54,12 @@ function Shell() {
 function Allowed({ area, children }: { area: Area; children: ReactNode }) {
   const { can } = useSession();
   const { t } = useTranslation();
-  return can(area) ? children : <Result status="403" title="403" subTitle={t('error.forbidden')} />;
+  return can(area) ? children : <Notice status="warning" title="403" subTitle={t('error.forbidden')} />;
 }
 
 function NotFound() {
   const { t } = useTranslation();
-  return <Result status="404" title="404" subTitle={t('error.notFound')} />;
+  return <Notice status="info" title="404" subTitle={t('error.notFound')} />;
 }
 
 function Localized({ children }: { children: ReactNode }) {
@@ -76,7 +78,14 @@ export function App() {
         <SessionProvider>
           <BrowserRouter>
             <Routes>
-              <Route path="/login" element={<LoginPage />} />
+              <Route
+                path="/login"
+                element={
+                  <Suspense fallback={<Loading />}>
+                    <LoginPage />
+                  </Suspense>
+                }
+              />
               <Route element={<Shell />}>
                 <Route path="/" element={<Home />} />
                 <Route path="/workspace/*" element={<Allowed area="workspace">{<Workspace />}</Allowed>} />

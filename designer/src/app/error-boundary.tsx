@@ -1,6 +1,7 @@
-import { Button, Result } from 'antd';
+import { Button } from 'antd';
 import { Component, type ReactNode } from 'react';
 import i18n from '../i18n/index.js';
+import { Notice } from './notice.js';
 
 /** A screen that throws while rendering shows what happened and a way out, never a blank page. */
 export class ErrorBoundary extends Component<{ children: ReactNode }, { error: Error | null }> {
@@ -13,7 +14,7 @@ export class ErrorBoundary extends Component<{ children: ReactNode }, { error: E
   render() {
     if (!this.state.error) return this.props.children;
     return (
-      <Result
+      <Notice
         status="error"
         title={i18n.t('error.crashed')}
         subTitle={this.state.error.message}

@@ -1,5 +1,5 @@
 import { LockOutlined, UserOutlined } from '@ant-design/icons';
-import { Alert, Button, Card, Form, Input, Typography } from 'antd';
+import { Alert, Button, Form, Input, Typography } from 'antd';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useLocation, useNavigate } from 'react-router-dom';
@@ -7,7 +7,7 @@ import { LanguageSwitch } from './layout.js';
 import { ProblemAlert } from './problem.js';
 import { useSession } from './session.js';
 
-export function LoginPage() {
+export default function LoginPage() {
   const { t } = useTranslation();
   const { login, expired } = useSession();
   const navigate = useNavigate();
@@ -34,7 +34,7 @@ export function LoginPage() {
       <div className="lf-login-lang">
         <LanguageSwitch />
       </div>
-      <Card style={{ width: 380 }}>
+      <div className="lf-login-box">
         <Typography.Title level={3} style={{ textAlign: 'center' }}>
           {t('appName')}
         </Typography.Title>
@@ -65,7 +65,7 @@ export function LoginPage() {
             {t('login.submit')}
           </Button>
         </Form>
-      </Card>
+      </div>
     </div>
   );
 }
