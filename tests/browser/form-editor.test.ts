@@ -16,7 +16,7 @@ describe.skipIf(!hasChromium)('form editor', () => {
 
   const chooseLanguage = async (page: Page, name: string) => {
     await page.getByTestId('language').click();
-    await page.locator('.ant-select-item-option', { hasText: name }).click();
+    await page.locator('.ant-dropdown-menu-item', { hasText: name }).click();
   };
 
   const formsOf = async (formId: string) =>

@@ -313,7 +313,7 @@ describe.skipIf(!hasChromium)('modeler: Lifeflow properties panel groups', () =>
     await entry(page, 'lf-approval-enabled').getByText('启用审批').waitFor();
 
     await page.getByTestId('language').click();
-    await page.locator('.ant-select-item-option', { hasText: 'English' }).click();
+    await page.locator('.ant-dropdown-menu-item', { hasText: 'English' }).click();
     // The modeler is made anew in English with the same diagram.
     await page.locator('.djs-element[data-element-id="sign"]').waitFor();
     await select(page, 'sign');

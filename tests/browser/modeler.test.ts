@@ -137,7 +137,7 @@ describe.skipIf(!hasChromium)('BPMN modeler', () => {
     const palette = page.locator('.djs-palette .entry[data-action="create.exclusive-gateway"]');
     await expect(palette.getAttribute('aria-label')).resolves.toBe('创建网关');
     await page.getByTestId('language').click();
-    await page.locator('.ant-select-item-option', { hasText: 'English' }).click();
+    await page.locator('.ant-dropdown-menu-item', { hasText: 'English' }).click();
     await page.locator('.djs-palette .entry[aria-label="Create gateway"]').waitFor();
     await page.locator('.djs-connection.lf-deploy-error[data-element-id="Flow_big"]').waitFor();
     await expect(overlay.innerText()).resolves.toContain('is not a valid FEEL expression');
@@ -151,7 +151,7 @@ describe.skipIf(!hasChromium)('BPMN modeler', () => {
     ).resolves.toBe('General');
     await app.screenshot(page, 'modeler-english');
     await page.getByTestId('language').click();
-    await page.locator('.ant-select-item-option', { hasText: '简体中文' }).click();
+    await page.locator('.ant-dropdown-menu-item', { hasText: '简体中文' }).click();
     await page.locator('.djs-palette .entry[aria-label="创建网关"]').waitFor();
   });
 

@@ -415,7 +415,7 @@ describe.skipIf(!hasChromium)('process list and version diff', () => {
   it('speaks English when the user chose it', async () => {
     const page = await openList('admin');
     await page.getByTestId('language').click();
-    await page.locator('.ant-select-item-option', { hasText: 'English' }).click();
+    await page.locator('.ant-dropdown-menu-item', { hasText: 'English' }).click();
     await page.getByText('Deployed by').first().waitFor();
     await page.getByTestId('process-row-contract_review').waitFor();
     await expand(page, 'contract_review');

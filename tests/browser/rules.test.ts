@@ -213,7 +213,7 @@ describe.skipIf(!hasChromium)('rule-set table editor', () => {
     const page = await app.newPage();
     await app.login(page, 'owner');
     await page.getByTestId('language').click();
-    await page.locator('.ant-select-item-option', { hasText: 'English' }).click();
+    await page.locator('.ant-dropdown-menu-item', { hasText: 'English' }).click();
     await page.getByText('Sign out').waitFor();
     await page.getByTestId('nav').getByText('Rule sets').click();
     await page.getByRole('button', { name: 'New rule set' }).click();

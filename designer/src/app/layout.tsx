@@ -2,12 +2,13 @@ import {
   ApartmentOutlined,
   BellOutlined,
   DashboardOutlined,
+  DownOutlined,
   FormOutlined,
   LogoutOutlined,
   NodeIndexOutlined,
   ProfileOutlined,
 } from '@ant-design/icons';
-import { Button, Layout, Menu, Select, Space, Typography } from 'antd';
+import { Button, Dropdown, Layout, Menu, Space, Typography } from 'antd';
 import { lazy, type ReactNode, Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation, useNavigate } from 'react-router-dom';
@@ -19,16 +20,46 @@ const NotificationBell = lazy(() => import('../notifications/bell.js'));
 
 const LANGUAGE_NAMES: Record<Language, string> = { 'zh-CN': '简体中文', en: 'English' };
 
+/**
+ * A small menu button (the header's language and tenant switchers): a Dropdown over the Menu the
+ * frame already has, where a Select would bring its own virtual list into every page.
+ */
+function Switcher<T extends string>(props: {
+  testId: string;
+  label: string;
+  value: T | undefined;
+  options: Array<{ value: T; label: string }>;
+  onChange(value: T): void;
+}) {
+  const current = props.options.find((o) => o.value === props.value);
+  return (
+    <Dropdown
+      trigger={['click']}
+      menu={{
+        selectable: true,
+        selectedKeys: props.value ? [props.value] : [],
+        items: props.options.map((o) => ({ key: o.value, label: o.label })),
+        onClick: ({ key }) => props.onChange(key as T),
+      }}
+    >
+      <Button size="small" data-testid={props.testId} aria-label={props.label}>
+        <Space size={4}>
+          {current?.label ?? props.value}
+          <DownOutlined />
+        </Space>
+      </Button>
+    </Dropdown>
+  );
+}
+
 export function LanguageSwitch() {
-  const { i18n } = useTranslation();
+  const { t, i18n } = useTranslation();
   const { setLanguage } = useSession();
   return (
-    <Select
-      size="small"
-      data-testid="language"
-      aria-label="language"
+    <Switcher<Language>
+      testId="language"
+      label={t('language')}
       value={i18n.language as Language}
-      style={{ width: 110 }}
       onChange={(v) => void setLanguage(v)}
       options={LANGUAGES.map((l) => ({ value: l, label: LANGUAGE_NAMES[l] }))}
     />
@@ -42,11 +73,10 @@ function TenantSwitch() {
   return (
     <Space size={4}>
       <Typography.Text style={{ color: '#fff' }}>{t('tenant')}</Typography.Text>
-      <Select
-        size="small"
-        data-testid="tenant"
+      <Switcher
+        testId="tenant"
+        label={t('tenant')}
         value={tenantId}
-        style={{ minWidth: 140 }}
         onChange={setTenant}
         options={me.tenants.map((x) => ({ value: x.tenantId, label: x.name ?? x.tenantId }))}
       />
