@@ -1,0 +1,38 @@
+import { registerTexts } from '../../i18n/index.js';
+
+registerTexts('start', {
+  'zh-CN': {
+    title: '发起申请',
+    search: '搜索流程名称',
+    empty: '没有可发起的流程',
+    version: '版本 {{version}}',
+    open: '发起',
+    back: '返回流程列表',
+    noForm: '此流程没有发起表单，直接提交即可发起。',
+    approvers: '审批人',
+    pickFor: '选择「{{name}}」的审批人',
+    pickRequired: '请选择「{{name}}」的审批人',
+    pickPlaceholder: '选择审批人',
+    submit: '提交',
+    invalid: '请先更正表单中的错误',
+    started: '已发起「{{name}}」',
+    loading: '加载中…',
+  },
+  en: {
+    title: 'Start a request',
+    search: 'Search processes',
+    empty: 'There is no process you may start',
+    version: 'Version {{version}}',
+    open: 'Start',
+    back: 'Back to the processes',
+    noForm: 'This process has no start form: submit to start it.',
+    approvers: 'Approvers',
+    pickFor: 'Pick the approvers of "{{name}}"',
+    pickRequired: 'Pick the approvers of "{{name}}"',
+    pickPlaceholder: 'Pick approvers',
+    submit: 'Submit',
+    invalid: 'Please correct the errors in the form first',
+    started: '"{{name}}" started',
+    loading: 'Loading…',
+  },
+});
