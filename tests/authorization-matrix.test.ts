@@ -554,6 +554,18 @@ const RULES: Record<string, Rule> = {
     noLeak: true,
     call: () => ({ path: '/v2/process-definitions/statistics', body: {} }),
   },
+  // Counted over the instances the caller may read.
+  'POST /v2/process-definitions/:key/statistics/element-instances': {
+    expect: tenantRead,
+    call: () => ({
+      path: `/v2/process-definitions/${fixed.definition}/statistics/element-instances`,
+      body: {},
+    }),
+  },
+  'POST /v2/process-definitions/:key/statistics/daily': {
+    expect: tenantRead,
+    call: () => ({ path: `/v2/process-definitions/${fixed.definition}/statistics/daily`, body: {} }),
+  },
   'POST /v2/forms/search': {
     expect: all(200),
     noLeak: true,
@@ -594,6 +606,20 @@ const RULES: Record<string, Rule> = {
   'POST /v2/process-instances': {
     expect: { admin: 200, owner: 200, user: 200, auditor: 403, other: 404 },
     call: () => ({ path: '/v2/process-instances', body: { processDefinitionId: 'matrix' } }),
+  },
+  'POST /v2/process-instances/:key/modification': {
+    expect: managerWrite(204),
+    call: async () => {
+      const key = await fresh.instance();
+      const [task] = await t.openTasks(key);
+      return {
+        path: `/v2/process-instances/${key}/modification`,
+        body: {
+          activateInstructions: [{ elementId: task.elementId }],
+          terminateInstructions: [{ elementInstanceKey: task.elementInstanceKey }],
+        },
+      };
+    },
   },
   'POST /v2/process-instances/:key/cancellation': {
     expect: managerWrite(204),
@@ -851,6 +877,15 @@ const RULES: Record<string, Rule> = {
   },
 
   // incidents, element instances, variables
+  'POST /v2/jobs/search': {
+    expect: all(200),
+    noLeak: true,
+    call: () => ({ path: '/v2/jobs/search', body: {} }),
+  },
+  'GET /v2/jobs/:key': {
+    expect: instanceRead,
+    call: () => ({ path: `/v2/jobs/${fixed.job}` }),
+  },
   'POST /v2/incidents/search': {
     expect: all(200),
     noLeak: true,
@@ -1095,6 +1130,9 @@ beforeAll(async () => {
     await t.api('POST', '/v2/variables/search', { filter: { processInstanceKey: read.key, name: 'x' } })
   ).body.items[0].variableKey;
   fixed.incident = await fresh.incident();
+  fixed.job = (
+    await t.api('POST', '/v2/jobs/search', { filter: { type: 'matrix-work' }, page: { limit: 1 } })
+  ).body.items[0].jobKey;
   fixed.role = await fresh.role();
   fixed.authorization = await fresh.authorization();
   fixed.webhook = await fresh.webhook();

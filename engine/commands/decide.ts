@@ -22,6 +22,20 @@ export type Command =
       approverPicks?: Record<string, string[]>;
     }
   | { type: 'instance.cancel'; reason?: 'WITHDRAWN'; comment?: string | null }
+  /**
+   * Process instance modification (an operator moves tokens): activate elements (in the process
+   * scope or in an active sub-process instance, with variables set on that scope first), then
+   * terminate element instances.
+   */
+  | {
+      type: 'instance.modify';
+      activate: Array<{
+        elementId: string;
+        ancestorElementInstanceKey?: string | null;
+        variables?: Record<string, unknown>;
+      }>;
+      terminate: string[];
+    }
   | {
       type: 'task.complete';
       userTaskKey: string;
@@ -185,6 +199,93 @@ const handlers: Handlers = {
         `process <${run.process.id}> has no none start event; it is started by its timer, message or signal start events`,
       );
     } else run.resumeActivation(root);
+    return undefined;
+  },
+
+  'instance.modify'(run, c) {
+    const root = run.state.elements.get(run.instanceKey);
+    if (root?.state !== 'ACTIVE')
+      return fail('INVALID_STATE', `expected process instance <${run.instanceKey}> to be active`);
+    // Check every instruction before changing anything: a modification happens whole or not at all.
+    const bad = (field: string, reason: string) =>
+      fail('INVALID_ARGUMENT', `${field} ${reason}`, [{ field, reason }]);
+    const activations: Array<{ elementId: string; scopeKey: string; variables: Record<string, unknown> }> =
+      [];
+    for (const [i, a] of c.activate.entries()) {
+      const where = `activateInstructions[${i}]`;
+      const node = run.process.nodes.get(a.elementId);
+      if (!node || node.type === 'bpmn:Process')
+        return bad(`${where}.elementId`, `names no element of the process: <${a.elementId}>`);
+      if (node.type === 'bpmn:StartEvent' || node.type === 'bpmn:BoundaryEvent' || node.triggeredByEvent)
+        return bad(
+          `${where}.elementId`,
+          `<${a.elementId}> is a start event, boundary event or event sub-process, which only an event can start`,
+        );
+      let scopeKey: string;
+      if (node.scopeId === run.process.id) scopeKey = run.instanceKey;
+      else {
+        const candidates = [...run.state.elements.values()].filter(
+          (e) => e.elementId === node.scopeId && e.state === 'ACTIVE',
+        );
+        const chosen = a.ancestorElementInstanceKey
+          ? candidates.find((e) => e.elementInstanceKey === a.ancestorElementInstanceKey)
+          : candidates.length === 1
+            ? candidates[0]
+            : undefined;
+        if (!chosen)
+          return a.ancestorElementInstanceKey
+            ? bad(
+                `${where}.ancestorElementInstanceKey`,
+                `<${a.ancestorElementInstanceKey}> is not an active instance of <${node.scopeId}>, the scope of <${a.elementId}>`,
+              )
+            : candidates.length === 0
+              ? bad(
+                  `${where}.elementId`,
+                  `<${a.elementId}> is inside <${node.scopeId}>, which has no active instance`,
+                )
+              : bad(
+                  `${where}.ancestorElementInstanceKey`,
+                  `is required: <${node.scopeId}> has ${candidates.length} active instances`,
+                );
+        scopeKey = chosen.elementInstanceKey;
+      }
+      activations.push({ elementId: node.id, scopeKey, variables: a.variables ?? {} });
+    }
+    const terminations = [];
+    for (const [i, key] of c.terminate.entries()) {
+      const el = run.state.elements.get(key);
+      if (el?.state !== 'ACTIVE' || key === run.instanceKey)
+        return bad(
+          `terminateInstructions[${i}].elementInstanceKey`,
+          `<${key}> is not an active element instance inside this process instance${key === run.instanceKey ? ' (cancel the instance instead)' : ''}`,
+        );
+      terminations.push(el);
+    }
+    if (activations.length === 0 && terminations.length === 0)
+      return bad('activateInstructions', 'or terminateInstructions must name at least one element');
+    const rootLeft = run
+      .activeChildren(run.instanceKey)
+      .filter((e) => !c.terminate.includes(e.elementInstanceKey));
+    if (activations.length === 0 && rootLeft.length === 0)
+      return bad(
+        'terminateInstructions',
+        'would leave the instance without an active element; cancel the instance instead',
+      );
+    run.emit('instance.modified', {
+      activated: activations.map((a) => ({ elementId: a.elementId, flowScopeKey: a.scopeKey })),
+      terminated: terminations.map((e) => ({
+        elementInstanceKey: e.elementInstanceKey,
+        elementId: e.elementId,
+      })),
+    });
+    for (const a of activations) {
+      for (const [name, value] of Object.entries(a.variables)) run.setLocalVariable(a.scopeKey, name, value);
+      run.activate(a.elementId, a.scopeKey);
+    }
+    for (const e of terminations) {
+      run.terminate(e);
+      run.markScopeDirty(e.flowScopeKey);
+    }
     return undefined;
   },
 

@@ -45,6 +45,7 @@ const appliers: Appliers = {
   'approval.completed': () => {},
   'task.returned': () => {},
   'task.taken_back': () => {},
+  'instance.modified': () => {},
   'approval.signers_changed': () => {},
   'approval.routed': () => {},
   'task.reminded': () => {},

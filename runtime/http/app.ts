@@ -19,6 +19,7 @@ import { elementInstanceRoutes } from './routes/element-instances.js';
 import { eventRoutes } from './routes/events.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { jobRoutes } from './routes/jobs.js';
+import { monitorRoutes } from './routes/monitor.js';
 import { processDefinitionRoutes } from './routes/process-definitions.js';
 import { processInstanceRoutes } from './routes/process-instances.js';
 import { resourceRoutes } from './routes/resources.js';
@@ -74,6 +75,7 @@ export function createApp(s: AppServices, options: { webRoot?: string } = {}) {
     workingCalendarRoutes,
     (services: AppServices) => recordRoutes(services, { timeZone: services.timeZone }),
     deploymentRoutes,
+    monitorRoutes,
     processDefinitionRoutes,
     resourceRoutes,
     processInstanceRoutes,

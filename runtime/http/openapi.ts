@@ -101,6 +101,19 @@ function searchRequest(what: string, fields: Record<string, FilterType>): Schema
   };
 }
 
+/** A search request with filters beyond plain field comparisons. */
+function withFilters(request: Schema, more: Record<string, Schema>): Schema {
+  const properties = request.properties as Record<string, Schema>;
+  const filter = properties.filter;
+  return {
+    ...request,
+    properties: {
+      ...properties,
+      filter: { ...filter, properties: { ...(filter.properties as Schema), ...more } },
+    },
+  };
+}
+
 function searchResult(item: string): Schema {
   return view({ items: arr(ref(item)), page: ref('SearchQueryPageResponse') });
 }
@@ -547,20 +560,34 @@ const schemas: Record<string, Schema> = {
     hasIncident: bool(),
     tenantId: ref('TenantId'),
   }),
-  ProcessInstanceSearchQuery: searchRequest('process instances', {
-    processInstanceKey: 'key',
-    processDefinitionKey: 'key',
-    processDefinitionId: 'string',
-    processDefinitionVersion: 'number',
-    state: 'string',
-    hasIncident: 'boolean',
-    businessKey: 'string',
-    initiator: 'string',
-    parentProcessInstanceKey: 'key',
-    startDate: 'date',
-    endDate: 'date',
-    tenantId: 'string',
-  }),
+  ProcessInstanceSearchQuery: withFilters(
+    searchRequest('process instances', {
+      processInstanceKey: 'key',
+      processDefinitionKey: 'key',
+      processDefinitionId: 'string',
+      processDefinitionVersion: 'number',
+      state: 'string',
+      hasIncident: 'boolean',
+      businessKey: 'string',
+      initiator: 'string',
+      parentProcessInstanceKey: 'key',
+      startDate: 'date',
+      endDate: 'date',
+      tenantId: 'string',
+    }),
+    {
+      variables: arr(
+        obj(
+          {
+            name: str(),
+            value: str('The value as JSON text: a text HO-1 is "\\"HO-1\\"", a number 5 is "5".'),
+          },
+          ['name', 'value'],
+        ),
+        'Instances having every one of these variables with that value (in any scope).',
+      ),
+    },
+  ),
   ProcessInstanceSearchResult: searchResult('ProcessInstance'),
   HistoryEvent: view({
     eventType: str('The engine event, e.g. element.activated.'),
@@ -1050,6 +1077,85 @@ const schemas: Record<string, Schema> = {
     variables: variables(),
   }),
   JobErrorRequest: obj({ errorCode: str(), errorMessage: str(), variables: variables() }, ['errorCode']),
+
+  // the monitor: modification, statistics, jobs
+  ProcessInstanceModification: obj({
+    activateInstructions: arr(
+      obj(
+        {
+          elementId: str('The element to activate (not a start or boundary event).'),
+          ancestorElementInstanceKey: key(
+            'The instance of the element’s sub-process to activate it in, when it has several.',
+          ),
+          variableInstructions: arr(
+            obj({ variables: variables() }, ['variables']),
+            'Set on the element’s scope first.',
+          ),
+        },
+        ['elementId'],
+      ),
+    ),
+    terminateInstructions: arr(obj({ elementInstanceKey: key() }, ['elementInstanceKey'])),
+  }),
+  ElementStatisticsQuery: obj({
+    filter: obj({ startDateFrom: dateTime(), startDateTo: dateTime() }),
+  }),
+  ElementStatistics: view({
+    elementId: str(),
+    active: int(),
+    completed: int(),
+    canceled: int('Terminated.'),
+    incidents: int('Active with an incident.'),
+    averageDurationMs: nullable(int('Over completed element instances; null when none completed.')),
+    p90DurationMs: nullable(int('The 90th percentile over completed element instances.')),
+  }),
+  ElementStatisticsList: view({ items: arr(ref('ElementStatistics')) }),
+  DailyStatisticsQuery: obj({
+    from: str('First day, YYYY-MM-DD (default: 29 days before `to`).', { format: 'date' }),
+    to: str('Last day, YYYY-MM-DD (default: today in the time zone).', { format: 'date' }),
+    timeZone: str('IANA time zone the days are counted in (default UTC), e.g. Asia/Shanghai.'),
+  }),
+  DailyStatisticsList: view({
+    items: arr(view({ date: str(undefined, { format: 'date' }), started: int(), completed: int() })),
+    timeZone: str(),
+  }),
+  Job: view({
+    jobKey: key(),
+    type: str(),
+    kind: str('BPMN_ELEMENT (work for a worker), TIMER or SIGNAL.'),
+    state: str('CREATED, ACTIVATED, FAILED, COMPLETED, ERROR_THROWN or CANCELED.'),
+    retries: int(),
+    worker: nullable(str()),
+    errorMessage: nullable(str()),
+    errorCode: nullable(str()),
+    elementId: nullable(str()),
+    elementInstanceKey: nullable(key()),
+    processInstanceKey: nullable(key()),
+    processDefinitionKey: nullable(key()),
+    processDefinitionId: nullable(str()),
+    deadline: nullable(dateTime()),
+    dueDate: nullable(dateTime('When a timer fires or a failed job is retried.')),
+    creationTime: nullable(dateTime()),
+    endTime: nullable(dateTime()),
+    tenantId: ref('TenantId'),
+  }),
+  JobSearchQuery: searchRequest('jobs', {
+    jobKey: 'key',
+    type: 'string',
+    kind: 'string',
+    state: 'string',
+    retries: 'number',
+    worker: 'string',
+    elementId: 'string',
+    elementInstanceKey: 'key',
+    processInstanceKey: 'key',
+    processDefinitionKey: 'key',
+    processDefinitionId: 'string',
+    dueDate: 'date',
+    creationTime: 'date',
+    tenantId: 'string',
+  }),
+  JobSearchResult: searchResult('Job'),
 
   // incidents, element instances, variables
   Incident: view({
@@ -1727,6 +1833,26 @@ op('get', '/v2/process-definitions/{key}', {
   ok: { status: 200, schema: 'ProcessDefinition' },
   errors: KEYED,
 });
+op('post', '/v2/process-definitions/{key}/statistics/element-instances', {
+  tag: 'Process definitions',
+  summary: 'Per element: element instances by state with average and p90 durations (the heatmap)',
+  description: 'Counts the instances the caller may read.',
+  params: { key: 'The processDefinitionKey.' },
+  body: 'ElementStatisticsQuery',
+  bodyRequired: false,
+  ok: { status: 200, schema: 'ElementStatisticsList' },
+  errors: KEYED,
+});
+op('post', '/v2/process-definitions/{key}/statistics/daily', {
+  tag: 'Process definitions',
+  summary: 'Instances started and completed per day (every day of the range, zero-filled)',
+  description: 'At most 366 days; counts the instances the caller may read.',
+  params: { key: 'The processDefinitionKey.' },
+  body: 'DailyStatisticsQuery',
+  bodyRequired: false,
+  ok: { status: 200, schema: 'DailyStatisticsList' },
+  errors: KEYED,
+});
 op('get', '/v2/process-definitions/{key}/xml', {
   tag: 'Process definitions',
   summary: 'The BPMN XML of a process definition',
@@ -1796,6 +1922,16 @@ op('get', '/v2/process-instances/{key}', {
   params: { key: 'The processInstanceKey.' },
   ok: { status: 200, schema: 'ProcessInstance' },
   errors: KEYED,
+});
+op('post', '/v2/process-instances/{key}/modification', {
+  tag: 'Process instances',
+  summary: 'Modify a process instance: activate and terminate elements (move a token)',
+  description:
+    'All instructions are checked before anything changes. Activating inside a sub-process needs an active instance of it. Terminating the last element without activating another is refused: cancel the instance instead. Recorded in the history as instance.modified with who did it.',
+  params: { key: 'The processInstanceKey.' },
+  body: 'ProcessInstanceModification',
+  ok: { status: 204, schema: null },
+  errors: [400, 403, 404, 409],
 });
 op('post', '/v2/process-instances/{key}/cancellation', {
   tag: 'Process instances',
@@ -2302,6 +2438,20 @@ op('post', '/v2/jobs/{key}/error', {
 
 // ---- incidents, element instances, variables
 
+searchOp(
+  'Jobs',
+  '/v2/jobs/search',
+  'jobs (of the instances the caller may read)',
+  'JobSearchQuery',
+  'JobSearchResult',
+);
+op('get', '/v2/jobs/{key}', {
+  tag: 'Jobs',
+  summary: 'Get a job',
+  params: { key: 'The jobKey.' },
+  ok: { status: 200, schema: 'Job' },
+  errors: KEYED,
+});
 searchOp('Incidents', '/v2/incidents/search', 'incidents', 'IncidentSearchQuery', 'IncidentSearchResult');
 op('get', '/v2/incidents/{key}', {
   tag: 'Incidents',

@@ -104,3 +104,25 @@ export const incidentView = (r: any) => ({
   creationTime: iso(r.creation_time),
   tenantId: r.tenant_id,
 });
+
+/** A job as the monitor lists it (Camunda's job search result, with Lifeflow's kind and due date). */
+export const jobView = (r: any) => ({
+  jobKey: String(r.job_key),
+  type: r.type,
+  kind: r.kind,
+  state: r.state,
+  retries: Number(r.retries),
+  worker: r.worker ?? null,
+  errorMessage: r.error_message ?? null,
+  errorCode: r.error_code ?? null,
+  elementId: r.element_id ?? null,
+  elementInstanceKey: r.element_instance_key == null ? null : String(r.element_instance_key),
+  processInstanceKey: r.process_instance_key == null ? null : String(r.process_instance_key),
+  processDefinitionKey: r.process_definition_key == null ? null : String(r.process_definition_key),
+  processDefinitionId: r.process_definition_id ?? null,
+  deadline: r.deadline ? new Date(r.deadline).toISOString() : null,
+  dueDate: r.due_at ? new Date(r.due_at).toISOString() : null,
+  creationTime: r.created_at ? new Date(r.created_at).toISOString() : null,
+  endTime: r.ended_at ? new Date(r.ended_at).toISOString() : null,
+  tenantId: r.tenant_id,
+});

@@ -6,7 +6,7 @@ import {
 } from '../../auth/access.js';
 import { Router } from 'express';
 import { buildApprovalRecord, elementsOfCompiled, loadRecordSource } from '../../records/approval-record.js';
-import { badRequest, forbidden } from '../problem.js';
+import { badRequest, type FieldError, forbidden } from '../problem.js';
 import { type FieldSpec, registerReadRoutes } from '../search.js';
 import { type AppServices, actorOf, BodyReader, pathKey, tenantScope } from '../services.js';
 import { processInstanceView } from '../views.js';
@@ -27,6 +27,43 @@ const FIELDS: Record<string, FieldSpec> = {
   startDate: { column: 'process_instances.start_date', type: 'date' },
   endDate: { column: 'process_instances.end_date', type: 'date' },
   tenantId: { column: 'process_instances.tenant_id' },
+  /**
+   * Camunda's variable filter: `[{ name, value }]`, value as the variable's JSON text (a text HO-1
+   * is `"\"HO-1\""`); an instance matches when it has every one (in any of its scopes).
+   */
+  variables: {
+    column: 'process_instances.process_instance_key',
+    filter: (q, raw) => {
+      const errors: FieldError[] = [];
+      if (!Array.isArray(raw) || raw.length === 0 || raw.length > 10)
+        throw badRequest('filter.variables must be an array of 1 to 10 { name, value }', [
+          { field: 'filter.variables', reason: 'must be an array of 1 to 10 { name, value }' },
+        ]);
+      const wanted = raw.map((v, i) => {
+        const at = `filter.variables[${i}]`;
+        if (typeof v?.name !== 'string' || v.name === '')
+          errors.push({ field: `${at}.name`, reason: 'must be a non-empty string' });
+        let value: unknown;
+        if (typeof v?.value !== 'string') errors.push({ field: `${at}.value`, reason: 'must be JSON text' });
+        else
+          try {
+            value = JSON.parse(v.value);
+          } catch {
+            errors.push({ field: `${at}.value`, reason: 'is not valid JSON (a text is written ""HO-1"")' });
+          }
+        return { name: v?.name as string, value };
+      });
+      if (errors.length) throw badRequest('the variable filter is not valid', errors);
+      for (const w of wanted)
+        q.whereExists(function () {
+          this.select(this.client.raw('1'))
+            .from('variables as fv')
+            .whereRaw('fv.process_instance_key = process_instances.process_instance_key')
+            .where('fv.name', w.name)
+            .whereRaw('fv.value = ?::jsonb', [JSON.stringify(w.value)]);
+        });
+    },
+  },
 };
 
 export function processInstanceRoutes(s: AppServices): Router {
@@ -113,6 +150,63 @@ export function processInstanceRoutes(s: AppServices): Router {
       root = String(row.parent_process_instance_key);
     }
     await s.engine.execute({ type: 'instance.cancel' }, actorOf(req), { processInstanceKey: root });
+    res.status(204).end();
+  });
+
+  /**
+   * Camunda's process instance modification: activate elements (move a token = activate the
+   * target and terminate the source), with variables on the activated element's scope.
+   */
+  router.post('/process-instances/:key/modification', async (req, res) => {
+    const key = pathKey(req.params.key, 'processInstanceKey');
+    requireCapability(req.principal!, 'manage-instances', 'modify process instances');
+    const b = new BodyReader(req.body ?? {});
+    const list = (field: string): Record<string, unknown>[] => {
+      const v = b.body[field];
+      if (v === undefined || v === null) return [];
+      if (!Array.isArray(v) || v.some((x) => typeof x !== 'object' || x === null || Array.isArray(x))) {
+        b.errors.push({ field, reason: 'must be an array of objects' });
+        return [];
+      }
+      return v;
+    };
+    const activate = list('activateInstructions').map((raw, i) => {
+      const a = new BodyReader(raw);
+      const at = (f: string) => `activateInstructions[${i}].${f}`;
+      const elementId = a.string('elementId', { required: true });
+      const ancestorElementInstanceKey = a.key('ancestorElementInstanceKey');
+      let variables: Record<string, unknown> = {};
+      const vi = raw.variableInstructions;
+      if (vi !== undefined && vi !== null) {
+        if (!Array.isArray(vi)) a.errors.push({ field: 'variableInstructions', reason: 'must be an array' });
+        else
+          vi.forEach((v, j) => {
+            const vars = v?.variables;
+            if (typeof vars !== 'object' || vars === null || Array.isArray(vars))
+              a.errors.push({ field: `variableInstructions[${j}].variables`, reason: 'must be an object' });
+            else variables = { ...variables, ...vars };
+          });
+      }
+      for (const e of a.errors) b.errors.push({ field: at(e.field), reason: e.reason });
+      return { elementId: elementId ?? '', ancestorElementInstanceKey, variables };
+    });
+    const terminate = list('terminateInstructions').map((raw, i) => {
+      const t = new BodyReader(raw);
+      const k = t.key('elementInstanceKey', { required: true });
+      for (const e of t.errors)
+        b.errors.push({ field: `terminateInstructions[${i}].${e.field}`, reason: e.reason });
+      return k ?? '';
+    });
+    if (activate.length === 0 && terminate.length === 0)
+      b.errors.push({
+        field: 'activateInstructions',
+        reason: 'or terminateInstructions must name at least one element',
+      });
+    b.done();
+    await findReadableInstance(s.knex, req.principal!, key);
+    await s.engine.execute({ type: 'instance.modify', activate, terminate }, actorOf(req), {
+      processInstanceKey: key,
+    });
     res.status(204).end();
   });
 
