@@ -20,6 +20,7 @@ const Home = lazy(() => import('../home/index.js'));
 // The login form (antd Form and its validators) is not needed once signed in.
 const LoginPage = lazy(() => import('./login-page.js'));
 const Workspace = lazy(() => import('../workspace/index.js'));
+const Monitor = lazy(() => import('../monitor/index.js'));
 
 function Loading() {
   const { t } = useTranslation();
@@ -98,7 +99,7 @@ export function App() {
                 <Route path="/forms/*" element={<Allowed area="designer">{<FormEditor />}</Allowed>} />
                 <Route path="/rules/*" element={<Allowed area="designer">{<Rules />}</Allowed>} />
                 <Route path="/templates/*" element={<Allowed area="templates">{<Templates />}</Allowed>} />
-                <Route path="/monitor/*" element={<Allowed area="monitor">{<Home />}</Allowed>} />
+                <Route path="/monitor/*" element={<Allowed area="monitor">{<Monitor />}</Allowed>} />
                 <Route path="*" element={<NotFound />} />
               </Route>
             </Routes>
