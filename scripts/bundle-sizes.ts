@@ -54,6 +54,7 @@ const shell = closure(entryKey);
 // What each route loads on top of the shell: its area's chunk, and the chunks nested inside it.
 const BELL = 'src/notifications/bell.tsx';
 const WORKSPACE = 'src/workspace/index.tsx';
+const MONITOR = 'src/monitor/index.tsx';
 const routes: Record<string, string[]> = {
   '/login': ['src/app/login-page.tsx'],
   '/processes': ['src/processes/index.tsx'],
@@ -65,6 +66,15 @@ const routes: Record<string, string[]> = {
   '/workspace/inbox': [BELL, WORKSPACE, 'src/workspace/inbox/index.tsx'],
   '/workspace/start': [BELL, WORKSPACE, 'src/workspace/start/index.tsx'],
   '/workspace/requests': [BELL, WORKSPACE, 'src/workspace/requests/index.tsx'],
+  '/monitor': [BELL, MONITOR, 'src/monitor/list.tsx'],
+  '/monitor/instances/:key': [BELL, MONITOR, 'src/monitor/instance.tsx'],
+  '/monitor/processes/:definitionKey': [
+    BELL,
+    MONITOR,
+    'src/monitor/heatmap.tsx',
+    'src/monitor/daily-chart.tsx',
+  ],
+  '/monitor/jobs': [BELL, MONITOR, 'src/monitor/jobs.tsx'],
 };
 const s = gzipOf(shell);
 console.log(`| route | gzip JS on top of the shell | gzip CSS |\n|---|---|---|`);
