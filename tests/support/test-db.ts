@@ -28,7 +28,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const url = process.env.TEST_DATABASE_URL;
   if (url) return createPostgresSchema(url);
 
-  const templatePath = inject('pgliteTemplatePath');
+  // (outside vitest, e.g. scripts/cold-load.ts, there is no shared template: migrate here)
+  const templatePath = process.env.VITEST ? inject('pgliteTemplatePath') : undefined;
   const pglite = templatePath
     ? await createPGlite({ loadDataDir: new Blob([await readFile(templatePath)]) })
     : await createPGlite();
