@@ -274,6 +274,56 @@ describe('socket.io live events on one node', () => {
     expect(acme.tasksChanged).toEqual([]);
   });
 
+  it('tells a watcher of an instance what each commit did, once it proved it may read the instance', async () => {
+    const instance = await t.start('live');
+    const admin = await connect(t.baseUrl, {
+      headers: { authorization: `Basic ${Buffer.from('admin:admin').toString('base64')}` },
+    });
+    const ops = await connect(t.baseUrl, {
+      headers: { authorization: `Basic ${Buffer.from('ops1:demo').toString('base64')}` },
+    });
+    const acme = await connect(t.baseUrl, { token: acmeToken });
+    const watch = (c: Client, key: unknown) =>
+      new Promise<any>((resolve) => c.socket.emit('instance:watch', key, resolve));
+    const heard: Record<string, any[]> = { admin: [], ops: [], acme: [] };
+    admin.socket.on('instance:changed', (e) => heard.admin.push(e));
+    ops.socket.on('instance:changed', (e) => heard.ops.push(e));
+    acme.socket.on('instance:changed', (e) => heard.acme.push(e));
+
+    expect(await watch(admin, instance)).toEqual({ ok: true });
+    // ops1 is no candidate of the task and started nothing; acme1 is of another tenant: both get the
+    // same answer as for a key that does not exist.
+    const notFound = `expected to find process instance with key <${instance}>, but none was found`;
+    expect(await watch(ops, instance)).toEqual({ error: notFound });
+    expect(await watch(acme, instance)).toEqual({ error: notFound });
+    expect(await watch(admin, 'not a key')).toEqual({
+      error: 'expected a process instance key (a decimal string)',
+    });
+
+    const [task] = await t.openTasks(instance);
+    expect((await t.complete(task, {}, { user: 'eng1' })).status).toBe(204);
+    const completed = await eventually(
+      () => heard.admin.find((e) => e.events.includes('instance.completed')),
+      'instance:changed with the completion',
+    );
+    expect(completed).toMatchObject({ tenantId: '<default>', processInstanceKey: instance });
+    expect(completed.events).toContain('task.completed');
+    await pause(100);
+    expect(heard.ops).toEqual([]);
+    expect(heard.acme).toEqual([]);
+
+    // After instance:unwatch nothing more arrives, even for a commit in the same instance.
+    const other = await t.start('live');
+    expect(await watch(admin, other)).toEqual({ ok: true });
+    admin.socket.emit('instance:unwatch', other);
+    await pause(50);
+    const before = heard.admin.length;
+    const [next] = await t.openTasks(other);
+    expect((await t.complete(next, {}, { user: 'eng1' })).status).toBe(204);
+    await pause(200);
+    expect(heard.admin.length).toBe(before);
+  });
+
   it('answers a reconnecting client with the notifications it missed', async () => {
     const first = await connect(t.baseUrl, { token: engToken });
     const [seen] = await notify(t, [noticeFor(['eng1'])]);

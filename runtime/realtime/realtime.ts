@@ -15,7 +15,8 @@ import {
 import type { Database } from '../persistence/db.js';
 import type { CommittedEvents } from '../services/engine-service.js';
 import { authenticateHandshake, type HandshakeCredentials } from './handshake-auth.js';
-import { groupRoom, roomsFor, userRoom } from './rooms.js';
+import { findReadableInstance } from '../auth/access.js';
+import { groupRoom, instanceRoom, roomsFor, tenantOfInstanceRoom, userRoom } from './rooms.js';
 
 /** Most notifications one `notifications:since` answer carries. */
 export const MAX_SINCE = 200;
@@ -25,7 +26,7 @@ export interface RealtimeOptions {
   auth: Authenticator;
   /** The database's LISTEN helper; without it no notification is pushed (PGlite and PostgreSQL both have it). */
   listen?: Database['listen'];
-  /** The engine service: its `committed` events become `tasks:changed`. */
+  /** The engine service: its `committed` events become `tasks:changed` and `instance:changed`. */
   engine?: Pick<EventEmitter<{ committed: [CommittedEvents] }>, 'on' | 'off'>;
   /** With a Redis URL, the socket.io Redis adapter connects this node with the others. */
   redisUrl?: string;
@@ -53,7 +54,19 @@ export interface ServerToClientEvents {
   notification: (n: NotificationView) => void;
   /** User tasks this user may see changed: refetch the task list. Not replayed after a reconnect. */
   'tasks:changed': (e: TasksChanged) => void;
+  /** Something committed in a process instance this socket watches (`instance:watch`): refetch it. */
+  'instance:changed': (e: InstanceChanged) => void;
 }
+
+export interface InstanceChanged {
+  tenantId: string;
+  processInstanceKey: string;
+  /** The engine event types of the commit, in order (e.g. `task.completed`, `instance.completed`). */
+  events: string[];
+}
+
+/** The answer to `instance:watch`. */
+export type WatchAnswer = { ok: true } | { error: string };
 
 export interface TasksChanged {
   tenantId: string;
@@ -86,6 +99,8 @@ const KEY = /^\d{1,19}$/;
  *   socket is connected to one node, so each notification reaches each socket once.
  * - `tasks:changed`: the engine's `committed` event fires only on the node that ran the command, so
  *   it is emitted through the adapter (Redis with several nodes) to the sockets of every node.
+ * - `instance:changed`: the same way, to the sockets that asked `instance:watch` for the instance
+ *   (allowed when the user may read it; the room is named by tenant and key).
  * - `notifications:since` (ack): after a reconnect a client asks for its notifications after the
  *   last key it saw; live events missed while disconnected are not queued.
  */
@@ -141,6 +156,34 @@ export async function attachRealtime(httpServer: HttpServer, options: RealtimeOp
           ack({ error: 'could not load the notifications; try again' });
         },
       );
+    });
+    // The monitor's instance page: only someone who may read the instance hears its changes.
+    socket.on('instance:watch', (key: unknown, ack: unknown) => {
+      const reply = typeof ack === 'function' ? (ack as (a: WatchAnswer) => void) : () => {};
+      if (typeof key !== 'string' || !KEY.test(key)) {
+        reply({ error: 'expected a process instance key (a decimal string)' });
+        return;
+      }
+      findReadableInstance(knex, socket.data.principal, key).then(
+        (row) => {
+          socket.join(instanceRoom(row.tenant_id, key));
+          reply({ ok: true });
+        },
+        (err) => {
+          if ((err as { status?: number }).status !== 404)
+            log.error('realtime: instance:watch failed', { node, err });
+          reply({
+            error:
+              (err as { status?: number }).status === 404
+                ? `expected to find process instance with key <${key}>, but none was found`
+                : 'could not watch the instance; try again',
+          });
+        },
+      );
+    });
+    socket.on('instance:unwatch', (key: unknown) => {
+      if (typeof key !== 'string' || !KEY.test(key)) return;
+      for (const room of socket.rooms) if (room.endsWith(`:instance:${key}`)) socket.leave(room);
     });
     const timer = setInterval(() => void revalidate(socket), options.revalidateMs ?? 5 * 60_000);
     timer.unref();
@@ -207,7 +250,13 @@ export async function attachRealtime(httpServer: HttpServer, options: RealtimeOp
       return;
     }
     const wanted = new Set(roomsFor(fresh));
-    for (const room of socket.rooms) if (room !== socket.id && !wanted.has(room)) socket.leave(room);
+    for (const room of socket.rooms) {
+      if (room === socket.id || wanted.has(room)) continue;
+      // Watched instances stay watched while the user is still a member of their tenant.
+      const watchedTenant = tenantOfInstanceRoom(room);
+      if (watchedTenant && fresh.tenantIds.includes(watchedTenant)) continue;
+      socket.leave(room);
+    }
     socket.join([...wanted]);
     socket.data.principal = fresh;
   }
@@ -262,6 +311,12 @@ export async function attachRealtime(httpServer: HttpServer, options: RealtimeOp
     tasksChanged(c).catch((err) => log.error('realtime: could not push tasks:changed', { node, err }));
   };
   async function tasksChanged({ tenantId, processInstanceKey, events }: CommittedEvents): Promise<void> {
+    if (processInstanceKey && events.length)
+      io.to(instanceRoom(tenantId, processInstanceKey)).emit('instance:changed', {
+        tenantId,
+        processInstanceKey,
+        events: (events as EngineEvent[]).map((e) => e.type),
+      });
     const changes: TasksChanged['changes'] = [];
     const rooms = new Set<string>();
     const lookUp: string[] = [];

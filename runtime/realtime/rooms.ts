@@ -9,6 +9,12 @@ import type { Principal } from '../auth/authenticate.js';
 export const tenantRoom = (tenantId: string) => `tenant:${tenantId}`;
 export const userRoom = (tenantId: string, username: string) => `tenant:${tenantId}:user:${username}`;
 export const groupRoom = (tenantId: string, groupId: string) => `tenant:${tenantId}:group:${groupId}`;
+/** Sockets watching one process instance (joined through `instance:watch`, after a read check). */
+export const instanceRoom = (tenantId: string, processInstanceKey: string) =>
+  `tenant:${tenantId}:instance:${processInstanceKey}`;
+const INSTANCE_ROOM = /^tenant:([^:]+):instance:\d+$/;
+/** The tenant of an instance room, or undefined for any other room. */
+export const tenantOfInstanceRoom = (room: string): string | undefined => INSTANCE_ROOM.exec(room)?.[1];
 
 /** The rooms a principal's sockets join: per tenant, the tenant, the user and each group. */
 export function roomsFor(principal: Pick<Principal, 'username' | 'tenantIds' | 'groups'>): string[] {
