@@ -91,6 +91,17 @@ describe('process instance modification', () => {
     expect(history).toContainEqual(
       expect.objectContaining({ eventType: 'instance.modified', actor: 'admin', command: 'instance.modify' }),
     );
+    // The approval timeline and the printable record tell who moved it where.
+    const timeline = (await t.api('GET', `/v2/process-instances/${key}/history?view=timeline`)).body.items as any[];
+    expect(timeline.find((e) => e.action === 'modified')).toMatchObject({
+      actor: { username: 'admin' },
+      elementId: 'check',
+      elementName: '现场检查',
+      targetName: '签认',
+    });
+    const record = await t.api('GET', `/v2/process-instances/${key}/record`);
+    expect(record.status).toBe(200);
+    expect(record.text).toContain('管理员调整至「签认」');
     // The moved token runs on: completing 签认 enters the sub-process.
     const [sign] = await t.openTasks(key);
     expect((await t.complete(sign)).status).toBe(204);

@@ -102,11 +102,12 @@ export interface EngineEventMap {
     escalatedTo?: string | null;
     reason?: string;
   };
-  /** 拿回: whoever completed a task took it back before the next step was acted on. */
+  /** An administrator moved tokens (process instance modification): elements started and ended. */
   'instance.modified': {
     activated: Array<{ elementId: string; flowScopeKey: string }>;
     terminated: Array<{ elementInstanceKey: string; elementId: string }>;
   };
+  /** 拿回: whoever completed a task took it back before the next step was acted on. */
   'task.taken_back': { userTaskKey: string; elementId: string; comment: string | null };
   /** 退回: the task was sent back to an earlier user task, with the returner's comment. */
   'task.returned': { userTaskKey: string; targetElementId: string; comment: string; assignee: string | null };

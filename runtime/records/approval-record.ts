@@ -40,6 +40,7 @@ export type TimelineAction =
   | 'resolved'
   | 'signers_changed'
   | 'taken_back'
+  | 'modified'
   | 'copied'
   | 'urged'
   | 'withdrawn'
@@ -555,6 +556,17 @@ export function buildApprovalRecord(
         case 'task.taken_back':
           entry(at, actor, 'taken_back', { elementId: e.elementId ?? null, comment: e.comment ?? null });
           break;
+        case 'instance.modified': {
+          // An administrator moved a token (monitor): from the elements ended to those started.
+          const activated = Array.isArray(e.activated) ? e.activated : [];
+          const terminated = Array.isArray(e.terminated) ? e.terminated : [];
+          const names = [...new Set(activated.map((a: any) => elementName(a.elementId) ?? String(a.elementId)))];
+          entry(at, actor, 'modified', {
+            elementId: terminated[0]?.elementId ?? null,
+            targetName: names.length ? names.join('、') : null,
+          });
+          break;
+        }
         case 'instance.copied':
           entry(at, actor, 'copied', {
             to: users(e.users),
@@ -704,6 +716,7 @@ interface Labels {
   removed: string;
   groups: string;
   returnedTo: (target: string) => string;
+  movedTo: (target: string) => string;
   list: string;
 }
 
@@ -777,6 +790,7 @@ const ZH: Labels = {
     resolved: '委派办结',
     signers_changed: '加签/减签',
     taken_back: '拿回',
+    modified: '流程调整',
     copied: '抄送',
     urged: '催办',
     withdrawn: '撤回',
@@ -794,6 +808,7 @@ const ZH: Labels = {
   removed: '减签',
   groups: '群组',
   returnedTo: (target) => `退回至「${target}」`,
+  movedTo: (target) => `管理员调整至「${target}」`,
   list: '、',
 };
 
@@ -873,6 +888,7 @@ const EN: Labels = {
     resolved: 'Resolved delegation',
     signers_changed: 'Changed signers',
     taken_back: 'Took back',
+    modified: 'Moved by an administrator',
     copied: 'Copied (CC)',
     urged: 'Urged',
     withdrawn: 'Withdrawn',
@@ -890,6 +906,7 @@ const EN: Labels = {
   removed: 'removed',
   groups: 'groups',
   returnedTo: (target) => `Returned to “${target}”`,
+  movedTo: (target) => `Moved by an administrator to “${target}”`,
   list: ', ',
 };
 
@@ -959,6 +976,7 @@ function textOf(record: ApprovalRecord, opts: RenderOptions) {
       return parts.join('; ') || s;
     }
     if (e.action === 'returned' && e.targetName) s = L.returnedTo(e.targetName);
+    if (e.action === 'modified' && e.targetName) s = L.movedTo(e.targetName);
     const targets = [...e.to.map(who), ...e.groups.map((g) => `${L.groups} ${g}`)];
     if (targets.length && e.action !== 'resolved') s += ` → ${targets.join(L.list)}`;
     return s;
