@@ -104,7 +104,8 @@ describe.skipIf(!hasChromium)('web app shell', () => {
         if (!page.url().includes('/login')) throw err;
       });
     await page.waitForURL('**/login');
-    await page.getByText('Your session has expired; please sign in again').waitFor();
+    // In English when the switch got there first, else in the language the page was in.
+    await page.getByText(/^(Your session has expired; please sign in again|登录已过期，请重新登录)$/).waitFor();
   });
 
   it('signs out', async () => {
