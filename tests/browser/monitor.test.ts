@@ -115,9 +115,38 @@ describe.skipIf(!hasChromium)('monitor', () => {
     await page.getByTestId(`monitor-row-${first.processInstanceKey}`).waitFor();
     await expect.poll(() => page.getByTestId(`monitor-row-${second.processInstanceKey}`).count()).toBe(0);
 
+    // The search is in the address: a reload (or a link sent to a colleague) shows the same.
+    const url = new URL(page.url());
+    expect(url.searchParams.get('varName')).toBe('project');
+    expect(url.searchParams.get('varValue')).toBe('一期厂房');
+    await page.reload();
+    await page.getByTestId(`monitor-row-${first.processInstanceKey}`).waitFor();
+    expect(await page.getByTestId(`monitor-row-${second.processInstanceKey}`).count()).toBe(0);
+    expect(await page.getByTestId('monitor-search-variable-value').inputValue()).toBe('一期厂房');
+
     await page.getByTestId(`monitor-row-${first.processInstanceKey}`).getByTestId('monitor-row-link').click();
     await page.waitForURL(`**/monitor/instances/${first.processInstanceKey}`);
     await page.getByTestId('monitor-instance').waitFor();
+    // Back to the list: still the same search.
+    await page.goBack();
+    await page.getByTestId(`monitor-row-${first.processInstanceKey}`).waitFor();
+    expect(await page.getByTestId('monitor-search-variable-name').inputValue()).toBe('project');
+  }, 60_000);
+
+  it('follows an instance live: a task completed elsewhere moves the token without a reload', async () => {
+    const { processInstanceKey: key } = await start('HO-LIVE', { project: '三期' });
+    await page.goto(`/monitor/instances/${key}`);
+    await page.locator('[data-testid="monitor-token-review"][data-count="1"]').waitFor();
+    const task = await t().taskOf(key, 'eng1');
+    expect((await t().complete(task, { checked: true }, { user: 'eng1' })).status).toBe(204);
+    await page.locator('[data-testid="monitor-token-approve"][data-count="1"]').waitFor();
+    expect(await page.getByTestId('monitor-token-review').count()).toBe(0);
+    expect((await page.getByTestId('monitor-diagram').getAttribute('data-completed'))?.split(',')).toContain(
+      'review',
+    );
+    const approve = await t().taskOf(key, 'ops1');
+    expect((await t().complete(approve, {}, { user: 'ops1' })).status).toBe(204);
+    await page.locator(`[data-testid="monitor-instance"][data-state="COMPLETED"]`).waitFor();
   }, 60_000);
 
   it('shows the instance with its token and edits a variable', async () => {
@@ -182,11 +211,12 @@ describe.skipIf(!hasChromium)('monitor', () => {
     await page.getByTestId('monitor-heatmap-link').click();
     await page.waitForURL(`**/monitor/processes/${second.processDefinitionKey}`);
     await page.getByTestId('monitor-heatmap').waitFor();
-    // review: the second instance waits there, the first left it (terminated by the move).
-    await page.locator('[data-testid="monitor-heat-review"][data-count="2"]').waitFor();
-    await page.locator('[data-testid="monitor-heat-s"][data-count="2"]').waitFor();
+    // review: the second instance waits there, the first left it (terminated by the move), the
+    // one followed live passed it.
+    await page.locator('[data-testid="monitor-heat-review"][data-count="3"]').waitFor();
+    await page.locator('[data-testid="monitor-heat-s"][data-count="3"]').waitFor();
     await page.locator('[data-testid="monitor-daily-chart"] canvas').waitFor();
-    expect(Number(await page.getByTestId('monitor-daily-chart').getAttribute('data-started'))).toBe(2);
+    expect(Number(await page.getByTestId('monitor-daily-chart').getAttribute('data-started'))).toBe(3);
     await app.screenshot(page, 'monitor-heatmap');
   }, 60_000);
 
@@ -241,6 +271,22 @@ describe.skipIf(!hasChromium)('monitor', () => {
     expect(await audit.getByTestId('monitor-cancel').count()).toBe(0);
     expect(await audit.getByTestId('monitor-modify').count()).toBe(0);
     expect(await audit.getByTestId('monitor-variable-edit').count()).toBe(0);
+
+    // In English: the auditor switches the language (remembered on the server) and reads on.
+    const pref = await t().api(
+      'PUT',
+      '/v2/authentication/me/preferences',
+      { locale: 'en' },
+      { user: 'audit1' },
+    );
+    expect(pref.status, pref.text).toBe(200);
+    await audit.reload();
+    await audit.getByRole('tab', { name: 'History' }).click();
+    await audit.getByTestId('monitor-history').waitFor();
+    await audit.getByRole('tab', { name: 'Variables' }).waitFor();
+    await audit.goto('/monitor');
+    await audit.getByTestId('monitor-search-submit').filter({ hasText: 'Search' }).waitFor();
+    await app.screenshot(audit, 'monitor-list-en');
   }, 60_000);
 
   it('cancels an instance', async () => {

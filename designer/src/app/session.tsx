@@ -1,6 +1,7 @@
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import i18n, { type Language, LANGUAGES, rememberLanguage } from '../i18n/index.js';
 import { ApiError, api, onSessionExpired, setCsrfToken } from './api.js';
+import { announceSignedOut } from './signed-out.js';
 
 export interface Me {
   username: string;
@@ -79,6 +80,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
           return null;
         });
         applyUser(null, setTenantId);
+        announceSignedOut();
       }),
     [],
   );
@@ -98,6 +100,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     }
     setMe(null);
     applyUser(null, setTenantId);
+    announceSignedOut();
   }, []);
 
   const setTenant = useCallback(

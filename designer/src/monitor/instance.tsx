@@ -20,6 +20,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router-dom';
 import { api } from '../app/api.js';
+import { liveSocket } from '../app/live.js';
 import { ProblemAlert } from '../app/problem.js';
 import { type DiagramOverlay, escapeHtml, type FlowNode, MonitorDiagram } from './diagram.js';
 import {
@@ -473,6 +474,37 @@ export default function InstancePage() {
     setData(null);
     void reload();
   }, [reload]);
+
+  // Live: every commit in this instance (a task done by someone, a timer, an incident) refetches
+  // the page, a burst of commits once. Watching is re-asked after a reconnect, which refetches too.
+  useEffect(() => {
+    if (!/^\d+$/.test(key)) return;
+    const socket = liveSocket();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const soon = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => void reload(), 150);
+    };
+    const watch = () => socket.emit('instance:watch', key, () => {});
+    const onChanged = (e: { processInstanceKey: string }) => {
+      if (e.processInstanceKey === key) soon();
+    };
+    const onConnect = () => {
+      watch();
+      soon();
+    };
+    socket.on('instance:changed', onChanged);
+    socket.io.on('reconnect', onConnect);
+    if (socket.connected) watch();
+    else socket.once('connect', watch);
+    return () => {
+      clearTimeout(timer);
+      socket.off('instance:changed', onChanged);
+      socket.off('connect', watch);
+      socket.io.off('reconnect', onConnect);
+      socket.emit('instance:unwatch', key);
+    };
+  }, [key, reload]);
 
   const deco = useMemo(() => (data ? decorations(data.elements, data.incidents) : null), [data]);
 

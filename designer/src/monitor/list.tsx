@@ -12,9 +12,10 @@ import {
   Tag,
   Typography,
 } from 'antd';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import dayjs from 'dayjs';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link } from 'react-router-dom';
+import { Link, useSearchParams } from 'react-router-dom';
 import { api } from '../app/api.js';
 import { ProblemAlert } from '../app/problem.js';
 import { useSession } from '../app/session.js';
@@ -32,6 +33,51 @@ interface Query {
   variableName?: string;
   variableValue?: string;
   startDate?: [any, any] | null;
+}
+
+/**
+ * The query in the address (process, version, state, businessKey, varName, varValue, from, to,
+ * page), so a search survives a reload, the back button and a link sent to a colleague.
+ */
+export function queryOfParams(params: URLSearchParams): { query: Query; page: number } {
+  const text = (name: string) => params.get(name) ?? undefined;
+  const version = Number(params.get('version'));
+  const from = params.get('from');
+  const to = params.get('to');
+  const range = from && to && dayjs(from).isValid() && dayjs(to).isValid() ? [dayjs(from), dayjs(to)] : null;
+  const page = Number(params.get('page'));
+  return {
+    query: {
+      processDefinitionId: text('process'),
+      version: Number.isInteger(version) && version > 0 ? version : undefined,
+      state: STATES.includes(params.get('state') ?? '') ? (params.get('state') as string) : undefined,
+      businessKey: text('businessKey'),
+      variableName: text('varName'),
+      variableValue: text('varValue'),
+      startDate: range as Query['startDate'],
+    },
+    page: Number.isInteger(page) && page > 1 ? page : 1,
+  };
+}
+
+export function paramsOfQuery(q: Query, page: number): URLSearchParams {
+  const params = new URLSearchParams();
+  const put = (name: string, value: unknown) => {
+    if (value !== undefined && value !== null && String(value).trim() !== '')
+      params.set(name, String(value).trim());
+  };
+  put('process', q.processDefinitionId);
+  put('version', q.version);
+  put('state', q.state);
+  put('businessKey', q.businessKey);
+  put('varName', q.variableName);
+  if (q.variableName?.trim()) put('varValue', q.variableValue);
+  if (q.startDate?.[0] && q.startDate?.[1]) {
+    put('from', q.startDate[0].format('YYYY-MM-DD'));
+    put('to', q.startDate[1].format('YYYY-MM-DD'));
+  }
+  if (page > 1) put('page', page);
+  return params;
 }
 
 /** The filter of POST /v2/process-instances/search for what the form holds. */
@@ -56,8 +102,9 @@ export default function InstanceList() {
   const { t, i18n } = useTranslation('monitor');
   const { tenantId } = useSession();
   const [form] = Form.useForm<Query>();
-  const [query, setQuery] = useState<Query>({});
-  const [pageNo, setPageNo] = useState(1);
+  const [params, setParams] = useSearchParams();
+  const { query, page: pageNo } = useMemo(() => queryOfParams(params), [params]);
+  const show = (q: Query, page: number) => setParams(paramsOfQuery(q, page));
   const [items, setItems] = useState<ProcessInstance[]>([]);
   const [total, setTotal] = useState(0);
   const [loading, setLoading] = useState(false);
@@ -115,19 +162,17 @@ export default function InstanceList() {
     if (tenantId) void load(query, pageNo);
   }, [load, query, pageNo, tenantId]);
 
+  // The form shows what the address asks for (after a reload, back or forward).
+  useEffect(() => {
+    form.resetFields();
+    form.setFieldsValue(query);
+  }, [form, query]);
+
   const lang = i18n.language;
   const versions = definitions.find((d) => d.id === processId)?.versions ?? [];
   return (
     <div data-testid="monitor-instances">
-      <Form
-        form={form}
-        layout="vertical"
-        data-testid="monitor-search"
-        onFinish={(values) => {
-          setQuery({ ...values });
-          setPageNo(1);
-        }}
-      >
+      <Form form={form} layout="vertical" data-testid="monitor-search" onFinish={(values) => show(values, 1)}>
         <Row gutter={12}>
           <Col xs={24} md={8} lg={5}>
             <Form.Item name="processDefinitionId" label={t('search.process')}>
@@ -193,8 +238,7 @@ export default function InstanceList() {
             data-testid="monitor-search-reset"
             onClick={() => {
               form.resetFields();
-              setQuery({});
-              setPageNo(1);
+              show({}, 1);
             }}
           >
             {t('search.reset')}
@@ -216,7 +260,7 @@ export default function InstanceList() {
           total,
           showSizeChanger: false,
           showTotal: (count) => t('total', { count }),
-          onChange: setPageNo,
+          onChange: (page) => show(query, page),
         }}
         columns={[
           {

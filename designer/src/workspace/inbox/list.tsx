@@ -20,7 +20,7 @@ import { useNavigate } from 'react-router-dom';
 import { api } from '../../app/api.js';
 import { ProblemAlert } from '../../app/problem.js';
 import { useSession } from '../../app/session.js';
-import { liveSocket } from './live.js';
+import { liveSocket } from '../../app/live.js';
 import './texts.js';
 
 export const TABS = ['todo', 'unclaimed', 'done', 'cc', 'overdue'] as const;
