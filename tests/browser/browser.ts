@@ -10,8 +10,11 @@ export const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium && process.env.CI)
   throw new Error(`the browser tests need Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
 
-/** Screenshots of each page, kept as CI artifacts (the folder is git-ignored). */
-export const SCREENSHOT_DIR = path.resolve('.tmp/screenshots');
+/**
+ * Screenshots of each page, kept as CI artifacts (the folder is git-ignored): one folder per
+ * database, so the PostgreSQL run does not overwrite the PGlite run's pictures.
+ */
+export const SCREENSHOT_DIR = path.resolve('.tmp/screenshots', process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite');
 
 export interface BrowserApp {
   t: TestRuntime;
