@@ -1,6 +1,15 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DESIGNER_DIST } from '../../runtime/web/web-app.js';
 import { type BrowserApp, hasChromium, startBrowserApp } from './browser.js';
+
+/** The built chunks of the designer's heavy areas, which the workspace must never download. */
+function designerChunks(): string[] {
+  const manifest = JSON.parse(readFileSync(path.join(DESIGNER_DIST, '.vite', 'manifest.json'), 'utf8'));
+  return ['src/modeler/index.tsx', 'src/form-editor/index.tsx'].map((k) => `/${manifest[k].file}`);
+}
 
 /**
  * The workspace inbox and the task page: live counts, the task's form, diagram and history, the
@@ -89,6 +98,10 @@ describe.skipIf(!hasChromium)('workspace inbox and task page', () => {
 
   it('shows a new task live, opens it and returns it to the previous step', async () => {
     const eng = await app.newPage();
+    const scripts: string[] = [];
+    eng.on('request', (r) => {
+      if (r.resourceType() === 'script') scripts.push(new URL(r.url()).pathname);
+    });
     await app.login(eng, 'eng1');
     await eng.goto('/workspace/inbox');
     await eng.getByTestId('inbox').waitFor();
@@ -127,6 +140,11 @@ describe.skipIf(!hasChromium)('workspace inbox and task page', () => {
     await eng.getByTestId('task-action-approve').waitFor();
     await eng.getByTestId('task-action-signers').waitFor();
     await app.screenshot(eng, 'task-page');
+    // The inbox and the task page (form viewer, diagram viewer) never pull in the modeler or the
+    // form editor.
+    expect(scripts.length).toBeGreaterThan(3);
+    expect(scripts).not.toEqual(expect.arrayContaining([expect.stringMatching(/modeler|form-editor/)]));
+    for (const chunk of designerChunks()) expect(scripts).not.toContain(chunk);
 
     await eng.getByTestId('task-action-return').click();
     await eng.getByTestId('dialog-return').waitFor();
