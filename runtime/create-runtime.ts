@@ -10,6 +10,7 @@ import { TimerExecutor } from './jobs/timer-executor.js';
 import { JOBS_CHANNEL, TIMERS_CHANNEL } from './persistence/instance-store.js';
 import type { Database } from './persistence/db.js';
 import { DEFINITIONS_CHANNEL, DefinitionService } from './services/definitions.js';
+import { ModuleService } from './services/module-service.js';
 import { EngineService } from './services/engine-service.js';
 import { EventService } from './services/event-service.js';
 import { IdentityService } from './services/identity-service.js';
@@ -125,7 +126,9 @@ export function createRuntime(
   );
   builtins.notifications = notifications;
   const instanceOps = new InstanceOps(knex, engine, definitions, notifications, clock);
+  const modules = new ModuleService(knex, definitions, notifications);
   const services = {
+    modules,
     knex,
     definitions,
     engine,

@@ -5,7 +5,7 @@ import { createKeyGenerator } from './persistence/keys.js';
 import { migrate, openDatabase } from './persistence/db.js';
 import { seed } from './persistence/seed.js';
 import { attachRealtime } from './realtime/realtime.js';
-import { templateModules, templateResources } from '../templates/index.js';
+import { templateModuleFile, templateModules } from '../templates/index.js';
 import { buildWebApp, DESIGNER_DIST } from './web/web-app.js';
 
 /** The composition root: config -> database -> migrations -> seed -> HTTP server. */
@@ -37,11 +37,19 @@ async function main() {
     webRoot: config.webApp ? DESIGNER_DIST : undefined,
   });
   await runtime.ready;
-  if (seeded.created && config.demo) {
-    const deployed = await runtime.definitions.deploy('<default>', templateResources(), 'admin');
-    log.info(
-      `demo: deployed ${deployed.deployments.length} template resources (${templateModules().join(', ')})`,
-    );
+  // The shipped lifecycle modules are the group standard: imported on every start (a version
+  // already there is left as it is), enabled in the demo tenant on the first start.
+  for (const id of templateModules()) {
+    try {
+      const imported = await runtime.modules.import(templateModuleFile(id), null);
+      if (imported.created) log.info(`modules: imported ${id} ${imported.version}`);
+      if (seeded.created && config.demo) {
+        const enabled = await runtime.modules.enable('<default>', id, undefined, 'admin');
+        log.info(`demo: enabled module ${id} ${enabled.version} (${enabled.deployments.length} resources)`);
+      }
+    } catch (err) {
+      log.error(`modules: could not load the shipped module ${id}`, { err });
+    }
   }
   runtime.start();
   const server = runtime.app.listen(config.port, config.host, () => {

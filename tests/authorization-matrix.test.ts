@@ -268,6 +268,23 @@ function photoForm(fields: Record<string, string> = {}): FormData {
 }
 
 /** Fixed targets for reads, created once. */
+/** A small module file (one process) for the module routes. */
+const matrixModule = (id: string, version = '1.0.0') => ({
+  format: 'lifeflow-module',
+  formatVersion: 1,
+  id,
+  version,
+  name: { 'zh-CN': '矩阵模块', en: 'Matrix module' },
+  resources: [{ name: 'mod.bpmn', content: MATRIX.replace(/matrix/g, `${id}-proc`) }],
+});
+/** Imports a fresh module and enables it in the default tenant; returns its id. */
+async function freshModule(): Promise<string> {
+  const id = uniq('mx');
+  ok(await t.api('POST', '/v2/modules', matrixModule(id)), 'import module');
+  ok(await t.api('POST', `/v2/modules/${id}/enablement`, {}), 'enable module');
+  return id;
+}
+
 const fixed: Record<string, string> = {};
 
 const all = (status: number): Record<Caller, number> => ({
@@ -570,6 +587,67 @@ const RULES: Record<string, Rule> = {
     expect: all(200),
     noLeak: true,
     call: () => ({ path: '/v2/forms/search', body: {} }),
+  },
+  // modules: the group standard is imported by the group tenant's administrators; each tenant
+  // enables and customises it for itself (the other tenant acts on its own state)
+  'POST /v2/modules': {
+    expect: { admin: 201, owner: 403, user: 403, auditor: 403, other: 403 },
+    call: () => ({ path: '/v2/modules', body: matrixModule(uniq('mi')) }),
+  },
+  'POST /v2/modules/search': {
+    expect: { admin: 200, owner: 200, user: 403, auditor: 200, other: 200 },
+    call: () => ({ path: '/v2/modules/search', body: {} }),
+  },
+  'GET /v2/modules/:moduleId': {
+    expect: { admin: 200, owner: 200, user: 403, auditor: 200, other: 200 },
+    call: () => ({ path: `/v2/modules/${fixed.module}` }),
+  },
+  'GET /v2/modules/:moduleId/versions/:version/file': {
+    expect: { admin: 200, owner: 200, user: 403, auditor: 403, other: 200 },
+    call: () => ({ path: `/v2/modules/${fixed.module}/versions/1.0.0/file` }),
+  },
+  'POST /v2/modules/:moduleId/enablement': {
+    expect: { admin: 200, owner: 200, user: 403, auditor: 403, other: 200 },
+    call: () => ({ path: `/v2/modules/${fixed.module}/enablement`, body: {} }),
+  },
+  'DELETE /v2/modules/:moduleId/enablement': {
+    expect: { admin: 204, owner: 204, user: 403, auditor: 403, other: 404 },
+    call: async () => ({ path: `/v2/modules/${await freshModule()}/enablement` }),
+  },
+  'POST /v2/modules/:moduleId/upgrade-preview': {
+    expect: { admin: 200, owner: 200, user: 403, auditor: 403, other: 200 },
+    call: () => ({ path: `/v2/modules/${fixed.module}/upgrade-preview`, body: { version: '1.0.0' } }),
+  },
+  'GET /v2/modules/:moduleId/resources/:resourceName': {
+    expect: { admin: 200, owner: 200, user: 403, auditor: 200, other: 200 },
+    call: () => ({ path: `/v2/modules/${fixed.module}/resources/mod.bpmn` }),
+  },
+  'PUT /v2/modules/:moduleId/resources/:resourceName/override': {
+    expect: { admin: 200, owner: 200, user: 403, auditor: 403, other: 409 },
+    call: async () => {
+      const id = await freshModule();
+      return {
+        path: `/v2/modules/${id}/resources/mod.bpmn/override`,
+        body: {
+          content: MATRIX.replace(/matrix/g, `${id}-proc`).replace(
+            '<bpmn:userTask id="work"/>',
+            '<bpmn:userTask id="work" name="本公司"/>',
+          ),
+        },
+      };
+    },
+  },
+  'DELETE /v2/modules/:moduleId/resources/:resourceName/override': {
+    expect: { admin: 200, owner: 200, user: 403, auditor: 403, other: 409 },
+    call: async () => {
+      const id = await freshModule();
+      const content = MATRIX.replace(/matrix/g, `${id}-proc`).replace(
+        '<bpmn:userTask id="work"/>',
+        '<bpmn:userTask id="work" name="本公司"/>',
+      );
+      ok(await t.api('PUT', `/v2/modules/${id}/resources/mod.bpmn/override`, { content }), 'override');
+      return { path: `/v2/modules/${id}/resources/mod.bpmn/override` };
+    },
   },
   'GET /v2/forms/:key': {
     expect: tenantRead,
@@ -1139,6 +1217,7 @@ beforeAll(async () => {
   fixed.department = await fresh.department();
   fixed.calendar = await fresh.calendar();
   fixed.document = await fresh.document();
+  fixed.module = await freshModule();
 });
 afterAll(async () => {
   await t?.close();

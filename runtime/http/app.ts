@@ -19,6 +19,7 @@ import { elementInstanceRoutes } from './routes/element-instances.js';
 import { eventRoutes } from './routes/events.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { jobRoutes } from './routes/jobs.js';
+import { moduleRoutes } from './routes/modules.js';
 import { monitorRoutes } from './routes/monitor.js';
 import { processDefinitionRoutes } from './routes/process-definitions.js';
 import { processInstanceRoutes } from './routes/process-instances.js';
@@ -64,6 +65,11 @@ export function createApp(s: AppServices, options: { webRoot?: string } = {}) {
   v2.use(docsRoutes(s.version));
   // Credentials are checked before any body is read.
   v2.use(s.auth.middleware());
+  // A module file carries its BPMN, forms and rule sets: up to 50 resources of 2 MB each.
+  const [parseModuleFile] = jsonBody('32mb');
+  v2.use('/modules', (req, res, next) =>
+    req.method === 'POST' && req.path === '/' ? parseModuleFile(req, res, next) : next(),
+  );
   v2.use(jsonBody('2mb'));
   for (const routes of [
     authRoutes,
@@ -76,6 +82,7 @@ export function createApp(s: AppServices, options: { webRoot?: string } = {}) {
     (services: AppServices) => recordRoutes(services, { timeZone: services.timeZone }),
     deploymentRoutes,
     monitorRoutes,
+    moduleRoutes,
     processDefinitionRoutes,
     resourceRoutes,
     processInstanceRoutes,

@@ -443,6 +443,130 @@ const schemas: Record<string, Schema> = {
     deployedAt: dateTime(),
     deployedBy: nullable(str()),
   }),
+  LocalizedText: obj({ 'zh-CN': str('Chinese.'), en: str('English.') }, ['zh-CN', 'en']),
+  ModuleFile: obj(
+    {
+      format: str('Always `lifeflow-module`.', { enum: ['lifeflow-module'] }),
+      formatVersion: int('Always 1.'),
+      id: str('Module id: lower-case letters, digits, dashes.'),
+      version: str('major.minor.patch'),
+      name: ref('LocalizedText'),
+      description: ref('LocalizedText'),
+      resources: arr(
+        obj({ name: str('File name ending .bpmn, .form or .rules.json.'), content: str('The file text.') }, [
+          'name',
+          'content',
+        ]),
+        'The processes, forms and rule sets (at most 50, 2 MB each).',
+      ),
+      notificationTemplates: arr(
+        obj({ event: str(), channel: str(), locale: str(), subject: str(), body: str() }, [
+          'event',
+          'channel',
+          'locale',
+          'subject',
+          'body',
+        ]),
+        'Handlebars templates written into a tenant that enables the module, where it has none of its own.',
+      ),
+      dashboards: arr({ type: 'object', description: 'A dashboard definition with an id and a name.' }),
+      settings: { type: 'object', description: 'Default settings a tenant starts from.' },
+    },
+    ['format', 'formatVersion', 'id', 'version', 'name', 'resources'],
+  ),
+  ModuleImported: obj(
+    { moduleId: str(), version: str(), created: bool('False when this very file was imported before.') },
+    ['moduleId', 'version', 'created'],
+  ),
+  ModuleSummary: view({
+    moduleId: str(),
+    name: ref('LocalizedText'),
+    description: ref('LocalizedText'),
+    latestVersion: str(),
+    versions: arr(str(), 'Newest first.'),
+    enabled: bool('Enabled in the tenant.'),
+    enabledVersion: nullable(str('The version the tenant runs.')),
+    upgradeAvailable: bool('A newer standard than the tenant runs exists.'),
+    overrides: int('How many resources the tenant overrides.'),
+  }),
+  ModuleSearchQuery: obj({
+    filter: obj({ moduleId: str() }),
+    tenantId: str('The tenant whose state is shown (default: the caller’s only or default tenant).'),
+  }),
+  ModuleSearchResult: searchResult('ModuleSummary'),
+  ModuleDetail: {
+    allOf: [
+      ref('ModuleSummary'),
+      obj({
+        version: str('The version shown: the enabled one, else the latest.'),
+        settings: { type: 'object' },
+        resources: arr(
+          obj({ resourceName: str(), kind: str('process, form or ruleSet.'), overridden: bool() }),
+        ),
+        notificationTemplates: arr(obj({ event: str(), channel: str(), locale: str() })),
+        dashboards: arr(obj({ id: str(), name: ref('LocalizedText') })),
+        overriddenResources: arr(
+          obj({ resourceName: str(), baseVersion: str(), updatedBy: nullable(str()), updatedAt: dateTime() }),
+        ),
+      }),
+    ],
+  },
+  ModuleEnablementRequest: obj({
+    version: str('The version to enable or upgrade to (default: the latest).'),
+    tenantId: str(),
+  }),
+  ModuleDeployed: obj({
+    moduleId: str(),
+    version: str(),
+    tenantId: str(),
+    resourceName: str(),
+    baseVersion: str(),
+    deployments: arr({ type: 'object' }, 'As in POST /v2/deployments.'),
+  }),
+  ModuleUpgradePreviewRequest: obj({ version: str('The version to compare with.'), tenantId: str() }, [
+    'version',
+  ]),
+  ModuleUpgradePreview: obj({
+    moduleId: str(),
+    tenantId: str(),
+    fromVersion: nullable(str()),
+    toVersion: str(),
+    changes: arr(
+      obj({
+        resourceName: str(),
+        kind: str(),
+        change: str('ADDED, CHANGED, UNCHANGED, REMOVED, or OVERRIDDEN (the tenant’s own is kept).', {
+          enum: ['ADDED', 'CHANGED', 'UNCHANGED', 'REMOVED', 'OVERRIDDEN'],
+        }),
+        standardChanged: bool('For OVERRIDDEN: the standard changed since the override was made.'),
+        runningInstances: obj({
+          total: int(),
+          items: arr(obj({ processInstanceKey: key(), businessKey: nullable(str()), version: int() })),
+        }),
+      }),
+    ),
+  }),
+  ModuleResource: obj({
+    moduleId: str(),
+    resourceName: str(),
+    kind: str(),
+    standard: obj({ version: str(), content: str() }),
+    override: nullable(
+      obj({
+        content: str(),
+        baseVersion: str(),
+        baseContent: nullable(str('The standard the override was made from (its diff is against this).')),
+        updatedBy: nullable(str()),
+        updatedAt: dateTime(),
+      }),
+    ),
+    latest: nullable(
+      obj({ version: str(), content: str() }, [], 'The newest standard, when the tenant runs an older one.'),
+    ),
+  }),
+  ModuleOverrideRequest: obj({ content: str('The tenant’s version of the resource.'), tenantId: str() }, [
+    'content',
+  ]),
   FormWithSchema: {
     allOf: [ref('Form'), obj({ schema: str('The form-js schema as a JSON string.') }, ['schema'])],
   },
@@ -1861,6 +1985,96 @@ op('get', '/v2/process-definitions/{key}/xml', {
   errors: KEYED,
 });
 
+// ---- modules
+
+const moduleParams = { moduleId: 'The module id.' };
+const tenantQuery = { tenantId: 'The tenant (default: the caller’s only or default tenant).' };
+op('post', '/v2/modules', {
+  tag: 'Modules',
+  summary: 'Import a module file as the group standard (administrators of the tenant <default>)',
+  description:
+    'Every resource is checked as a deployment would be. Importing the same file again answers 200; other content under an existing version is 409. Up to 32 MB.',
+  body: 'ModuleFile',
+  ok: { status: 201, schema: 'ModuleImported' },
+  errors: [400, 403, 409, 413],
+});
+searchOp(
+  'Modules',
+  '/v2/modules/search',
+  'modules, with what the tenant uses of each',
+  'ModuleSearchQuery',
+  'ModuleSearchResult',
+  [400, 403],
+);
+op('get', '/v2/modules/{moduleId}', {
+  tag: 'Modules',
+  summary: 'A module: resources, templates, dashboards, the tenant’s version, settings and overrides',
+  params: moduleParams,
+  query: tenantQuery,
+  ok: { status: 200, schema: 'ModuleDetail' },
+  errors: [400, 403, 404],
+});
+op('get', '/v2/modules/{moduleId}/versions/{version}/file', {
+  tag: 'Modules',
+  summary: 'Export a module version as one file (`<id>-<version>.lfmodule.json`)',
+  params: { ...moduleParams, version: 'major.minor.patch' },
+  ok: { status: 200, schema: 'ModuleFile' },
+  errors: [400, 403, 404],
+});
+op('post', '/v2/modules/{moduleId}/enablement', {
+  tag: 'Modules',
+  summary:
+    'Enable a module version in a tenant, or upgrade to one: deploys its resources (the tenant’s overrides instead of the standard’s)',
+  params: moduleParams,
+  body: 'ModuleEnablementRequest',
+  bodyRequired: false,
+  ok: { status: 200, schema: 'ModuleDeployed' },
+  errors: [400, 403, 404],
+});
+op('delete', '/v2/modules/{moduleId}/enablement', {
+  tag: 'Modules',
+  summary: 'Disable a module in a tenant (definitions and running instances stay)',
+  params: moduleParams,
+  query: tenantQuery,
+  ok: { status: 204, schema: null },
+  errors: [400, 403, 404],
+});
+op('post', '/v2/modules/{moduleId}/upgrade-preview', {
+  tag: 'Modules',
+  summary:
+    'What enabling a version would change, resource by resource, with the running instances of each changed process',
+  params: moduleParams,
+  body: 'ModuleUpgradePreviewRequest',
+  ok: { status: 200, schema: 'ModuleUpgradePreview' },
+  errors: [400, 403, 404],
+});
+op('get', '/v2/modules/{moduleId}/resources/{resourceName}', {
+  tag: 'Modules',
+  summary:
+    'A module resource as the tenant runs it: the standard, the tenant’s override and what it was made from',
+  params: { ...moduleParams, resourceName: 'The resource’s file name.' },
+  query: tenantQuery,
+  ok: { status: 200, schema: 'ModuleResource' },
+  errors: [400, 403, 404],
+});
+op('put', '/v2/modules/{moduleId}/resources/{resourceName}/override', {
+  tag: 'Modules',
+  summary:
+    'Store and deploy the tenant’s own version of a module resource (it must define the same process, form or rule set)',
+  params: { ...moduleParams, resourceName: 'The resource’s file name.' },
+  body: 'ModuleOverrideRequest',
+  ok: { status: 200, schema: 'ModuleDeployed' },
+  errors: [400, 403, 404, 409],
+});
+op('delete', '/v2/modules/{moduleId}/resources/{resourceName}/override', {
+  tag: 'Modules',
+  summary: 'Drop the tenant’s override: the standard is deployed again',
+  params: { ...moduleParams, resourceName: 'The resource’s file name.' },
+  query: tenantQuery,
+  ok: { status: 200, schema: 'ModuleDeployed' },
+  errors: [400, 403, 404, 409],
+});
+
 // ---- forms and rule sets
 
 searchOp(
@@ -2538,6 +2752,11 @@ const TAGS: Array<{ name: string; description: string }> = [
   { name: 'Deployments', description: 'Deploying BPMN, forms and rule sets.' },
   { name: 'Process definitions', description: 'Deployed processes.' },
   { name: 'Forms', description: 'Deployed form-js forms, every version.' },
+  {
+    name: 'Modules',
+    description:
+      'Lifeflow: versioned bundles of processes, forms, rule sets, templates and dashboards; the group standard, enabled and customised per tenant.',
+  },
   {
     name: 'Rule sets',
     description: 'Lifeflow: deployed json-rules-engine rule sets, and a test run on sample input.',

@@ -10,6 +10,7 @@ import type { InstanceOps } from '../services/instance-ops.js';
 import type { NotificationService } from '../notifications/notification-service.js';
 import type { TaskService } from '../services/task-service.js';
 import type { CalendarService } from '../services/calendar-service.js';
+import type { ModuleService } from '../services/module-service.js';
 import type { Request } from 'express';
 import { badRequest, forbidden, type FieldError } from './problem.js';
 import { isKey } from './keys.js';
@@ -33,6 +34,8 @@ export interface AppServices {
   /** Hosts outgoing HTTP (http jobs, webhooks) may reach. */
   httpAllowedHosts: string[];
   documents: DocumentService;
+  /** Modules: the group standard's bundles and each tenant's use of them. */
+  modules: ModuleService;
   nextKey: () => string;
   version: string;
 }

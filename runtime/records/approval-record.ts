@@ -560,7 +560,9 @@ export function buildApprovalRecord(
           // An administrator moved a token (monitor): from the elements ended to those started.
           const activated = Array.isArray(e.activated) ? e.activated : [];
           const terminated = Array.isArray(e.terminated) ? e.terminated : [];
-          const names = [...new Set(activated.map((a: any) => elementName(a.elementId) ?? String(a.elementId)))];
+          const names = [
+            ...new Set(activated.map((a: any) => elementName(a.elementId) ?? String(a.elementId))),
+          ];
           entry(at, actor, 'modified', {
             elementId: terminated[0]?.elementId ?? null,
             targetName: names.length ? names.join('、') : null,

@@ -184,7 +184,35 @@ export class DefinitionService extends EventEmitter<{ timers: [] }> {
    * problem), then stores them in one transaction. A resource identical to the latest version is
    * not stored again: its latest version is returned, as in Camunda.
    */
-  async deploy(tenantId: string, resources: Resource[], actor: string | null) {
+  async deploy(
+    tenantId: string,
+    resources: Resource[],
+    actor: string | null,
+    opts: {
+      /** Runs inside the deployment's transaction (use `trx` only): what it writes commits with it. */
+      within?: (trx: Knex.Transaction) => Promise<void>;
+    } = {},
+  ) {
+    const prepared = await this.validate(resources);
+    return this.store(tenantId, prepared, actor, opts.within);
+  }
+
+  /**
+   * Checks resources as a deployment would, without storing anything: throws the same 400 with
+   * every problem, each named by its resource (and element). Answers what each resource defines
+   * (`process:<id>`, `form:<id>`, `ruleSet:<id>`).
+   */
+  async check(resources: Resource[]): Promise<Array<{ name: string; ids: string[] }>> {
+    return (await this.validate(resources)).map((p) => ({
+      name: p.resource.name,
+      ids:
+        p.kind === 'process'
+          ? p.processes.map((x) => `process:${x.id}`)
+          : [p.kind === 'form' ? `form:${p.schema.id}` : `ruleSet:${p.doc.id}`],
+    }));
+  }
+
+  private async validate(resources: Resource[]): Promise<Prepared[]> {
     if (resources.length === 0)
       throw badRequest('expected at least one resource', [{ field: 'resources', reason: 'is required' }]);
     const prepared: Prepared[] = [];
@@ -220,6 +248,15 @@ export class DefinitionService extends EventEmitter<{ timers: [] }> {
     }
     if (errors.length > 0)
       throw badRequest(`the deployment was rejected: ${errors.length} problem(s)`, errors);
+    return prepared;
+  }
+
+  private async store(
+    tenantId: string,
+    prepared: Prepared[],
+    actor: string | null,
+    within?: (trx: Knex.Transaction) => Promise<void>,
+  ) {
     let timersCreated = false;
     const deploymentKey = this.nextKey();
     const deployments: unknown[] = [];
@@ -332,6 +369,7 @@ export class DefinitionService extends EventEmitter<{ timers: [] }> {
           });
         }
       }
+      if (within) await within(trx);
     });
     this.invalidateLatest();
     if (timersCreated) this.emit('timers');
