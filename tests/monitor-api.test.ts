@@ -92,7 +92,8 @@ describe('process instance modification', () => {
       expect.objectContaining({ eventType: 'instance.modified', actor: 'admin', command: 'instance.modify' }),
     );
     // The approval timeline and the printable record tell who moved it where.
-    const timeline = (await t.api('GET', `/v2/process-instances/${key}/history?view=timeline`)).body.items as any[];
+    const timeline = (await t.api('GET', `/v2/process-instances/${key}/history?view=timeline`)).body
+      .items as any[];
     expect(timeline.find((e) => e.action === 'modified')).toMatchObject({
       actor: { username: 'admin' },
       elementId: 'check',

@@ -14,7 +14,10 @@ if (!hasChromium && process.env.CI)
  * Screenshots of each page, kept as CI artifacts (the folder is git-ignored): one folder per
  * database, so the PostgreSQL run does not overwrite the PGlite run's pictures.
  */
-export const SCREENSHOT_DIR = path.resolve('.tmp/screenshots', process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite');
+export const SCREENSHOT_DIR = path.resolve(
+  '.tmp/screenshots',
+  process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite',
+);
 
 export interface BrowserApp {
   t: TestRuntime;

@@ -105,7 +105,9 @@ describe.skipIf(!hasChromium)('web app shell', () => {
       });
     await page.waitForURL('**/login');
     // In English when the switch got there first, else in the language the page was in.
-    await page.getByText(/^(Your session has expired; please sign in again|登录已过期，请重新登录)$/).waitFor();
+    await page
+      .getByText(/^(Your session has expired; please sign in again|登录已过期，请重新登录)$/)
+      .waitFor();
   });
 
   it('signs out', async () => {
