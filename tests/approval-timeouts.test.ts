@@ -57,6 +57,13 @@ beforeAll(async () => {
       ),
     },
     {
+      name: 'sla.bpmn',
+      content: processOf(
+        'sla-by-severity',
+        '<zeebe:assignmentDefinition assignee="eng1"/><lf:timeout after="=if severity = &quot;critical&quot; then &quot;PT2H&quot; else if severity = &quot;minor&quot; then null else sla" calendar="natural"/>',
+      ),
+    },
+    {
       name: 'no-calendar.bpmn',
       content: processOf(
         'no-calendar',
@@ -200,6 +207,23 @@ describe('tenant calendars and calendar problems', () => {
     expect(task.dueDate).toBe('2026-10-10T01:00:00.000Z');
   });
 
+  it('takes the due time from a FEEL expression when the task opens: an SLA per severity', async () => {
+    at('2026-10-03T10:00:00.000Z');
+    const critical = await t.startAs('owner', 'sla-by-severity', { variables: { severity: 'critical' } });
+    expect((await t.openTasks(critical))[0].dueDate).toBe('2026-10-03T12:00:00.000Z');
+    const major = await t.startAs('owner', 'sla-by-severity', {
+      variables: { severity: 'major', sla: 'P1D' },
+    });
+    expect((await t.openTasks(major))[0].dueDate).toBe('2026-10-04T10:00:00.000Z');
+    // null: no deadline.
+    const minor = await t.startAs('owner', 'sla-by-severity', { variables: { severity: 'minor' } });
+    expect((await t.openTasks(minor))[0].dueDate).toBeNull();
+    // Anything but a working duration is an incident naming the attribute and the value.
+    const bad = await t.startAs('owner', 'sla-by-severity', { variables: { severity: 'major', sla: 'P1M' } });
+    const incidents = await t.api('POST', '/v2/incidents/search', { filter: { processInstanceKey: bad } });
+    expect(incidents.body.items[0].errorMessage).toMatch(/lf:timeout after.*"P1M"/);
+  });
+
   it('raises an incident naming the calendar when it does not exist', async () => {
     const key = await start('no-calendar');
     const incidents = await t.api('POST', '/v2/incidents/search', { filter: { processInstanceKey: key } });
@@ -212,6 +236,8 @@ describe('tenant calendars and calendar problems', () => {
     const cases: Array<[string, string]> = [
       ['<lf:timeout after="P1M"/>', 'duration of working time'],
       ['<lf:timeout/>', 'needs remindEvery, after, or both'],
+      ['<lf:timeout after="=if then"/>', 'lf:timeout after'],
+      ['<lf:timeout remindEvery="=x"/>', 'duration of working time'],
       ['<lf:timeout remindEvery="PT1H" action="escalate"/>', 'action needs after'],
       [
         '<zeebe:assignmentDefinition assignee="eng1"/><lf:timeout after="P1D" action="approve"/>',

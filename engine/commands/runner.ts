@@ -574,8 +574,13 @@ export class Runner {
   }
 
   /** When a task with lf:timeout opened now is due, and when it is first reminded. */
-  async taskTiming(node: FlowNode, from: Date): Promise<{ deadline?: Date; remind?: Date }> {
-    const t = node.timeout!;
+  async taskTiming(
+    node: FlowNode,
+    from: Date,
+    /** The durations, with FEEL expressions already evaluated (default: the model's). */
+    durations: { after?: string; remindEvery?: string } = node.timeout!,
+  ): Promise<{ deadline?: Date; remind?: Date }> {
+    const t = durations;
     const deadline = t.after ? await this.workingTimeAfter(node, from, t.after) : undefined;
     const remind = t.remindEvery ? await this.workingTimeAfter(node, from, t.remindEvery) : undefined;
     return { deadline, remind: remind && (!deadline || remind < deadline) ? remind : undefined };

@@ -145,9 +145,17 @@ const TIMEOUT_ACTIONS = ['approve', 'reject', 'escalate', 'notify'];
 function compileTimeout(el: any, node: FlowNode, report: (m: string) => void): void {
   const t = extension(el, 'lf:Timeout');
   if (!t) return;
-  for (const attr of ['remindEvery', 'after'] as const)
-    if (t[attr] !== undefined && !WORKING_DURATION.test(t[attr]))
-      report(`lf:timeout ${attr} must be a duration of working time like PT4H or P2D, not '${t[attr]}'`);
+  for (const attr of ['remindEvery', 'after'] as const) {
+    if (t[attr] === undefined) continue;
+    // after may be a FEEL expression (e.g. an SLA per severity), evaluated when the task opens.
+    if (attr === 'after' && isFeel(t[attr])) {
+      const err = checkFeelSyntax(t[attr]);
+      if (err) report(`lf:timeout ${attr}: ${err}`);
+    } else if (!WORKING_DURATION.test(t[attr]))
+      report(
+        `lf:timeout ${attr} must be a duration of working time like PT4H or P2D (or a FEEL expression giving one), not '${t[attr]}'`,
+      );
+  }
   if (t.remindEvery === undefined && t.after === undefined)
     report('lf:timeout needs remindEvery, after, or both');
   const action = t.action ?? 'notify';
@@ -293,7 +301,25 @@ export const userTaskBehaviour: ElementBehaviour = {
     }
     const i = run.state.instance;
     // lf:timeout: the task is due after its working time; reminders come every so much of it.
-    const timing = node.timeout ? await run.taskTiming(node, run.ctx.now) : undefined;
+    let timing: Awaited<ReturnType<typeof run.taskTiming>> | undefined;
+    if (node.timeout) {
+      const duration = (attr: 'after') => {
+        const raw = node.timeout![attr];
+        if (!isFeel(raw)) return raw;
+        const value = evaluateProperty(raw, vars, what(`lf:timeout ${attr}`));
+        if (value === null || value === undefined) return undefined;
+        if (typeof value !== 'string' || !WORKING_DURATION.test(value))
+          throw new IncidentSignal(
+            'EXTRACT_VALUE_ERROR',
+            `${what(`lf:timeout ${attr}`)}: expected a duration of working time like PT4H or P2D, but was ${JSON.stringify(value)}`,
+          );
+        return value;
+      };
+      timing = await run.taskTiming(node, run.ctx.now, {
+        after: duration('after'),
+        remindEvery: node.timeout.remindEvery,
+      });
+    }
     // 代理: an assignee who is away has their new tasks go to their substitute, who acts for them
     // (the task keeps them as its owner, so they still see it and the history says for whom).
     let owner: string | null = null;
