@@ -649,6 +649,16 @@ const RULES: Record<string, Rule> = {
       return { path: `/v2/modules/${id}/resources/mod.bpmn/override` };
     },
   },
+  // the design lessons library: everyone of the tenant reads it; the other tenant sees none of it
+  'POST /v2/design-lessons/search': {
+    expect: all(200),
+    noLeak: true,
+    call: () => ({ path: '/v2/design-lessons/search', body: {} }),
+  },
+  'GET /v2/design-lessons/:key': {
+    expect: tenantRead,
+    call: () => ({ path: `/v2/design-lessons/${fixed.lesson}` }),
+  },
   'GET /v2/forms/:key': {
     expect: tenantRead,
     call: () => ({ path: `/v2/forms/${fixed.form}` }),
@@ -1218,6 +1228,15 @@ beforeAll(async () => {
   fixed.calendar = await fresh.calendar();
   fixed.document = await fresh.document();
   fixed.module = await freshModule();
+  // A lesson as the built-in design-lesson job writes it (what it holds is not the point here).
+  fixed.lesson = t.runtime.nextKey();
+  await t.runtime.knex('design_lessons').insert({
+    lesson_key: fixed.lesson,
+    tenant_id: '<default>',
+    job_key: t.runtime.nextKey(),
+    process_instance_key: fixed.instance,
+    title: '检修通道过窄',
+  });
 });
 afterAll(async () => {
   await t?.close();

@@ -19,6 +19,7 @@ import { elementInstanceRoutes } from './routes/element-instances.js';
 import { eventRoutes } from './routes/events.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { jobRoutes } from './routes/jobs.js';
+import { designLessonRoutes } from './routes/design-lessons.js';
 import { moduleRoutes } from './routes/modules.js';
 import { monitorRoutes } from './routes/monitor.js';
 import { processDefinitionRoutes } from './routes/process-definitions.js';
@@ -83,6 +84,7 @@ export function createApp(s: AppServices, options: { webRoot?: string } = {}) {
     deploymentRoutes,
     monitorRoutes,
     moduleRoutes,
+    designLessonRoutes,
     processDefinitionRoutes,
     resourceRoutes,
     processInstanceRoutes,

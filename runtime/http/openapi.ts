@@ -567,6 +567,34 @@ const schemas: Record<string, Schema> = {
   ModuleOverrideRequest: obj({ content: str('The tenant’s version of the resource.'), tenantId: str() }, [
     'content',
   ]),
+  DesignLesson: view({
+    lessonKey: key(),
+    tenantId: str(),
+    processInstanceKey: key('The feedback loop it came from.'),
+    project: nullable(str()),
+    asset: nullable(str()),
+    category: nullable(str()),
+    severity: nullable(str()),
+    title: str(),
+    cause: nullable(str()),
+    measures: nullable(str()),
+    lesson: nullable(str('The lesson for the next design (Design for Operation).')),
+    createdAt: dateTime(),
+  }),
+  DesignLessonSearchQuery: withFilters(
+    searchRequest('design lessons', {
+      lessonKey: 'key',
+      tenantId: 'string',
+      processInstanceKey: 'key',
+      project: 'string',
+      asset: 'string',
+      category: 'string',
+      severity: 'string',
+      createdAt: 'date',
+    }),
+    { text: str('A word in the title, cause, measures or lesson (at most 200 characters).') },
+  ),
+  DesignLessonSearchResult: searchResult('DesignLesson'),
   FormWithSchema: {
     allOf: [ref('Form'), obj({ schema: str('The form-js schema as a JSON string.') }, ['schema'])],
   },
@@ -2075,6 +2103,23 @@ op('delete', '/v2/modules/{moduleId}/resources/{resourceName}/override', {
   errors: [400, 403, 404, 409],
 });
 
+// ---- design lessons
+
+searchOp(
+  'Design lessons',
+  '/v2/design-lessons/search',
+  'the design lessons library (closed operations problems and their lessons)',
+  'DesignLessonSearchQuery',
+  'DesignLessonSearchResult',
+);
+op('get', '/v2/design-lessons/{key}', {
+  tag: 'Design lessons',
+  summary: 'One design lesson',
+  params: { key: 'The lessonKey.' },
+  ok: { status: 200, schema: 'DesignLesson' },
+  errors: KEYED,
+});
+
 // ---- forms and rule sets
 
 searchOp(
@@ -2752,6 +2797,11 @@ const TAGS: Array<{ name: string; description: string }> = [
   { name: 'Deployments', description: 'Deploying BPMN, forms and rule sets.' },
   { name: 'Process definitions', description: 'Deployed processes.' },
   { name: 'Forms', description: 'Deployed form-js forms, every version.' },
+  {
+    name: 'Design lessons',
+    description:
+      'Lifeflow: the design lessons library (设计经验库) that closed feedback loops write and design reviews read.',
+  },
   {
     name: 'Modules',
     description:

@@ -14,9 +14,14 @@ import type { ActivatedJob, JobService } from './job-service.js';
  *   `resultVariable` (default `response`); only hosts on the admin's allowlist (HTTP_ALLOWED_HOSTS)
  *   may be called; a non-2xx answer or a network error fails the job with retries and back-off;
  * - `email`: headers `to` (one or more addresses, comma-separated or a FEEL list), `subject`,
- *   `body` (plain text), static or FEEL; sent through the SMTP server in SMTP_URL.
+ *   `body` (plain text), static or FEEL; sent through the SMTP server in SMTP_URL;
+ * - `design-lesson`: records a closed problem in the design lessons library (headers `title`,
+ *   `project`, `asset`, `category`, `severity`, `cause`, `measures`, `lesson`, static or FEEL).
  */
-export const BUILTIN_TYPES = ['set-variables', 'http', 'email', 'notify'] as const;
+export const BUILTIN_TYPES = ['set-variables', 'http', 'email', 'notify', 'design-lesson'] as const;
+
+/** Longest text a design lesson keeps per field. */
+const MAX_LESSON_TEXT = 4000;
 
 export interface MailSettings {
   smtpUrl?: string;
@@ -92,6 +97,10 @@ export class BuiltinWorkers {
         await this.notify(job, actor);
         return;
       }
+      if (job.type === 'design-lesson') {
+        await this.designLesson(job, actor);
+        return;
+      }
       const variables =
         job.type === 'http'
           ? await this.http(job)
@@ -156,6 +165,42 @@ export class BuiltinWorkers {
           processInstanceKey: job.processInstanceKey,
         },
       ]);
+      await this.engine.executeIn(trx, { type: 'job.complete', jobKey: job.jobKey, variables: {} }, actor);
+    });
+  }
+
+  /**
+   * `design-lesson`: one row of the lessons library, written with the job's completion (a retry
+   * of the same job writes nothing more).
+   */
+  private async designLesson(job: ActivatedJob, actor: Actor): Promise<void> {
+    const h = job.customHeaders;
+    const text = (header: string) => {
+      if (h[header] === undefined) return null;
+      const v = this.value(h[header], job, header);
+      if (v === null || v === undefined || v === '') return null;
+      return (typeof v === 'string' ? v : JSON.stringify(v)).slice(0, MAX_LESSON_TEXT);
+    };
+    const title = text('title');
+    if (!title) throw new Error('design-lesson needs a title in the header <title>');
+    await this.engine.knex.transaction(async (trx) => {
+      await trx('design_lessons')
+        .insert({
+          lesson_key: this.engine.nextKey(),
+          tenant_id: job.tenantId,
+          job_key: job.jobKey,
+          process_instance_key: job.processInstanceKey,
+          project: text('project'),
+          asset: text('asset'),
+          category: text('category'),
+          severity: text('severity'),
+          title,
+          cause: text('cause'),
+          measures: text('measures'),
+          lesson: text('lesson'),
+        })
+        .onConflict('job_key')
+        .ignore();
       await this.engine.executeIn(trx, { type: 'job.complete', jobKey: job.jobKey, variables: {} }, actor);
     });
   }
