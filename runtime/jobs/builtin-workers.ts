@@ -16,9 +16,26 @@ import type { ActivatedJob, JobService } from './job-service.js';
  * - `email`: headers `to` (one or more addresses, comma-separated or a FEEL list), `subject`,
  *   `body` (plain text), static or FEEL; sent through the SMTP server in SMTP_URL;
  * - `design-lesson`: records a closed problem in the design lessons library (headers `title`,
- *   `project`, `asset`, `category`, `severity`, `cause`, `measures`, `lesson`, static or FEEL).
+ *   `project`, `asset`, `category`, `severity`, `cause`, `measures`, `lesson`, static or FEEL);
+ * - `start-process`: starts another process in the same tenant (headers `processDefinitionId`,
+ *   `variables` (a FEEL context), `businessKey`, `resultVariable` default
+ *   `startedProcessInstanceKey`), in the transaction that completes the job: exactly once;
+ * - `kpi-facts`: figures of the feedback loop for a project over a period (headers `project`,
+ *   `from`, `to`: FEEL or text; default the 90 days before now) as the variable `kpiFacts`:
+ *   `{ reported, closed, open, mttrHours }` (mean time from report to closure, null when none closed).
  */
-export const BUILTIN_TYPES = ['set-variables', 'http', 'email', 'notify', 'design-lesson'] as const;
+export const BUILTIN_TYPES = [
+  'set-variables',
+  'http',
+  'email',
+  'notify',
+  'design-lesson',
+  'start-process',
+  'kpi-facts',
+] as const;
+
+/** The process whose instances kpi-facts counts. */
+const FEEDBACK_PROCESS = 'feedback-loop';
 
 /** Longest text a design lesson keeps per field. */
 const MAX_LESSON_TEXT = 4000;
@@ -99,6 +116,18 @@ export class BuiltinWorkers {
       }
       if (job.type === 'design-lesson') {
         await this.designLesson(job, actor);
+        return;
+      }
+      if (job.type === 'start-process') {
+        await this.startProcess(job, actor);
+        return;
+      }
+      if (job.type === 'kpi-facts') {
+        const kpiFacts = await this.kpiFacts(job);
+        await this.engine.execute(
+          { type: 'job.complete', jobKey: job.jobKey, variables: { kpiFacts } },
+          actor,
+        );
         return;
       }
       const variables =
@@ -203,6 +232,92 @@ export class BuiltinWorkers {
         .ignore();
       await this.engine.executeIn(trx, { type: 'job.complete', jobKey: job.jobKey, variables: {} }, actor);
     });
+  }
+
+  /** `start-process`: one new instance, started with the job's completion in one transaction. */
+  private async startProcess(job: ActivatedJob, actor: Actor): Promise<void> {
+    const h = job.customHeaders;
+    const id =
+      h.processDefinitionId === undefined
+        ? ''
+        : this.value(h.processDefinitionId, job, 'processDefinitionId');
+    if (typeof id !== 'string' || !id)
+      throw new Error('start-process needs the header <processDefinitionId>');
+    const variables = h.variables === undefined ? {} : this.value(h.variables, job, 'variables');
+    if (variables === null || typeof variables !== 'object' || Array.isArray(variables))
+      throw new Error('start-process: the header <variables> must give a context (an object)');
+    const businessKey = h.businessKey === undefined ? null : this.value(h.businessKey, job, 'businessKey');
+    const resultVariable = h.resultVariable ?? 'startedProcessInstanceKey';
+    await this.engine.knex.transaction(async (trx) => {
+      const state = await this.engine.createInstance(
+        {
+          processDefinitionId: id,
+          tenantId: job.tenantId,
+          variables: variables as Record<string, unknown>,
+          businessKey: businessKey === null ? null : String(businessKey),
+        },
+        actor,
+        trx,
+      );
+      await this.engine.executeIn(
+        trx,
+        {
+          type: 'job.complete',
+          jobKey: job.jobKey,
+          variables: { [resultVariable]: state.instance.processInstanceKey },
+        },
+        actor,
+      );
+    });
+  }
+
+  /** `kpi-facts`: the feedback loop's figures for a project over a period. */
+  private async kpiFacts(job: ActivatedJob) {
+    const h = job.customHeaders;
+    const project = h.project === undefined ? undefined : this.value(h.project, job, 'project');
+    if (typeof project !== 'string' || !project) throw new Error('kpi-facts needs the header <project>');
+    const date = (header: 'from' | 'to', fallback: Date) => {
+      if (h[header] === undefined) return fallback;
+      const v = this.value(h[header], job, header);
+      const d = new Date(String(v));
+      if (Number.isNaN(d.getTime()))
+        throw new Error(`kpi-facts: <${header}> is not a date: ${JSON.stringify(v)}`);
+      return d;
+    };
+    const to = date('to', new Date());
+    const from = date('from', new Date(to.getTime() - 90 * 86_400_000));
+    const rows = await this.engine
+      .knex('process_instances as pi')
+      .join('variables as v', function () {
+        this.on('v.process_instance_key', 'pi.process_instance_key').andOn(
+          'v.scope_key',
+          'pi.process_instance_key',
+        );
+      })
+      .where({
+        'pi.tenant_id': job.tenantId,
+        'pi.process_definition_id': FEEDBACK_PROCESS,
+        'v.name': 'project',
+      })
+      .whereRaw('v.value = ?::jsonb', [JSON.stringify(project)])
+      .where('pi.start_date', '>=', from)
+      .where('pi.start_date', '<', to)
+      .select('pi.state', 'pi.start_date', 'pi.end_date');
+    const closed = rows.filter((r) => r.state === 'COMPLETED' && r.end_date);
+    const hours = closed.map(
+      (r) => (new Date(r.end_date).getTime() - new Date(r.start_date).getTime()) / 3_600_000,
+    );
+    return {
+      project,
+      from: from.toISOString(),
+      to: to.toISOString(),
+      reported: rows.length,
+      closed: closed.length,
+      open: rows.filter((r) => r.state === 'ACTIVE').length,
+      mttrHours: hours.length
+        ? Math.round((hours.reduce((a, b) => a + b, 0) / hours.length) * 10) / 10
+        : null,
+    };
   }
 
   private value(expression: string, job: ActivatedJob, what: string): unknown {
