@@ -63,6 +63,7 @@ const routes: Record<string, string[]> = {
   '/forms': ['src/form-editor/index.tsx'],
   '/rules': ['src/rules/index.tsx'],
   '/templates': ['src/notification-templates/index.tsx'],
+  '/modules': ['src/modules/index.tsx'],
   '/workspace/inbox': [BELL, WORKSPACE, 'src/workspace/inbox/index.tsx'],
   '/workspace/start': [BELL, WORKSPACE, 'src/workspace/start/index.tsx'],
   '/workspace/requests': [BELL, WORKSPACE, 'src/workspace/requests/index.tsx'],

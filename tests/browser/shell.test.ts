@@ -28,7 +28,7 @@ describe.skipIf(!hasChromium)('web app shell', () => {
     const owner = await app.newPage();
     await app.login(owner, 'owner');
     await owner.waitForURL('**/processes');
-    expect(await navTexts(owner)).toEqual(['工作台', '流程设计', '表单设计', '规则集']);
+    expect(await navTexts(owner)).toEqual(['工作台', '流程设计', '表单设计', '规则集', '业务模块']);
 
     const field = await app.newPage();
     await app.login(field, 'field1');
@@ -48,6 +48,7 @@ describe.skipIf(!hasChromium)('web app shell', () => {
       '流程设计',
       '表单设计',
       '规则集',
+      '业务模块',
       '通知模板',
       '运行监控',
     ]);

@@ -21,6 +21,7 @@ const Home = lazy(() => import('../home/index.js'));
 const LoginPage = lazy(() => import('./login-page.js'));
 const Workspace = lazy(() => import('../workspace/index.js'));
 const Monitor = lazy(() => import('../monitor/index.js'));
+const Modules = lazy(() => import('../modules/index.js'));
 
 function Loading() {
   const { t } = useTranslation();
@@ -98,6 +99,7 @@ export function App() {
                 <Route path="/processes/*" element={<Allowed area="designer">{<Modeler />}</Allowed>} />
                 <Route path="/forms/*" element={<Allowed area="designer">{<FormEditor />}</Allowed>} />
                 <Route path="/rules/*" element={<Allowed area="designer">{<Rules />}</Allowed>} />
+                <Route path="/modules/*" element={<Allowed area="designer">{<Modules />}</Allowed>} />
                 <Route path="/templates/*" element={<Allowed area="templates">{<Templates />}</Allowed>} />
                 <Route path="/monitor/*" element={<Allowed area="monitor">{<Monitor />}</Allowed>} />
                 <Route path="*" element={<NotFound />} />

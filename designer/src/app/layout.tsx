@@ -1,4 +1,5 @@
 import {
+  AppstoreOutlined,
   ApartmentOutlined,
   BellOutlined,
   DashboardOutlined,
@@ -102,6 +103,7 @@ export function AppLayout({ children }: { children: ReactNode }) {
     { key: '/processes', area: 'designer', icon: <NodeIndexOutlined />, label: t('nav.processes') },
     { key: '/forms', area: 'designer', icon: <FormOutlined />, label: t('nav.forms') },
     { key: '/rules', area: 'designer', icon: <ApartmentOutlined />, label: t('nav.rules') },
+    { key: '/modules', area: 'designer', icon: <AppstoreOutlined />, label: t('nav.modules') },
     { key: '/templates', area: 'templates', icon: <BellOutlined />, label: t('nav.templates') },
     { key: '/monitor', area: 'monitor', icon: <DashboardOutlined />, label: t('nav.monitor') },
   ];
