@@ -277,6 +277,11 @@ const matrixModule = (id: string, version = '1.0.0') => ({
   name: { 'zh-CN': '矩阵模块', en: 'Matrix module' },
   resources: [{ name: 'mod.bpmn', content: MATRIX.replace(/matrix/g, `${id}-proc`) }],
 });
+/** A fresh asset of the default tenant; returns its key. */
+async function freshAsset(): Promise<string> {
+  return ok(await t.api('POST', '/v2/assets', { code: uniq('AS'), name: '水泵', project: '一期' }), 'asset')
+    .body.assetKey;
+}
 /** Imports a fresh module and enables it in the default tenant; returns its id. */
 async function freshModule(): Promise<string> {
   const id = uniq('mx');
@@ -658,6 +663,29 @@ const RULES: Record<string, Rule> = {
   'GET /v2/design-lessons/:key': {
     expect: tenantRead,
     call: () => ({ path: `/v2/design-lessons/${fixed.lesson}` }),
+  },
+  // assets: everyone of the tenant reads them; administrators and process owners change them
+  'POST /v2/assets': {
+    expect: { admin: 201, owner: 201, user: 403, auditor: 403, other: 201 },
+    call: () => ({ path: '/v2/assets', body: { code: uniq('A'), name: '空调机组', project: '一期' } }),
+  },
+  'POST /v2/assets/search': {
+    expect: all(200),
+    noLeak: true,
+    call: () => ({ path: '/v2/assets/search', body: {} }),
+  },
+  'GET /v2/assets/:key': { expect: tenantRead, call: () => ({ path: `/v2/assets/${fixed.asset}` }) },
+  'GET /v2/assets/:key/overview': {
+    expect: tenantRead,
+    call: () => ({ path: `/v2/assets/${fixed.asset}/overview` }),
+  },
+  'PATCH /v2/assets/:key': {
+    expect: managerWrite(200),
+    call: () => ({ path: `/v2/assets/${fixed.asset}`, body: { building: uniq('楼') } }),
+  },
+  'DELETE /v2/assets/:key': {
+    expect: managerWrite(204),
+    call: async () => ({ path: `/v2/assets/${await freshAsset()}` }),
   },
   'GET /v2/forms/:key': {
     expect: tenantRead,
@@ -1228,6 +1256,7 @@ beforeAll(async () => {
   fixed.calendar = await fresh.calendar();
   fixed.document = await fresh.document();
   fixed.module = await freshModule();
+  fixed.asset = await freshAsset();
   // A lesson as the built-in design-lesson job writes it (what it holds is not the point here).
   fixed.lesson = t.runtime.nextKey();
   await t.runtime.knex('design_lessons').insert({

@@ -19,6 +19,7 @@ import { elementInstanceRoutes } from './routes/element-instances.js';
 import { eventRoutes } from './routes/events.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { jobRoutes } from './routes/jobs.js';
+import { assetRoutes } from './routes/assets.js';
 import { designLessonRoutes } from './routes/design-lessons.js';
 import { moduleRoutes } from './routes/modules.js';
 import { monitorRoutes } from './routes/monitor.js';
@@ -85,6 +86,7 @@ export function createApp(s: AppServices, options: { webRoot?: string } = {}) {
     monitorRoutes,
     moduleRoutes,
     designLessonRoutes,
+    assetRoutes,
     processDefinitionRoutes,
     resourceRoutes,
     processInstanceRoutes,

@@ -595,6 +595,59 @@ const schemas: Record<string, Schema> = {
     { text: str('A word in the title, cause, measures or lesson (at most 200 characters).') },
   ),
   DesignLessonSearchResult: searchResult('DesignLesson'),
+  Asset: view({
+    assetKey: key(),
+    tenantId: str(),
+    code: str(
+      'The location code (位置编码), unique in the tenant; processes name it as the variable `asset`.',
+    ),
+    name: str(),
+    project: str(),
+    building: nullable(str()),
+    system: nullable(str()),
+    equipment: nullable(str()),
+    bimGuid: nullable(str('The BIM element: an IFC GlobalId (22 characters) or a UUID.')),
+    createdAt: dateTime(),
+  }),
+  AssetRequest: obj(
+    {
+      code: str(),
+      name: str(),
+      project: str(),
+      building: nullable(str()),
+      system: nullable(str()),
+      equipment: nullable(str()),
+      bimGuid: nullable(str()),
+      tenantId: str('Create only: the tenant (default: the caller’s only or default tenant).'),
+    },
+    [],
+    'On create code, name and project are required; on update every field is optional (null removes it).',
+  ),
+  AssetSearchQuery: searchRequest('assets', {
+    assetKey: 'key',
+    tenantId: 'string',
+    code: 'string',
+    name: 'string',
+    project: 'string',
+    building: 'string',
+    system: 'string',
+    equipment: 'string',
+    bimGuid: 'string',
+  }),
+  AssetSearchResult: searchResult('Asset'),
+  AssetOverview: obj({
+    asset: ref('Asset'),
+    instances: arr(
+      { type: 'object' },
+      'Process instances whose variable `asset` is the code (those the caller may read), newest first.',
+    ),
+    openProblems: arr(
+      { type: 'object' },
+      'Open feedback loops of the asset, with description, severity and category.',
+    ),
+    handoverDocuments: arr({ type: 'object' }, 'Documents of its handover sign-off instances.'),
+    kpis: arr({ type: 'object' }, 'Results of the finished KPI reviews of its project.'),
+  }),
   FormWithSchema: {
     allOf: [ref('Form'), obj({ schema: str('The form-js schema as a JSON string.') }, ['schema'])],
   },
@@ -2120,6 +2173,46 @@ op('get', '/v2/design-lessons/{key}', {
   errors: KEYED,
 });
 
+// ---- assets
+
+op('post', '/v2/assets', {
+  tag: 'Assets',
+  summary: 'Create an asset (administrators and process owners)',
+  body: 'AssetRequest',
+  ok: { status: 201, schema: 'Asset' },
+  errors: [400, 403, 409],
+});
+searchOp('Assets', '/v2/assets/search', 'assets', 'AssetSearchQuery', 'AssetSearchResult');
+op('get', '/v2/assets/{key}', {
+  tag: 'Assets',
+  summary: 'Get an asset',
+  params: { key: 'The assetKey.' },
+  ok: { status: 200, schema: 'Asset' },
+  errors: KEYED,
+});
+op('patch', '/v2/assets/{key}', {
+  tag: 'Assets',
+  summary: 'Change an asset (administrators and process owners)',
+  params: { key: 'The assetKey.' },
+  body: 'AssetRequest',
+  ok: { status: 200, schema: 'Asset' },
+  errors: [400, 403, 404, 409],
+});
+op('delete', '/v2/assets/{key}', {
+  tag: 'Assets',
+  summary: 'Delete an asset (administrators and process owners)',
+  params: { key: 'The assetKey.' },
+  ok: { status: 204, schema: null },
+  errors: [400, 403, 404],
+});
+op('get', '/v2/assets/{key}/overview', {
+  tag: 'Assets',
+  summary: 'An asset’s whole story: its instances, open problems, handover documents and its project’s KPIs',
+  params: { key: 'The assetKey.' },
+  ok: { status: 200, schema: 'AssetOverview' },
+  errors: KEYED,
+});
+
 // ---- forms and rule sets
 
 searchOp(
@@ -2797,6 +2890,11 @@ const TAGS: Array<{ name: string; description: string }> = [
   { name: 'Deployments', description: 'Deploying BPMN, forms and rule sets.' },
   { name: 'Process definitions', description: 'Deployed processes.' },
   { name: 'Forms', description: 'Deployed form-js forms, every version.' },
+  {
+    name: 'Assets',
+    description:
+      'Lifeflow: the assets of projects (buildings, systems, equipment, location codes, BIM GUIDs).',
+  },
   {
     name: 'Design lessons',
     description:
