@@ -5,6 +5,7 @@ import { createKeyGenerator } from './persistence/keys.js';
 import { migrate, openDatabase } from './persistence/db.js';
 import { seed } from './persistence/seed.js';
 import { attachRealtime } from './realtime/realtime.js';
+import { seedDemo } from '../templates/demo.js';
 import { templateModuleFile, templateModules } from '../templates/index.js';
 import { buildWebApp, DESIGNER_DIST } from './web/web-app.js';
 
@@ -28,7 +29,10 @@ async function main() {
   }
   // The web app is built once, on the first start of a fresh checkout.
   if (config.webApp) await buildWebApp('missing', (m) => log.info(m));
-  const runtime = createRuntime(db.knex, nextKey, undefined, db.listen?.bind(db), {
+  // The demo's history is written with the clock moved into the past (see templates/demo.ts).
+  let pastTime: Date | null = null;
+  const clock = () => pastTime ?? new Date();
+  const runtime = createRuntime(db.knex, nextKey, clock, db.listen?.bind(db), {
     httpAllowedHosts: config.httpAllowedHosts,
     trustProxy: config.trustProxy,
     timeZone: config.timeZone,
@@ -49,6 +53,19 @@ async function main() {
       }
     } catch (err) {
       log.error(`modules: could not load the shipped module ${id}`, { err });
+    }
+  }
+  if (seeded.created && config.demo) {
+    try {
+      await seedDemo(
+        runtime,
+        (at) => {
+          pastTime = at;
+        },
+        { log: (m) => log.info(m) },
+      );
+    } catch (err) {
+      log.error('demo: could not write the demo history', { err });
     }
   }
   runtime.start();
