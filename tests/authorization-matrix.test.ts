@@ -276,6 +276,7 @@ const matrixModule = (id: string, version = '1.0.0') => ({
   version,
   name: { 'zh-CN': '矩阵模块', en: 'Matrix module' },
   resources: [{ name: 'mod.bpmn', content: MATRIX.replace(/matrix/g, `${id}-proc`) }],
+  dashboards: [{ id: 'matrix-volume', name: { 'zh-CN': '问题量', en: 'Volume' }, query: 'feedback-volume' }],
 });
 /** A fresh asset of the default tenant; returns its key. */
 async function freshAsset(): Promise<string> {
@@ -686,6 +687,19 @@ const RULES: Record<string, Rule> = {
   'DELETE /v2/assets/:key': {
     expect: managerWrite(204),
     call: async () => ({ path: `/v2/assets/${await freshAsset()}` }),
+  },
+  // dashboards of the enabled modules: administrators, process owners and auditors
+  'GET /v2/dashboards': {
+    expect: { admin: 200, owner: 200, user: 403, auditor: 200, other: 200 },
+    noLeak: true,
+    call: () => ({ path: '/v2/dashboards' }),
+  },
+  // (the other tenant enabled the fixture module for itself in the enablement rule above: it gets
+  // its own tenant's figures)
+  'GET /v2/dashboards/:dashboardId/data': {
+    expect: { admin: 200, owner: 200, user: 403, auditor: 200, other: 200 },
+    noLeak: true,
+    call: () => ({ path: '/v2/dashboards/matrix-volume/data' }),
   },
   'GET /v2/forms/:key': {
     expect: tenantRead,

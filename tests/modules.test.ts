@@ -47,7 +47,14 @@ const moduleFile = (version: string, over: Record<string, unknown> = {}) => ({
       body: '请处理 {{processName}}',
     },
   ],
-  dashboards: [{ id: 'patrol-volume', name: { 'zh-CN': '巡检量', en: 'Patrol volume' }, chart: 'bar' }],
+  dashboards: [
+    {
+      id: 'patrol-volume',
+      name: { 'zh-CN': '巡检量', en: 'Patrol volume' },
+      query: 'feedback-volume',
+      chart: 'bar',
+    },
+  ],
   settings: { intervalDays: 7 },
   ...over,
 });

@@ -20,6 +20,7 @@ import { eventRoutes } from './routes/events.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { jobRoutes } from './routes/jobs.js';
 import { assetRoutes } from './routes/assets.js';
+import { dashboardRoutes } from './routes/dashboards.js';
 import { designLessonRoutes } from './routes/design-lessons.js';
 import { moduleRoutes } from './routes/modules.js';
 import { monitorRoutes } from './routes/monitor.js';
@@ -87,6 +88,7 @@ export function createApp(s: AppServices, options: { webRoot?: string } = {}) {
     moduleRoutes,
     designLessonRoutes,
     assetRoutes,
+    dashboardRoutes,
     processDefinitionRoutes,
     resourceRoutes,
     processInstanceRoutes,

@@ -648,6 +648,28 @@ const schemas: Record<string, Schema> = {
     handoverDocuments: arr({ type: 'object' }, 'Documents of its handover sign-off instances.'),
     kpis: arr({ type: 'object' }, 'Results of the finished KPI reviews of its project.'),
   }),
+  Dashboard: obj({
+    dashboardId: str(),
+    moduleId: str('The module that brings it.'),
+    name: ref('LocalizedText'),
+    query: str('The built-in data query.', {
+      enum: ['kpi-trend', 'feedback-volume', 'feedback-sla', 'handover-progress', 'rework-rate'],
+    }),
+    chart: str('How the web app draws it.', { enum: ['bar', 'line', 'stacked-bar'] }),
+  }),
+  DashboardList: obj({ items: arr(ref('Dashboard')), page: obj({ totalItems: int() }) }),
+  DashboardData: {
+    allOf: [
+      ref('Dashboard'),
+      obj({
+        from: dateTime(),
+        to: dateTime(),
+        timeZone: str(),
+        columns: arr(obj({ key: str(), label: ref('LocalizedText'), type: str('text or number.') })),
+        rows: arr({ type: 'object', description: 'One value per column key.' }),
+      }),
+    ],
+  },
   FormWithSchema: {
     allOf: [ref('Form'), obj({ schema: str('The form-js schema as a JSON string.') }, ['schema'])],
   },
@@ -2213,6 +2235,31 @@ op('get', '/v2/assets/{key}/overview', {
   errors: KEYED,
 });
 
+// ---- dashboards
+
+op('get', '/v2/dashboards', {
+  tag: 'Dashboards',
+  summary: 'The dashboards of the modules the tenant has enabled',
+  query: { tenantId: 'The tenant (default: the caller’s only or default tenant).' },
+  ok: { status: 200, schema: 'DashboardList' },
+  errors: [400, 403],
+});
+op('get', '/v2/dashboards/{dashboardId}/data', {
+  tag: 'Dashboards',
+  summary: 'A dashboard’s data for a range: JSON, or a CSV (UTF-8 with BOM) or Excel (.xlsx) file',
+  params: { dashboardId: 'The dashboard id.' },
+  query: {
+    from: 'Start (ISO 8601; default a year before to).',
+    to: 'End (ISO 8601; default now).',
+    timeZone: 'IANA zone the months are counted in (default the server’s, Asia/Shanghai).',
+    format: 'json (default), csv or xlsx.',
+    lang: 'Language of the column names in files: zh-CN (default) or en.',
+    tenantId: 'The tenant (default: the caller’s only or default tenant).',
+  },
+  ok: { status: 200, schema: 'DashboardData' },
+  errors: [400, 403, 404],
+});
+
 // ---- forms and rule sets
 
 searchOp(
@@ -2890,6 +2937,10 @@ const TAGS: Array<{ name: string; description: string }> = [
   { name: 'Deployments', description: 'Deploying BPMN, forms and rule sets.' },
   { name: 'Process definitions', description: 'Deployed processes.' },
   { name: 'Forms', description: 'Deployed form-js forms, every version.' },
+  {
+    name: 'Dashboards',
+    description: 'Lifeflow: the lifecycle dashboards of the enabled modules, with CSV and Excel export.',
+  },
   {
     name: 'Assets',
     description:

@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { badRequest, conflict, type FieldError, notFound } from '../http/problem.js';
 import type { NotificationService } from '../notifications/notification-service.js';
 import { CHANNELS, checkTemplate, LOCALES, NOTIFICATION_EVENTS } from '../notifications/templates.js';
+import { DASHBOARD_QUERIES } from '../dashboards/dashboard-queries.js';
 import type { DefinitionService } from './definitions.js';
 
 /** The `format` of a module file (`<id>-<version>.lfmodule.json`). */
@@ -15,6 +16,8 @@ const RESOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,120}\.(bpmn|form|rules\.json
 const MAX_RESOURCES = 50;
 const MAX_RESOURCE_CHARS = 2 * 1024 * 1024;
 const MAX_DASHBOARDS = 50;
+/** How a dashboard draws its data (the web app's echarts). */
+export const DASHBOARD_CHARTS = ['bar', 'line', 'stacked-bar'];
 
 export type LocalizedText = { 'zh-CN': string; en: string };
 
@@ -36,7 +39,7 @@ export interface ModuleFile {
   description: LocalizedText;
   resources: Array<{ name: string; content: string }>;
   notificationTemplates: ModuleTemplate[];
-  /** Dashboard definitions (charts over Lifeflow's data), kept as given; each has an id and a name. */
+  /** Dashboards: an id, a name, a built-in `query` (see dashboard-queries.ts) and a `chart` type. */
   dashboards: Array<{ id: string; name: LocalizedText } & Record<string, unknown>>;
   /** Default settings a tenant starts from when it enables the module. */
   settings: Record<string, unknown>;
@@ -179,6 +182,10 @@ export function parseModuleFile(input: unknown): { module?: ModuleFile; errors: 
           errors.push({ field: `${at}.id`, reason: 'must be an id of lower-case letters, digits or dashes' });
           return;
         }
+        if (!(DASHBOARD_QUERIES as readonly string[]).includes(d.query as string))
+          errors.push({ field: `${at}.query`, reason: `must be one of ${DASHBOARD_QUERIES.join(', ')}` });
+        if (d.chart !== undefined && !DASHBOARD_CHARTS.includes(d.chart as string))
+          errors.push({ field: `${at}.chart`, reason: `must be one of ${DASHBOARD_CHARTS.join(', ')}` });
         dashboards.push({ ...d, id: d.id, name: localized(d.name, `${at}.name`, errors) });
       });
   }
