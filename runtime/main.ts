@@ -74,6 +74,9 @@ async function main() {
       `Lifeflow listening on http://${config.host}:${config.port} (database: ${db.kind}${db.kind === 'pglite' ? ` in ${config.dataDir}` : ''}${config.demo ? ', demo data' : ''})`,
     );
   });
+  // Idle keep-alive sockets stay open longer than load balancers keep theirs (60 s is common), so
+  // the server is never the one closing a socket a proxy is about to reuse.
+  server.keepAliveTimeout = 65_000;
   // Live events on the same server; with REDIS_URL, nodes reach each other's sockets.
   const realtime = await attachRealtime(server, {
     knex: db.knex,

@@ -129,6 +129,10 @@ export async function startTestRuntime(
   await runtime.ready;
   const server: Server = await new Promise((resolve) => {
     const s = runtime.app.listen(0, '127.0.0.1', () => resolve(s));
+    // Longer than the test client's own idle timeout (undici: 4 s): when a long step (a demo
+    // seeded in the same process) keeps the event loop busy, the server must not close a
+    // keep-alive socket the client is about to reuse (ECONNRESET on the next request).
+    s.keepAliveTimeout = 65_000;
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const realtime = opts.realtime
