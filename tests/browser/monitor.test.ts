@@ -84,6 +84,11 @@ describe.skipIf(!hasChromium)('monitor', () => {
       .filter({ hasText: text })
       .first()
       .click();
+    // The choice shows in the select (the option list closes on it).
+    await page
+      .locator('.ant-select-dropdown:visible')
+      .waitFor({ state: 'detached' })
+      .catch(() => {});
   };
   const search = async (fields: Record<string, string>) => {
     await page.getByTestId('monitor-search-reset').click();

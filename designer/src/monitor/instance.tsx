@@ -16,7 +16,7 @@ import {
   Tag,
   Typography,
 } from 'antd';
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router-dom';
 import { api } from '../app/api.js';
@@ -462,12 +462,17 @@ export default function InstancePage() {
   const [modifying, setModifying] = useState(false);
   const [busy, setBusy] = useState<string>();
 
+  // Reloads may overlap (an action's own and a live one): only the newest answer is shown.
+  const latest = useRef(0);
   const reload = useCallback(async () => {
+    const n = ++latest.current;
     try {
-      setData(await loadInstance(key));
+      const loaded = await loadInstance(key);
+      if (n !== latest.current) return;
+      setData(loaded);
       setError(undefined);
     } catch (err) {
-      setError(err);
+      if (n === latest.current) setError(err);
     }
   }, [key]);
   useEffect(() => {

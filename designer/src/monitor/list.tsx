@@ -104,7 +104,12 @@ export default function InstanceList() {
   const [form] = Form.useForm<Query>();
   const [params, setParams] = useSearchParams();
   const { query, page: pageNo } = useMemo(() => queryOfParams(params), [params]);
-  const show = (q: Query, page: number) => setParams(paramsOfQuery(q, page));
+  // A change of the address made by this form must not reset what the user is typing meanwhile.
+  const ownChange = useRef(false);
+  const show = (q: Query, page: number) => {
+    ownChange.current = true;
+    setParams(paramsOfQuery(q, page));
+  };
   const [items, setItems] = useState<ProcessInstance[]>([]);
   const [total, setTotal] = useState(0);
   const [loading, setLoading] = useState(false);
@@ -162,8 +167,12 @@ export default function InstanceList() {
     if (tenantId) void load(query, pageNo);
   }, [load, query, pageNo, tenantId]);
 
-  // The form shows what the address asks for (after a reload, back or forward).
+  // The form shows what the address asks for (after a reload, back or forward, not its own submit).
   useEffect(() => {
+    if (ownChange.current) {
+      ownChange.current = false;
+      return;
+    }
     form.resetFields();
     form.setFieldsValue(query);
   }, [form, query]);
