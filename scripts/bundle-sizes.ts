@@ -64,6 +64,8 @@ const routes: Record<string, string[]> = {
   '/rules': ['src/rules/index.tsx'],
   '/templates': ['src/notification-templates/index.tsx'],
   '/modules': ['src/modules/index.tsx'],
+  '/dashboards': ['src/dashboards/index.tsx'],
+  '/ledger': ['src/assets/index.tsx'],
   '/workspace/inbox': [BELL, WORKSPACE, 'src/workspace/inbox/index.tsx'],
   '/workspace/start': [BELL, WORKSPACE, 'src/workspace/start/index.tsx'],
   '/workspace/requests': [BELL, WORKSPACE, 'src/workspace/requests/index.tsx'],

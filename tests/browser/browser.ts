@@ -35,8 +35,12 @@ export interface BrowserApp {
  * The runtime on a database of its own serving the built web app, and a headless Chromium with
  * the flags this machine needs (no sandbox as root, no GPU, no calls home).
  */
-export async function startBrowserApp(): Promise<BrowserApp> {
-  const t = await startTestRuntime({ runtime: { webRoot: DESIGNER_DIST }, realtime: true });
+export async function startBrowserApp(opts: { clock?: () => Date } = {}): Promise<BrowserApp> {
+  const t = await startTestRuntime({
+    runtime: { webRoot: DESIGNER_DIST },
+    realtime: true,
+    clock: opts.clock,
+  });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,

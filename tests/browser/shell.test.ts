@@ -28,18 +28,26 @@ describe.skipIf(!hasChromium)('web app shell', () => {
     const owner = await app.newPage();
     await app.login(owner, 'owner');
     await owner.waitForURL('**/processes');
-    expect(await navTexts(owner)).toEqual(['工作台', '流程设计', '表单设计', '规则集', '业务模块']);
+    expect(await navTexts(owner)).toEqual([
+      '工作台',
+      '流程设计',
+      '表单设计',
+      '规则集',
+      '业务模块',
+      '看板',
+      '资产',
+    ]);
 
     const field = await app.newPage();
     await app.login(field, 'field1');
-    expect(await navTexts(field)).toEqual(['工作台']);
+    expect(await navTexts(field)).toEqual(['工作台', '资产']);
     await expect(field.getByTestId('me').innerText()).resolves.toBe('张伟（现场）');
     await field.goto('/processes');
     await field.getByText('您没有权限访问此页面').waitFor();
 
     const auditor = await app.newPage();
     await app.login(auditor, 'audit1');
-    expect(await navTexts(auditor)).toEqual(['运行监控']);
+    expect(await navTexts(auditor)).toEqual(['运行监控', '看板', '资产']);
 
     const admin = await app.newPage();
     await app.login(admin, 'admin');
@@ -51,6 +59,8 @@ describe.skipIf(!hasChromium)('web app shell', () => {
       '业务模块',
       '通知模板',
       '运行监控',
+      '看板',
+      '资产',
     ]);
     await app.screenshot(admin, 'shell-admin');
   });
@@ -61,7 +71,7 @@ describe.skipIf(!hasChromium)('web app shell', () => {
     await page.getByTestId('language').click();
     await page.locator('.ant-dropdown-menu-item', { hasText: 'English' }).click();
     await page.getByText('Sign out').waitFor();
-    expect(await navTexts(page)).toEqual(['Workspace']);
+    expect(await navTexts(page)).toEqual(['Workspace', 'Assets']);
     const me = await app.t.api('GET', '/v2/authentication/me', undefined, { user: 'eng1' });
     expect(me.body.locale).toBe('en');
 
@@ -69,7 +79,7 @@ describe.skipIf(!hasChromium)('web app shell', () => {
     const other = await app.newPage();
     await app.login(other, 'eng1');
     await other.getByText('Sign out').waitFor();
-    expect(await navTexts(other)).toEqual(['Workspace']);
+    expect(await navTexts(other)).toEqual(['Workspace', 'Assets']);
   });
 
   it('lets a member of two tenants switch between them', async () => {

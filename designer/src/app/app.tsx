@@ -22,6 +22,8 @@ const LoginPage = lazy(() => import('./login-page.js'));
 const Workspace = lazy(() => import('../workspace/index.js'));
 const Monitor = lazy(() => import('../monitor/index.js'));
 const Modules = lazy(() => import('../modules/index.js'));
+const Dashboards = lazy(() => import('../dashboards/index.js'));
+const Assets = lazy(() => import('../assets/index.js'));
 
 function Loading() {
   const { t } = useTranslation();
@@ -100,6 +102,8 @@ export function App() {
                 <Route path="/forms/*" element={<Allowed area="designer">{<FormEditor />}</Allowed>} />
                 <Route path="/rules/*" element={<Allowed area="designer">{<Rules />}</Allowed>} />
                 <Route path="/modules/*" element={<Allowed area="designer">{<Modules />}</Allowed>} />
+                <Route path="/dashboards" element={<Allowed area="dashboards">{<Dashboards />}</Allowed>} />
+                <Route path="/ledger/*" element={<Allowed area="assets">{<Assets />}</Allowed>} />
                 <Route path="/templates/*" element={<Allowed area="templates">{<Templates />}</Allowed>} />
                 <Route path="/monitor/*" element={<Allowed area="monitor">{<Monitor />}</Allowed>} />
                 <Route path="*" element={<NotFound />} />

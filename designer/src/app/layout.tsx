@@ -1,5 +1,7 @@
 import {
   AppstoreOutlined,
+  BuildOutlined,
+  LineChartOutlined,
   ApartmentOutlined,
   BellOutlined,
   DashboardOutlined,
@@ -106,6 +108,8 @@ export function AppLayout({ children }: { children: ReactNode }) {
     { key: '/modules', area: 'designer', icon: <AppstoreOutlined />, label: t('nav.modules') },
     { key: '/templates', area: 'templates', icon: <BellOutlined />, label: t('nav.templates') },
     { key: '/monitor', area: 'monitor', icon: <DashboardOutlined />, label: t('nav.monitor') },
+    { key: '/dashboards', area: 'dashboards', icon: <LineChartOutlined />, label: t('nav.dashboards') },
+    { key: '/ledger', area: 'assets', icon: <BuildOutlined />, label: t('nav.assets') },
   ];
   const visible = items.filter((i) => can(i.area));
   const selected = visible.find((i) => location.pathname.startsWith(i.key))?.key;

@@ -28,12 +28,14 @@ interface SessionValue {
 }
 
 /** What a role opens: process owners design, field staff and approvers work, admins monitor. */
-export type Area = 'designer' | 'workspace' | 'monitor' | 'templates';
+export type Area = 'designer' | 'workspace' | 'monitor' | 'templates' | 'dashboards' | 'assets';
 const AREAS: Record<Area, string[]> = {
   designer: ['admin', 'owner'],
   templates: ['admin'],
   workspace: ['admin', 'owner', 'user'],
   monitor: ['admin', 'auditor'],
+  dashboards: ['admin', 'owner', 'auditor'],
+  assets: ['admin', 'owner', 'user', 'auditor'],
 };
 
 const SessionContext = createContext<SessionValue | null>(null);

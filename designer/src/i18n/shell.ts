@@ -21,6 +21,8 @@ export const shellZh = {
     modules: '业务模块',
     templates: '通知模板',
     monitor: '运行监控',
+    dashboards: '看板',
+    assets: '资产',
   },
   roles: { admin: '管理员', owner: '流程负责人', user: '用户', auditor: '审计员' },
   common: {
@@ -83,6 +85,8 @@ export const shellEn: typeof shellZh = {
     modules: 'Modules',
     templates: 'Notification templates',
     monitor: 'Monitor',
+    dashboards: 'Dashboards',
+    assets: 'Assets',
   },
   roles: { admin: 'Administrator', owner: 'Process owner', user: 'User', auditor: 'Auditor' },
   common: {

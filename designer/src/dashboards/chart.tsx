@@ -1,0 +1,85 @@
+import { BarChart, LineChart } from 'echarts/charts';
+import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
+import * as echarts from 'echarts/core';
+import { CanvasRenderer } from 'echarts/renderers';
+import { useEffect, useRef } from 'react';
+
+echarts.use([BarChart, LineChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
+
+export interface Column {
+  key: string;
+  label: { 'zh-CN': string; en: string };
+  type: 'text' | 'number';
+}
+export type Row = Record<string, string | number | null>;
+
+const COLORS = ['#1677ff', '#52c41a', '#fa8c16', '#eb2f96', '#722ed1', '#13c2c2', '#faad14'];
+
+/**
+ * A dashboard drawn from its table: the text columns make the category axis, every number
+ * column a series (bars, lines or stacked bars); a column named like `…Target` is drawn as a
+ * dashed line next to the figure it belongs to.
+ */
+export function DashboardChart(props: {
+  id: string;
+  chart: string;
+  columns: Column[];
+  rows: Row[];
+  lang: string;
+}) {
+  const el = useRef<HTMLDivElement>(null);
+  const chart = useRef<echarts.ECharts | null>(null);
+
+  useEffect(() => {
+    if (!el.current) return;
+    const c = echarts.init(el.current, undefined, { renderer: 'canvas' });
+    chart.current = c;
+    const observer = new ResizeObserver(() => c.resize());
+    observer.observe(el.current);
+    return () => {
+      observer.disconnect();
+      c.dispose();
+      chart.current = null;
+    };
+  }, []);
+
+  useEffect(() => {
+    const label = (c: Column) => (props.lang === 'en' ? c.label.en : c.label['zh-CN']);
+    const texts = props.columns.filter((c) => c.type === 'text' && c.key !== 'below');
+    const numbers = props.columns.filter((c) => c.type === 'number');
+    const categories = props.rows.map((r) => texts.map((c) => r[c.key] ?? '').join(' '));
+    const type = props.chart === 'line' ? 'line' : 'bar';
+    chart.current?.setOption(
+      {
+        tooltip: { trigger: 'axis' },
+        legend: { top: 0, type: 'scroll' },
+        grid: { left: 48, right: 16, top: 40, bottom: 48 },
+        xAxis: { type: 'category', data: categories, axisLabel: { rotate: categories.length > 8 ? 30 : 0 } },
+        yAxis: { type: 'value' },
+        series: numbers.map((c, i) => {
+          const isTarget = /Target$/.test(c.key);
+          return {
+            name: label(c),
+            type: isTarget ? 'line' : type,
+            stack: props.chart === 'stacked-bar' && !isTarget ? 'total' : undefined,
+            smooth: type === 'line',
+            connectNulls: true,
+            lineStyle: isTarget ? { type: 'dashed' } : undefined,
+            itemStyle: { color: COLORS[i % COLORS.length] },
+            data: props.rows.map((r) => r[c.key]),
+          };
+        }),
+      },
+      true,
+    );
+  }, [props.columns, props.rows, props.chart, props.lang]);
+
+  return (
+    <div
+      ref={el}
+      data-testid={`dashboard-chart-${props.id}`}
+      data-rows={props.rows.length}
+      style={{ width: '100%', height: 300 }}
+    />
+  );
+}
