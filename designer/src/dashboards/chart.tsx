@@ -1,10 +1,5 @@
-import { BarChart, LineChart } from 'echarts/charts';
-import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
-import * as echarts from 'echarts/core';
-import { CanvasRenderer } from 'echarts/renderers';
-import { useEffect, useRef } from 'react';
-
-echarts.use([BarChart, LineChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
+import { useEffect } from 'react';
+import { useEChart } from '../app/echart.js';
 
 export interface Column {
   key: string;
@@ -27,21 +22,7 @@ export function DashboardChart(props: {
   rows: Row[];
   lang: string;
 }) {
-  const el = useRef<HTMLDivElement>(null);
-  const chart = useRef<echarts.ECharts | null>(null);
-
-  useEffect(() => {
-    if (!el.current) return;
-    const c = echarts.init(el.current, undefined, { renderer: 'canvas' });
-    chart.current = c;
-    const observer = new ResizeObserver(() => c.resize());
-    observer.observe(el.current);
-    return () => {
-      observer.disconnect();
-      c.dispose();
-      chart.current = null;
-    };
-  }, []);
+  const { el, chart } = useEChart();
 
   useEffect(() => {
     const label = (c: Column) => (props.lang === 'en' ? c.label.en : c.label['zh-CN']);
@@ -72,7 +53,7 @@ export function DashboardChart(props: {
       },
       true,
     );
-  }, [props.columns, props.rows, props.chart, props.lang]);
+  }, [chart, props.columns, props.rows, props.chart, props.lang]);
 
   return (
     <div

@@ -1,11 +1,5 @@
-import { BarChart, LineChart } from 'echarts/charts';
-import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
-import * as echarts from 'echarts/core';
-import { CanvasRenderer } from 'echarts/renderers';
-import { useEffect, useRef } from 'react';
-
-// Only what this chart draws, so the chunk stays small.
-echarts.use([BarChart, LineChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
+import { useEffect } from 'react';
+import { useEChart } from '../app/echart.js';
 
 export interface DailyItem {
   date: string;
@@ -21,21 +15,7 @@ export function DailyChart({
   items: DailyItem[];
   labels: { started: string; completed: string };
 }) {
-  const el = useRef<HTMLDivElement>(null);
-  const chart = useRef<echarts.ECharts | null>(null);
-
-  useEffect(() => {
-    if (!el.current) return;
-    const c = echarts.init(el.current, undefined, { renderer: 'canvas' });
-    chart.current = c;
-    const observer = new ResizeObserver(() => c.resize());
-    observer.observe(el.current);
-    return () => {
-      observer.disconnect();
-      c.dispose();
-      chart.current = null;
-    };
-  }, []);
+  const { el, chart } = useEChart();
 
   useEffect(() => {
     chart.current?.setOption(
@@ -63,7 +43,7 @@ export function DailyChart({
       },
       true,
     );
-  }, [items, labels.started, labels.completed]);
+  }, [chart, items, labels.started, labels.completed]);
 
   const total = items.reduce((n, i) => n + i.started, 0);
   return (
