@@ -323,6 +323,7 @@ export async function seedDemo(
         at(new Date(t));
         await work(key, el, user, { decision: 'approve', comment: `${user} 同意移交` });
       }
+      await runJobs('start-process'); // the first year of free maintenance begins
     }
 
     // KPI reviews: two finished quarters per project, the current one being entered.

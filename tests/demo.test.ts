@@ -50,7 +50,10 @@ describe('the demo', () => {
     expect(await byProcess('COMPLETED')).toEqual(
       new Set(['feedback-loop', 'handover-signoff', 'kpi-review']),
     );
-    expect(await byProcess('ACTIVE')).toEqual(new Set(['feedback-loop', 'handover-signoff', 'kpi-review']));
+    // Accepted handovers are in their first year of free maintenance.
+    expect(await byProcess('ACTIVE')).toEqual(
+      new Set(['feedback-loop', 'handover-signoff', 'kpi-review', 'handover-maintenance']),
+    );
     // The clock is back: nothing is left in the past.
     expect(past).toBeNull();
   });

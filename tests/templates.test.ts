@@ -120,7 +120,25 @@ describe('竣工移交验收 handover sign-off template', () => {
       openIssues: 0,
       acceptedBy: ['eng1 同意移交', 'ops1 同意移交', 'sup1 同意移交'],
     });
+    // Acceptance starts the first year of free maintenance (built-in start-process), then ends.
+    const jobs = await t.runtime.jobs.activate({
+      type: 'start-process',
+      worker: 'test',
+      timeout: 60_000,
+      maxJobsToActivate: 5,
+      tenantIds: ['<default>'],
+    });
+    expect(jobs.map((j) => j.processInstanceKey)).toEqual([key]);
+    await t.runtime.builtins.run(jobs[0]);
     expect((await t.api('GET', `/v2/process-instances/${key}`)).body.state).toBe('COMPLETED');
+    const maintenance = (await variables(key)).maintenanceKey;
+    expect(await variables(maintenance)).toMatchObject({ project: '滨江产业园一期', asset: '冷站 HVAC' });
+    // It waits eleven months, then reminds the owners, the contractor and operations.
+    const timer = await t.api('POST', '/v2/jobs/search', { filter: { processInstanceKey: maintenance } });
+    expect(timer.body.items).toEqual([expect.objectContaining({ elementId: 'beforeExpiry', kind: 'TIMER' })]);
+    const months = (new Date(timer.body.items[0].dueDate).getTime() - Date.now()) / (30 * 86400_000);
+    expect(months).toBeGreaterThan(10.5);
+    expect(months).toBeLessThan(11.5);
   });
 
   it('returns the package to the contractor when one reviewer rejects', async () => {
