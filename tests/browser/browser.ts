@@ -69,7 +69,9 @@ export async function startBrowserApp(opts: { clock?: () => Date } = {}): Promis
       });
       contexts.push(context);
       const page = await context.newPage();
-      page.setDefaultTimeout(15_000);
+      // CI runs two test files at once on two cores next to the database: a step that takes a
+      // second here can take twenty there.
+      page.setDefaultTimeout(process.env.CI ? 30_000 : 15_000);
       // A page error is a test failure waiting to be noticed: print it.
       page.on('pageerror', (err) => console.error(`[browser] ${err.message}`));
       return page;
