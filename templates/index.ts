@@ -36,6 +36,7 @@ export function templateModuleFile(module: string): ModuleFile {
     notificationTemplates: [],
     dashboards: [],
     settings: {},
+    requires: [],
     ...manifest,
     resources: readdirSync(join(ROOT, module))
       .filter((f) => RESOURCE.test(f))

@@ -88,7 +88,7 @@ describe('importing module standards', () => {
     const file = await t.api('GET', '/v2/modules/patrol/versions/1.0.0/file');
     expect(file.status).toBe(200);
     expect(file.headers.get('content-disposition')).toBe('attachment; filename="patrol-1.0.0.lfmodule.json"');
-    expect(file.body).toEqual(moduleFile('1.0.0'));
+    expect(file.body).toEqual({ ...moduleFile('1.0.0'), requires: [] });
   });
 
   it('imports the shipped handover module, which round-trips through its exported file', async () => {
@@ -355,6 +355,36 @@ describe('a module in a tenant', () => {
         (x: any) => x.event === 'TASK_ASSIGNED' && x.channel === 'IN_APP' && x.locale === 'zh-CN',
       ),
     ).toMatchObject({ subject: '本公司：{{taskName}}' });
+  });
+
+  it('enables a module only where the modules it requires are enabled, and keeps those enabled', async () => {
+    const dependent = moduleFile('1.0.0', {
+      id: 'patrol-report',
+      requires: ['patrol'],
+      resources: [
+        { name: 'report.form', content: form_('报告').replace('patrol-form', 'patrol-report-form') },
+      ],
+      notificationTemplates: [],
+      dashboards: [],
+    });
+    expect((await t.api('POST', '/v2/modules', dependent)).status).toBe(201);
+    // The other tenant has not enabled patrol.
+    const refused = await t.api('POST', '/v2/modules/patrol-report/enablement', {}, bob);
+    expect(refused.status).toBe(409);
+    expect(refused.body.detail).toBe(
+      'module <patrol-report> needs <patrol> enabled in tenant <tenant-b> first',
+    );
+    expect((await t.api('POST', '/v2/modules/patrol-report/enablement', {})).status).toBe(200);
+    const needed = await t.api('DELETE', '/v2/modules/patrol/enablement');
+    expect(needed.status).toBe(409);
+    expect(needed.body.detail).toBe('module <patrol> is needed by <patrol-report>: disable it first');
+    expect((await t.api('DELETE', '/v2/modules/patrol-report/enablement')).status).toBe(204);
+    const bad = await t.api('POST', '/v2/modules', {
+      ...dependent,
+      version: '2.0.0',
+      requires: ['patrol-report', 7],
+    });
+    expect(bad.body.errors.map((e: any) => e.field)).toEqual(['requires[0]', 'requires[1]']);
   });
 
   it('disables a module without touching its definitions or instances', async () => {

@@ -471,6 +471,10 @@ const schemas: Record<string, Schema> = {
       ),
       dashboards: arr({ type: 'object', description: 'A dashboard definition with an id and a name.' }),
       settings: { type: 'object', description: 'Default settings a tenant starts from.' },
+      requires: arr(
+        str(),
+        'Modules a tenant must have enabled first (and may not disable while this one is).',
+      ),
     },
     ['format', 'formatVersion', 'id', 'version', 'name', 'resources'],
   ),

@@ -43,10 +43,14 @@ export interface ModuleFile {
   dashboards: Array<{ id: string; name: LocalizedText } & Record<string, unknown>>;
   /** Default settings a tenant starts from when it enables the module. */
   settings: Record<string, unknown>;
+  /** Modules a tenant must have enabled before this one (e.g. kpi starts feedback-loop instances). */
+  requires: string[];
 }
 
 /** What a module file holds besides its identity (stored as `content`). */
-type ModuleContent = Pick<ModuleFile, 'resources' | 'notificationTemplates' | 'dashboards' | 'settings'>;
+type ModuleContent = Pick<ModuleFile, 'resources' | 'notificationTemplates' | 'dashboards' | 'settings'> & {
+  requires?: string[];
+};
 
 /** `1.2.10` → `000001.000002.000010`: versions order as text. */
 export const versionOrder = (v: string): string =>
@@ -190,6 +194,18 @@ export function parseModuleFile(input: unknown): { module?: ModuleFile; errors: 
       });
   }
 
+  const requires: string[] = [];
+  if (input.requires !== undefined) {
+    if (!Array.isArray(input.requires) || input.requires.length > 20)
+      errors.push({ field: 'requires', reason: 'must be a list of at most 20 module ids' });
+    else
+      input.requires.forEach((r, i) => {
+        if (typeof r !== 'string' || !MODULE_ID.test(r) || r === input.id)
+          errors.push({ field: `requires[${i}]`, reason: 'must be the id of another module' });
+        else requires.push(r);
+      });
+  }
+
   let settings: Record<string, unknown> = {};
   if (input.settings !== undefined) {
     if (!isObject(input.settings)) errors.push({ field: 'settings', reason: 'must be an object' });
@@ -209,6 +225,7 @@ export function parseModuleFile(input: unknown): { module?: ModuleFile; errors: 
       notificationTemplates,
       dashboards,
       settings,
+      requires,
     },
     errors,
   };
@@ -226,8 +243,11 @@ function digestOf(m: ModuleFile): string {
               .map((k) => [k, canonical(v[k])]),
           )
         : v;
+  // A file without dependencies digests as before `requires` existed (already imported versions match).
+  const { requires, ...rest } = m;
+  const hashed = requires.length ? m : rest;
   return createHash('sha256')
-    .update(JSON.stringify(canonical(m)))
+    .update(JSON.stringify(canonical(hashed)))
     .digest('hex');
 }
 
@@ -286,6 +306,7 @@ export class ModuleService {
       notificationTemplates: m.notificationTemplates,
       dashboards: m.dashboards,
       settings: m.settings,
+      requires: m.requires,
     };
     await this.knex('module_versions')
       .insert({
@@ -362,6 +383,7 @@ export class ModuleService {
       name: v.name,
       description: v.description,
       ...v.content,
+      requires: v.content.requires ?? [],
     };
   }
 
@@ -452,6 +474,17 @@ export class ModuleService {
    */
   async enable(tenantId: string, moduleId: string, version: string | undefined, actor: string | null) {
     const target = await this.version(moduleId, version);
+    const missing = [];
+    for (const required of target.content.requires ?? []) {
+      const row = await this.knex('tenant_modules')
+        .where({ tenant_id: tenantId, module_id: required, enabled: true })
+        .first('module_id');
+      if (!row) missing.push(required);
+    }
+    if (missing.length)
+      throw conflict(
+        `module <${moduleId}> needs ${missing.map((m) => `<${m}>`).join(', ')} enabled in tenant <${tenantId}> first`,
+      );
     const state = await this.tenantState(tenantId, moduleId);
     const overrides = new Map(state.overrides.map((o) => [o.resourceName, o.content]));
     const resources = target.content.resources.map((r) => ({
@@ -506,6 +539,21 @@ export class ModuleService {
 
   /** Disables a module in a tenant. Its definitions and running instances stay; nothing is deleted. */
   async disable(tenantId: string, moduleId: string, actor: string | null): Promise<void> {
+    // Refused while another enabled module of the tenant needs this one.
+    const dependents = (
+      await this.knex('tenant_modules as tm')
+        .join('module_versions as mv', function () {
+          this.on('mv.module_id', 'tm.module_id').andOn('mv.version', 'tm.version');
+        })
+        .where({ 'tm.tenant_id': tenantId, 'tm.enabled': true })
+        .select('tm.module_id', 'mv.content')
+    )
+      .filter((r: any) => ((r.content?.requires ?? []) as string[]).includes(moduleId))
+      .map((r: any) => `<${r.module_id}>`);
+    if (dependents.length)
+      throw conflict(
+        `module <${moduleId}> is needed by ${dependents.join(', ')}: disable ${dependents.length > 1 ? 'them' : 'it'} first`,
+      );
     const n = await this.knex('tenant_modules')
       .where({ tenant_id: tenantId, module_id: moduleId })
       .update({ enabled: false, updated_by: actor, updated_at: new Date() });
