@@ -290,7 +290,8 @@ export class ModuleService {
   ): Promise<{ moduleId: string; version: string; created: boolean }> {
     const { module: m, errors } = parseModuleFile(input);
     if (!m) throw badRequest(`the module file is not valid: ${errors.length} problem(s)`, errors);
-    await this.checkResources(m.resources);
+    // Known versions first: every start imports the shipped modules again, and a version stored
+    // before was checked when it came (compiling its BPMN again would only slow the start).
     const digest = digestOf(m);
     const existing = await this.knex('module_versions')
       .where({ module_id: m.id, version: m.version })
@@ -301,6 +302,7 @@ export class ModuleService {
         `module <${m.id}> version ${m.version} exists with other content; give the changed module a new version`,
       );
     }
+    await this.checkResources(m.resources);
     const content: ModuleContent = {
       resources: m.resources,
       notificationTemplates: m.notificationTemplates,
@@ -474,13 +476,14 @@ export class ModuleService {
    */
   async enable(tenantId: string, moduleId: string, version: string | undefined, actor: string | null) {
     const target = await this.version(moduleId, version);
-    const missing = [];
-    for (const required of target.content.requires ?? []) {
-      const row = await this.knex('tenant_modules')
-        .where({ tenant_id: tenantId, module_id: required, enabled: true })
-        .first('module_id');
-      if (!row) missing.push(required);
-    }
+    const required = target.content.requires ?? [];
+    const present = required.length
+      ? ((await this.knex('tenant_modules')
+          .where({ tenant_id: tenantId, enabled: true })
+          .whereIn('module_id', required)
+          .pluck('module_id')) as string[])
+      : [];
+    const missing = required.filter((r) => !present.includes(r));
     if (missing.length)
       throw conflict(
         `module <${moduleId}> needs ${missing.map((m) => `<${m}>`).join(', ')} enabled in tenant <${tenantId}> first`,
@@ -519,37 +522,50 @@ export class ModuleService {
     moduleId: string,
     templates: ModuleTemplate[],
   ) {
-    for (const tpl of templates) {
-      const key = { tenant_id: tenantId, event: tpl.event, channel: tpl.channel, locale: tpl.locale };
-      const current = await trx('notification_templates').where(key).first('updated_by');
-      // A template the tenant wrote itself is its customisation: an upgrade keeps it.
-      if (current && current.updated_by !== moduleAuthor(moduleId)) continue;
+    if (!templates.length) return;
+    // A template the tenant wrote itself is its customisation: an upgrade keeps it. One read of
+    // the tenant's templates, one write of the module's others.
+    const own = new Set(
+      (
+        await trx('notification_templates')
+          .where({ tenant_id: tenantId })
+          .whereRaw('updated_by is distinct from ?', [moduleAuthor(moduleId)])
+          .select('event', 'channel', 'locale')
+      ).map((r: any) => `${r.event}/${r.channel}/${r.locale}`),
+    );
+    const rows = templates
+      .filter((tpl) => !own.has(`${tpl.event}/${tpl.channel}/${tpl.locale}`))
+      .map((tpl) => ({
+        tenant_id: tenantId,
+        event: tpl.event,
+        channel: tpl.channel,
+        locale: tpl.locale,
+        subject: tpl.subject,
+        body: tpl.body,
+        updated_by: moduleAuthor(moduleId),
+        updated_at: new Date(),
+      }));
+    if (rows.length)
       await trx('notification_templates')
-        .insert({
-          ...key,
-          subject: tpl.subject,
-          body: tpl.body,
-          updated_by: moduleAuthor(moduleId),
-          updated_at: new Date(),
-        })
+        .insert(rows)
         .onConflict(['tenant_id', 'event', 'channel', 'locale'])
         .merge(['subject', 'body', 'updated_by', 'updated_at']);
-    }
   }
 
   /** Disables a module in a tenant. Its definitions and running instances stay; nothing is deleted. */
   async disable(tenantId: string, moduleId: string, actor: string | null): Promise<void> {
     // Refused while another enabled module of the tenant needs this one.
+    // (asked of the database: the contents hold every resource's text)
     const dependents = (
-      await this.knex('tenant_modules as tm')
+      (await this.knex('tenant_modules as tm')
         .join('module_versions as mv', function () {
           this.on('mv.module_id', 'tm.module_id').andOn('mv.version', 'tm.version');
         })
         .where({ 'tm.tenant_id': tenantId, 'tm.enabled': true })
-        .select('tm.module_id', 'mv.content')
-    )
-      .filter((r: any) => ((r.content?.requires ?? []) as string[]).includes(moduleId))
-      .map((r: any) => `<${r.module_id}>`);
+        .whereRaw("mv.content->'requires' @> ?::jsonb", [JSON.stringify([moduleId])])
+        .orderBy('tm.module_id')
+        .pluck('tm.module_id')) as string[]
+    ).map((id) => `<${id}>`);
     if (dependents.length)
       throw conflict(
         `module <${moduleId}> is needed by ${dependents.join(', ')}: disable ${dependents.length > 1 ? 'them' : 'it'} first`,
