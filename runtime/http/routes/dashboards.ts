@@ -12,7 +12,11 @@ import { type AppServices, targetTenant } from '../services.js';
 
 const MAX_DAYS = 3660;
 
-/** The dashboards of the modules a tenant has enabled, in module order. */
+/**
+ * The dashboards of the modules a tenant has enabled, in module order, with each module's tenant
+ * settings. Only the `dashboards` part of a module's content is read: the rest holds every
+ * resource's text.
+ */
 async function dashboardsOf(s: AppServices, tenantId: string) {
   const rows = await s
     .knex('tenant_modules as tm')
@@ -21,9 +25,9 @@ async function dashboardsOf(s: AppServices, tenantId: string) {
     })
     .where({ 'tm.tenant_id': tenantId, 'tm.enabled': true })
     .orderBy('tm.module_id')
-    .select('tm.module_id', 'mv.content', 'tm.settings');
+    .select('tm.module_id', 'tm.settings', s.knex.raw("mv.content->'dashboards' as dashboards"));
   return rows.flatMap((r: any) =>
-    ((r.content?.dashboards ?? []) as any[]).map((d) => ({
+    ((r.dashboards ?? []) as any[]).map((d) => ({
       dashboardId: d.id as string,
       moduleId: r.module_id as string,
       name: d.name as { 'zh-CN': string; en: string },
@@ -87,11 +91,12 @@ export function dashboardRoutes(s: AppServices): Router {
       );
 
     const id = String(req.params.dashboardId);
-    const dashboard = (await dashboardsOf(s, tenantId)).find((d) => d.dashboardId === id);
+    const all = await dashboardsOf(s, tenantId);
+    const dashboard = all.find((d) => d.dashboardId === id);
     if (!dashboard || !(DASHBOARD_QUERIES as readonly string[]).includes(dashboard.query))
       throw notFound(`expected to find dashboard <${id}> in the enabled modules, but none was found`);
     // KPI targets come from the KPI module's settings of the tenant (its own, else the standard's).
-    const kpi = (await dashboardsOf(s, tenantId)).find((d) => d.moduleId === 'kpi');
+    const kpi = all.find((d) => d.moduleId === 'kpi');
     const data = await dashboardData(
       s.knex,
       dashboard.query,
