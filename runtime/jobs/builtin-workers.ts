@@ -1,3 +1,4 @@
+import { whereVariableEquals } from '../persistence/variable-filters.js';
 import { createTransport } from 'nodemailer';
 import { refusedUrl } from '../net/allowlist.js';
 import type { NotificationService } from '../notifications/notification-service.js';
@@ -286,20 +287,14 @@ export class BuiltinWorkers {
     };
     const to = date('to', new Date());
     const from = date('from', new Date(to.getTime() - 90 * 86_400_000));
-    const rows = await this.engine
-      .knex('process_instances as pi')
-      .join('variables as v', function () {
-        this.on('v.process_instance_key', 'pi.process_instance_key').andOn(
-          'v.scope_key',
-          'pi.process_instance_key',
-        );
-      })
-      .where({
-        'pi.tenant_id': job.tenantId,
-        'pi.process_definition_id': FEEDBACK_PROCESS,
-        'v.name': 'project',
-      })
-      .whereRaw('v.value = ?::jsonb', [JSON.stringify(project)])
+    const rows: any[] = await whereVariableEquals(
+      this.engine
+        .knex('process_instances as pi')
+        .where({ 'pi.tenant_id': job.tenantId, 'pi.process_definition_id': FEEDBACK_PROCESS }),
+      'pi.process_instance_key',
+      'project',
+      project,
+    )
       .where('pi.start_date', '>=', from)
       .where('pi.start_date', '<', to)
       .select('pi.state', 'pi.start_date', 'pi.end_date');

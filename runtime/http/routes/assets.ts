@@ -1,3 +1,4 @@
+import { whereVariableEquals } from '../../persistence/variable-filters.js';
 import { type Request, Router } from 'express';
 import { requireCapability, restrictToReadableInstances } from '../../auth/access.js';
 import { badRequest, conflict, notFound } from '../problem.js';
@@ -153,16 +154,12 @@ export function assetRoutes(s: AppServices): Router {
     const subject = req.principal!;
     // The instances whose own variable `asset` is this code, as far as the caller may read them.
     const instances = await restrictToReadableInstances(
-      s
-        .knex('process_instances as pi')
-        .join('variables as v', function () {
-          this.on('v.process_instance_key', 'pi.process_instance_key').andOn(
-            'v.scope_key',
-            'pi.process_instance_key',
-          );
-        })
-        .where({ 'pi.tenant_id': asset.tenant_id, 'v.name': 'asset' })
-        .whereRaw('v.value = ?::jsonb', [JSON.stringify(asset.code)])
+      whereVariableEquals(
+        s.knex('process_instances as pi').where({ 'pi.tenant_id': asset.tenant_id }),
+        'pi.process_instance_key',
+        'asset',
+        asset.code,
+      )
         .orderBy('pi.start_date', 'desc')
         .limit(200)
         .select(

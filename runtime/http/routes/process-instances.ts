@@ -1,3 +1,4 @@
+import { whereVariableEquals } from '../../persistence/variable-filters.js';
 import {
   findReadableInstance,
   mayStart,
@@ -55,13 +56,7 @@ const FIELDS: Record<string, FieldSpec> = {
       });
       if (errors.length) throw badRequest('the variable filter is not valid', errors);
       for (const w of wanted)
-        q.whereExists(function () {
-          this.select(this.client.raw('1'))
-            .from('variables as fv')
-            .whereRaw('fv.process_instance_key = process_instances.process_instance_key')
-            .where('fv.name', w.name)
-            .whereRaw('fv.value = ?::jsonb', [JSON.stringify(w.value)]);
-        });
+        whereVariableEquals(q, 'process_instances.process_instance_key', w.name, w.value, 'any');
     },
   },
 };
