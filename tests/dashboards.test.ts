@@ -193,3 +193,20 @@ describe('dashboards', () => {
     expect((await t.api('GET', '/v2/dashboards/feedback-volume/data', undefined, bob)).status).toBe(404);
   });
 });
+
+describe('the KPI targets', () => {
+  it('are the ones the tenant’s own scoring rules use, after the tenant overrides them', async () => {
+    const shown = await t.api('GET', '/v2/modules/kpi/resources/kpi-scoring.rules.json');
+    const rules = JSON.parse(shown.body.standard.content);
+    const availability = rules.rules.find((r: any) => r.conditions.all[0].fact === 'availability');
+    availability.conditions.all[0].value = 99.5;
+    const res = await t.api('PUT', '/v2/modules/kpi/resources/kpi-scoring.rules.json/override', {
+      content: JSON.stringify(rules),
+    });
+    expect(res.status, res.text).toBe(200);
+    const kpi = (await data('kpi-trend')).body;
+    expect(kpi.rows.length).toBeGreaterThan(0);
+    for (const r of kpi.rows)
+      expect(r).toMatchObject({ availabilityTarget: 99.5, mttrTarget: 24, energyTarget: 30 });
+  });
+});

@@ -76,6 +76,26 @@ async function rootVariables(knex: Knex, keys: unknown[], names: string[]) {
   return out;
 }
 
+/**
+ * The targets a rule set scores against: for each fact, the number its first condition compares
+ * with (`availability lessThan 98` → 98). The KPI chart draws the targets the reviews were really
+ * scored by, the tenant's own rule set included, instead of a second copy of them.
+ */
+export function targetsOf(doc: { rules?: unknown[] } | null | undefined): Record<string, number> {
+  const targets: Record<string, number> = {};
+  const visit = (node: any): void => {
+    if (!node || typeof node !== 'object') return;
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (typeof node.fact === 'string' && typeof node.value === 'number') {
+      if (!(node.fact in targets)) targets[node.fact] = node.value;
+      return;
+    }
+    for (const k of ['all', 'any', 'not']) visit(node[k]);
+  };
+  for (const rule of doc?.rules ?? []) visit((rule as any)?.conditions);
+  return targets;
+}
+
 export async function dashboardData(
   knex: Knex,
   query: DashboardQuery,

@@ -487,12 +487,12 @@ export class DefinitionService extends EventEmitter<{ timers: [] }> {
     return form;
   }
 
-  async evaluateRuleSet(
+  /** The latest deployed version of a rule set in a tenant (its key and document), or null. */
+  async latestRuleSet(
     tenantId: string,
     ruleSetId: string,
-    facts: Record<string, unknown>,
     trx: Knex = this.knex,
-  ) {
+  ): Promise<{ ruleSetKey: string; doc: RuleSetDocument } | null> {
     const row = await this.cachedLatest(`ruleSet\u0000${tenantId}\u0000${ruleSetId}`, () =>
       trx('rule_sets')
         .where({ tenant_id: tenantId, rule_set_id: ruleSetId })
@@ -500,7 +500,17 @@ export class DefinitionService extends EventEmitter<{ timers: [] }> {
         .first('rule_set_key', 'content')
         .then((r) => r ?? null),
     );
-    if (!row) throw new Error(`expected a deployed rule set with id <${ruleSetId}>, but found none`);
-    return evaluateRuleSet(String(row.rule_set_key), row.content as RuleSetDocument, facts);
+    return row ? { ruleSetKey: String(row.rule_set_key), doc: row.content as RuleSetDocument } : null;
+  }
+
+  async evaluateRuleSet(
+    tenantId: string,
+    ruleSetId: string,
+    facts: Record<string, unknown>,
+    trx: Knex = this.knex,
+  ) {
+    const latest = await this.latestRuleSet(tenantId, ruleSetId, trx);
+    if (!latest) throw new Error(`expected a deployed rule set with id <${ruleSetId}>, but found none`);
+    return evaluateRuleSet(latest.ruleSetKey, latest.doc, facts);
   }
 }

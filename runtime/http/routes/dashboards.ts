@@ -5,6 +5,7 @@ import {
   DASHBOARD_QUERIES,
   type DashboardQuery,
   dashboardData,
+  targetsOf,
 } from '../../dashboards/dashboard-queries.js';
 import { xlsxOf } from '../../dashboards/xlsx.js';
 import { badRequest, notFound } from '../problem.js';
@@ -13,9 +14,8 @@ import { type AppServices, targetTenant } from '../services.js';
 const MAX_DAYS = 3660;
 
 /**
- * The dashboards of the modules a tenant has enabled, in module order, with each module's tenant
- * settings. Only the `dashboards` part of a module's content is read: the rest holds every
- * resource's text.
+ * The dashboards of the modules a tenant has enabled, in module order. Only the `dashboards` part
+ * of a module's content is read: the rest holds every resource's text.
  */
 async function dashboardsOf(s: AppServices, tenantId: string) {
   const rows = await s
@@ -25,7 +25,7 @@ async function dashboardsOf(s: AppServices, tenantId: string) {
     })
     .where({ 'tm.tenant_id': tenantId, 'tm.enabled': true })
     .orderBy('tm.module_id')
-    .select('tm.module_id', 'tm.settings', s.knex.raw("mv.content->'dashboards' as dashboards"));
+    .select('tm.module_id', s.knex.raw("mv.content->'dashboards' as dashboards"));
   return rows.flatMap((r: any) =>
     ((r.dashboards ?? []) as any[]).map((d) => ({
       dashboardId: d.id as string,
@@ -33,7 +33,6 @@ async function dashboardsOf(s: AppServices, tenantId: string) {
       name: d.name as { 'zh-CN': string; en: string },
       query: d.query as DashboardQuery,
       chart: (d.chart as string | undefined) ?? 'bar',
-      settings: (r.settings ?? {}) as Record<string, any>,
     })),
   );
 }
@@ -49,7 +48,7 @@ export function dashboardRoutes(s: AppServices): Router {
   router.get('/dashboards', async (req, res) => {
     requireCapability(req.principal!, 'read-all', 'read dashboards');
     const tenantId = targetTenant(req, req.query.tenantId);
-    const items = (await dashboardsOf(s, tenantId)).map(({ settings: _s, ...d }) => d);
+    const items = await dashboardsOf(s, tenantId);
     res.json({ items, page: { totalItems: items.length } });
   });
 
@@ -91,18 +90,18 @@ export function dashboardRoutes(s: AppServices): Router {
       );
 
     const id = String(req.params.dashboardId);
-    const all = await dashboardsOf(s, tenantId);
-    const dashboard = all.find((d) => d.dashboardId === id);
+    const dashboard = (await dashboardsOf(s, tenantId)).find((d) => d.dashboardId === id);
     if (!dashboard || !(DASHBOARD_QUERIES as readonly string[]).includes(dashboard.query))
       throw notFound(`expected to find dashboard <${id}> in the enabled modules, but none was found`);
-    // KPI targets come from the KPI module's settings of the tenant (its own, else the standard's).
-    const kpi = all.find((d) => d.moduleId === 'kpi');
+    // The KPI chart's targets are those the reviews are scored by: the tenant's kpi-scoring rules.
+    const scoring =
+      dashboard.query === 'kpi-trend' ? await s.definitions.latestRuleSet(tenantId, 'kpi-scoring') : null;
     const data = await dashboardData(
       s.knex,
       dashboard.query,
       { tenantId, from, to, timeZone },
       {
-        targets: (kpi?.settings.targets ?? dashboard.settings.targets) as Record<string, number> | undefined,
+        targets: targetsOf(scoring?.doc),
       },
     );
     const file = `${id}-${from.toISOString().slice(0, 10)}-${to.toISOString().slice(0, 10)}`;
@@ -124,8 +123,7 @@ export function dashboardRoutes(s: AppServices): Router {
       );
       return;
     }
-    const { settings: _s, ...about } = dashboard;
-    res.json({ ...about, from: from.toISOString(), to: to.toISOString(), timeZone, ...data });
+    res.json({ ...dashboard, from: from.toISOString(), to: to.toISOString(), timeZone, ...data });
   });
 
   return router;
