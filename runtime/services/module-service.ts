@@ -716,6 +716,16 @@ export class ModuleService {
     const overrides = new Map(state.overrides.map((o) => [o.resourceName, o]));
     const before = new Map((current?.content.resources ?? []).map((r) => [r.name, r.content]));
     const changes: ResourceChange[] = [];
+    // Overrides made from the same older standard share one read of it.
+    const bases = new Map<string, Promise<Awaited<ReturnType<typeof this.version>> | null>>();
+    const baseOf = (v: string) => {
+      if (!bases.has(v))
+        bases.set(
+          v,
+          this.version(moduleId, v).catch(() => null),
+        );
+      return bases.get(v)!;
+    };
     const processIds = async (name: string, content: string) =>
       (await this.definitions.check([{ name, content: Buffer.from(content) }]))[0].ids
         .filter((id) => id.startsWith('process:'))
@@ -727,9 +737,7 @@ export class ModuleService {
         const base =
           override.baseVersion === target.version
             ? r.content
-            : (await this.version(moduleId, override.baseVersion).catch(() => null))?.content.resources.find(
-                (x) => x.name === r.name,
-              )?.content;
+            : (await baseOf(override.baseVersion))?.content.resources.find((x) => x.name === r.name)?.content;
         changes.push({
           resourceName: r.name,
           kind,
