@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { templateModuleFile } from '../templates/index.js';
+import { png } from './support/sample-files.js';
 import { startTestRuntime, type TestRuntime } from './support/test-runtime.js';
 
 let now = new Date('2026-11-04T01:00:00.000Z'); // Wednesday 09:00 in Beijing
@@ -73,6 +74,15 @@ describe('operations feedback loop', () => {
     const key = await t.startAs('field1', 'feedback-loop', { variables: report() });
     const rectify = await openTask(key, 'des1');
     expect(rectify).toMatchObject({ elementId: 'rectify', candidateGroups: ['design'] });
+    // The reporter's photo goes with the problem; the design unit that must fix it can open it.
+    const photo = new FormData();
+    photo.append('file', new Blob([png()], { type: 'image/png' }), '通道.png');
+    photo.append('processInstanceKey', key);
+    const uploaded = await t.upload('/v2/documents', photo, { user: 'field1' });
+    expect(uploaded.status, uploaded.text).toBe(201);
+    const seen = await t.api('GET', `/v2/documents/${uploaded.body.documentId}`, undefined, { user: 'des1' });
+    expect(seen.status).toBe(200);
+    expect(seen.headers.get('content-type')).toBe('image/png');
     // Nobody else may act on it: the contractor does not even see it.
     expect(await openTask(key, 'con1')).toBeUndefined();
     expect((await t.rootVariables(key)).responsibleGroup).toBe('design');
