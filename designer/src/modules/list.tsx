@@ -8,7 +8,7 @@ import { OpenFileButton, saveTextFile } from '../app/files.js';
 import { useList } from '../app/lists.js';
 import { ProblemAlert } from '../app/problem.js';
 import { useSession } from '../app/session.js';
-import { localized, type ModuleSummary } from './shared.js';
+import { localized, type ModuleSummary, withTenant } from './shared.js';
 import { UpgradeDialog } from './upgrade-dialog.js';
 
 /** Downloads a module version as its file. */
@@ -184,9 +184,7 @@ export function ModuleList() {
                     title={t('disableConfirm')}
                     onConfirm={() =>
                       act(`disable-${row.moduleId}`, async () => {
-                        await api.delete(
-                          `/v2/modules/${row.moduleId}/enablement${tenantId ? `?tenantId=${encodeURIComponent(tenantId)}` : ''}`,
-                        );
+                        await api.delete(`/v2/modules/${row.moduleId}/enablement${withTenant(tenantId)}`);
                         message.success(t('disabledDone'));
                       })
                     }
