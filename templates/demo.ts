@@ -88,31 +88,68 @@ export const DEMO_ASSETS = [
   },
 ];
 
-const PROBLEMS = [
-  {
-    category: 'design',
-    text: '检修通道过窄，设备无法整体更换',
-    cause: '设计未预留检修空间',
-    lesson: '大型设备应预留吊装孔与更换通道',
-  },
-  {
-    category: 'design',
-    text: '明敷线槽影响吊顶检修',
-    cause: '管线综合未考虑后期维护',
-    lesson: '采用预埋线槽代替明敷',
-  },
-  { category: 'construction', text: '屋面接缝处渗水', cause: '防水卷材搭接不足', lesson: '' },
-  { category: 'construction', text: '地面环氧开裂', cause: '基层含水率过高', lesson: '' },
-  {
-    category: 'equipment',
-    text: '冷水机组频繁高压报警',
-    cause: '冷凝器结垢',
-    lesson: '冷却水系统增设自动加药',
-  },
-  { category: 'equipment', text: '登车桥液压缸漏油', cause: '密封圈老化', lesson: '' },
-  { category: 'usage', text: '照明回路跳闸', cause: '超负荷接入临时设备', lesson: '' },
-  { category: 'usage', text: '门禁读卡失灵', cause: '读卡器受潮', lesson: '' },
-];
+/** Problems that happen to each system, so a report fits the asset it names. */
+type Problem = { category: string; text: string; cause: string; lesson: string };
+const PROBLEMS: Record<string, Problem[]> = {
+  暖通空调: [
+    {
+      category: 'design',
+      text: '检修通道过窄，设备无法整体更换',
+      cause: '设计未预留检修空间',
+      lesson: '大型设备应预留吊装孔与更换通道',
+    },
+    { category: 'equipment', text: '频繁高压报警', cause: '冷凝器结垢', lesson: '冷却水系统增设自动加药' },
+  ],
+  供配电: [
+    {
+      category: 'design',
+      text: '明敷线槽影响吊顶检修',
+      cause: '管线综合未考虑后期维护',
+      lesson: '采用预埋线槽代替明敷',
+    },
+    { category: 'equipment', text: '温控器误报超温', cause: '温度探头安装位置不当', lesson: '' },
+  ],
+  消防: [
+    {
+      category: 'construction',
+      text: '泵房地面积水',
+      cause: '排水沟坡度不足',
+      lesson: '泵房排水沟坡度不小于 1%',
+    },
+    { category: 'usage', text: '巡检记录缺失', cause: '巡检卡丢失', lesson: '' },
+  ],
+  电梯: [
+    { category: 'equipment', text: '层门开关异响', cause: '门机导轨缺油', lesson: '' },
+    { category: 'usage', text: '轿厢按钮失灵', cause: '按钮受潮', lesson: '' },
+  ],
+  建筑: [
+    {
+      category: 'construction',
+      text: '屋面接缝处渗水',
+      cause: '防水卷材搭接不足',
+      lesson: '金属屋面接缝处加设二道防水',
+    },
+    {
+      category: 'design',
+      text: '屋面无检修通道',
+      cause: '设计未设上人检修路径',
+      lesson: '屋面设备区应设检修走道',
+    },
+  ],
+  物流设施: [
+    { category: 'equipment', text: '登车桥液压缸漏油', cause: '密封圈老化', lesson: '' },
+    { category: 'construction', text: '平台地面环氧开裂', cause: '基层含水率过高', lesson: '' },
+  ],
+  电气照明: [
+    { category: 'usage', text: '照明回路跳闸', cause: '超负荷接入临时设备', lesson: '' },
+    {
+      category: 'design',
+      text: '高棚灯无法在地面更换',
+      cause: '未选用可升降灯具',
+      lesson: '高大空间选用升降式灯具',
+    },
+  ],
+};
 const GROUP_USER: Record<string, string> = { design: 'des1', contractor: 'con1', operations: 'ops1' };
 const SEVERITIES = ['critical', 'major', 'major', 'minor', 'minor', 'minor'];
 const ALL_DOCS = ['asBuilt', 'manuals', 'maintenancePlan', 'spareParts', 'emergencyPlan', 'training'];
@@ -226,7 +263,7 @@ export async function seedDemo(
     for (let i = 0; i < FEEDBACK; i++) {
       const t0 = new Date(now.getTime() - 180 * DAY + (i / FEEDBACK) * 176 * DAY + rnd.between(0, 2) * DAY);
       const asset = rnd.pick(DEMO_ASSETS);
-      const problem = rnd.pick(PROBLEMS);
+      const problem = rnd.pick(PROBLEMS[asset.system]);
       const severity = rnd.pick(SEVERITIES);
       const underWarranty = t0.getTime() < now.getTime() - 90 * DAY ? rnd.next() < 0.7 : rnd.next() < 0.3;
       at(t0);
