@@ -85,7 +85,10 @@ export function targetsOf(doc: { rules?: unknown[] } | null | undefined): Record
   const targets: Record<string, number> = {};
   const visit = (node: any): void => {
     if (!node || typeof node !== 'object') return;
-    if (Array.isArray(node)) return node.forEach(visit);
+    if (Array.isArray(node)) {
+      for (const n of node) visit(n);
+      return;
+    }
     if (typeof node.fact === 'string' && typeof node.value === 'number') {
       if (!(node.fact in targets)) targets[node.fact] = node.value;
       return;
