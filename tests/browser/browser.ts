@@ -2,7 +2,12 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { DESIGNER_DIST } from '../../runtime/web/web-app.js';
+import { vi } from 'vitest';
 import { startTestRuntime, type TestRuntime } from '../support/test-runtime.js';
+
+// A browser test walks many pages; on CI's two cores, busy with the other worker, one test has
+// taken just over 30 s (vitest's default here). Each step still waits at most its own 30 s.
+vi.setConfig({ testTimeout: 90_000, hookTimeout: 90_000 });
 
 /** Debian's Chromium; the browser tests are skipped without it, except on CI where it must be there. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
