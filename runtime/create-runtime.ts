@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { Authenticator, DEFAULT_SESSION_SETTINGS, type SessionSettings } from './auth/authenticate.js';
 import { createApp } from './http/app.js';
 import { DocumentService } from './documents/document-service.js';
+import { elementsOfCompiled } from './records/approval-record.js';
 import { LocalDiskDocumentStore } from './documents/local-disk-document-store.js';
 import { hostname } from 'node:os';
 import { BuiltinWorkers, type MailSettings } from './jobs/builtin-workers.js';
@@ -125,6 +126,11 @@ export function createRuntime(
     options.mail,
   );
   builtins.notifications = notifications;
+  builtins.archive = {
+    documents,
+    elements: async (key) => elementsOfCompiled(await definitions.getCompiled(key)),
+    timeZone: options.timeZone,
+  };
   const instanceOps = new InstanceOps(knex, engine, definitions, notifications, clock);
   const modules = new ModuleService(knex, definitions, notifications);
   const services = {

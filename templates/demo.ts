@@ -194,12 +194,13 @@ export async function seedDemo(
   };
   const at = (d: Date) => setTime(d);
 
-  const openTask = async (key: string, elementId?: string) => {
+  const openTask = async (key: string, elementId?: string, groups?: string[]) => {
     const row = await runtime
       .knex('user_tasks')
       .where({ process_instance_key: key, state: 'CREATED' })
       .modify((q) => {
         if (elementId) q.where({ element_id: elementId });
+        if (groups) q.whereRaw('candidate_groups && ?::text[]', [groups]);
       })
       .orderBy('user_task_key')
       .first('user_task_key', 'element_id');
@@ -210,8 +211,10 @@ export async function seedDemo(
     elementId: string,
     username: string,
     variables: Record<string, unknown>,
+    /** Several tasks of the element are open (a multi-instance): take the one the user's group may work. */
+    byGroup = false,
   ) => {
-    const task = await openTask(key, elementId);
+    const task = await openTask(key, elementId, byGroup ? (await actor(username)).groups : undefined);
     if (!task) throw new Error(`demo: expected an open <${elementId}> in instance ${key}`);
     const a = await actor(username);
     await runtime.tasks.assign(task.key, username, true, await actor('admin'));
@@ -316,8 +319,19 @@ export async function seedDemo(
       await runJobs('design-lesson');
     }
 
-    // Handover sign-offs: most accepted (one after a rejection), the newest still in review.
+    // Handover sign-offs: most accepted (one after a rejection in review, one after a party
+    // refused to sign, one with open issues tracked after acceptance), the newest two still open:
+    // one in review, one waiting for the last signatures.
     const HANDOVERS = 8;
+    const PARTIES = ['eng1', 'sur1', 'des1', 'con1', 'sup1'];
+    const signAll = async (key: string, t: number, signers = PARTIES) => {
+      for (const user of signers) {
+        t += rnd.between(2, 20) * HOUR;
+        at(new Date(t));
+        await work(key, 'jointSignoff', user, { decision: 'approve', comment: '同意移交，签认' }, true);
+      }
+      return t;
+    };
     for (let i = 0; i < HANDOVERS; i++) {
       const asset = DEMO_ASSETS[i % DEMO_ASSETS.length];
       const t0 = new Date(now.getTime() - 170 * DAY + i * 21 * DAY);
@@ -328,12 +342,21 @@ export async function seedDemo(
         { project: asset.project, asset: asset.code },
         `HO-2026-${String(i + 1).padStart(3, '0')}`,
       );
-      const pkg = { project: asset.project, asset: asset.code, documents: ALL_DOCS, openIssues: 0 };
+      const day = (d: number) => new Date(t0.getTime() + d * DAY).toISOString().slice(0, 10);
+      // One accepted handover left two open issues: one fixed since, one due tomorrow.
+      const openIssues =
+        i === 1
+          ? [
+              { description: '设备铭牌未安装', owner: 'con1', deadline: day(40) },
+              { description: '机房地面防尘涂层局部起皮', owner: 'con1', deadline: day(150) },
+            ]
+          : [];
+      const pkg = { project: asset.project, asset: asset.code, documents: ALL_DOCS, openIssues };
       let t = t0.getTime() + rnd.between(1, 4) * DAY;
       at(new Date(t));
       await work(key, 'submitPackage', 'con1', pkg);
-      if (i >= HANDOVERS - 2) {
-        continue; // in the joint review
+      if (i === HANDOVERS - 1) {
+        continue; // in the three reviews
       }
       const reviews: Array<[string, string]> = [
         ['engineeringReview', 'eng1'],
@@ -360,7 +383,52 @@ export async function seedDemo(
         at(new Date(t));
         await work(key, el, user, { decision: 'approve', comment: `${user} 同意移交` });
       }
-      await runJobs('start-process'); // the first year of free maintenance begins
+      if (i === 3) {
+        t = await signAll(key, t, ['eng1', 'sur1']);
+        t += rnd.between(2, 10) * HOUR;
+        at(new Date(t));
+        await work(
+          key,
+          'jointSignoff',
+          'des1',
+          { decision: 'reject', comment: '竣工图与现场管线走向不符' },
+          true,
+        );
+        t += 3 * DAY;
+        at(new Date(t));
+        await work(key, 'supplement', 'con1', pkg);
+        await work(key, 'submitPackage', 'con1', pkg);
+        for (const [el, user] of reviews) {
+          t += rnd.between(4, 30) * HOUR;
+          at(new Date(t));
+          await work(key, el, user, { decision: 'approve', comment: '补充后同意' });
+        }
+      }
+      if (i === HANDOVERS - 2) {
+        await signAll(key, t, ['eng1', 'des1', 'sup1']);
+        continue; // waiting for the survey unit's and the contractor's signatures
+      }
+      t = await signAll(key, t);
+      await runJobs('archive-record'); // the approval record filed as PDF
+      await runJobs('start-process'); // open issues tracked, then the first year of free maintenance
+      await runJobs('start-process');
+      if (openIssues.length) {
+        // The first issue was fixed and confirmed; the second is still open (the demo's reminders).
+        const item = await runtime
+          .knex('process_instances')
+          .where({ tenant_id: tenantId, process_definition_id: 'handover-open-issue' })
+          .whereRaw('business_key like ?', [`%${asset.code}%遗留问题1`])
+          .first('process_instance_key');
+        if (item) {
+          const k = String(item.process_instance_key);
+          t += 10 * DAY;
+          at(new Date(t));
+          await work(k, 'rectifyIssue', 'con1', { resolution: '铭牌已补装' });
+          t += DAY;
+          at(new Date(t));
+          await work(k, 'confirmIssue', 'eng1', { decision: 'approve', comment: '已核实' });
+        }
+      }
     }
 
     // KPI reviews: two finished quarters per project, the current one being entered.
@@ -404,6 +472,20 @@ export async function seedDemo(
       );
       await runJobs('kpi-facts');
     }
+    // The next project's design review: operations see the lessons of both projects' closed problems.
+    at(new Date(now.getTime() - 2 * DAY));
+    await start(
+      'des1',
+      'design-review',
+      {
+        project: '三期数据中心',
+        designUnit: '华东建筑设计研究院',
+        systems: ['暖通空调', '供配电', '电梯'],
+        scope: '三期数据中心暖通空调、供配电及电梯系统施工图设计评审',
+      },
+      'DR-三期-001',
+    );
+    await runJobs('find-design-lessons');
   } finally {
     setTime(null);
   }

@@ -132,6 +132,12 @@ describe('dashboards', () => {
       (r: any) => r.process === 'handover-signoff' && r.node === '提交移交清单',
     );
     expect(submit.rework).toBeGreaterThanOrEqual(1); // the package rejected once came back
+    // The five parties' tasks of one round are one execution: only the refused round came back.
+    const signoff = rework.rows.find(
+      (r: any) => r.process === 'handover-signoff' && r.node === '五方联合签认',
+    );
+    expect(signoff).toMatchObject({ rework: 1 });
+    expect(signoff.instances).toBeGreaterThanOrEqual(6);
   });
 
   it('exports a chart’s data as CSV and as an Excel workbook, in the language asked', async () => {

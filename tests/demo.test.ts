@@ -48,12 +48,30 @@ describe('the demo', () => {
       return new Set(res.body.items.map((i: any) => i.processDefinitionId));
     };
     expect(await byProcess('COMPLETED')).toEqual(
-      new Set(['feedback-loop', 'handover-signoff', 'kpi-review']),
+      new Set(['feedback-loop', 'handover-signoff', 'kpi-review', 'handover-open-issue']),
     );
     // Accepted handovers are in their first year of free maintenance.
     expect(await byProcess('ACTIVE')).toEqual(
-      new Set(['feedback-loop', 'handover-signoff', 'kpi-review', 'handover-maintenance']),
+      new Set([
+        'feedback-loop',
+        'handover-signoff',
+        'kpi-review',
+        'handover-maintenance',
+        'handover-open-issue',
+        'design-review',
+      ]),
     );
+    // Every accepted handover has its approval record filed, signed by the five parties.
+    const accepted = await t.api('POST', '/v2/process-instances/search', {
+      filter: { state: 'COMPLETED', processDefinitionId: 'handover-signoff' },
+    });
+    expect(accepted.body.items.length).toBeGreaterThanOrEqual(5);
+    for (const h of accepted.body.items) {
+      const docs = await t.runtime
+        .knex('documents')
+        .where({ process_instance_key: h.processInstanceKey, content_type: 'application/pdf' });
+      expect(docs.map((d: any) => d.file_name)).toEqual([expect.stringMatching(/^移交审批记录-.+\.pdf$/)]);
+    }
     // The clock is back: nothing is left in the past.
     expect(past).toBeNull();
   });

@@ -147,7 +147,17 @@ describe('seed', () => {
     });
     expect((await t.knex('roles').pluck('role_id')).sort()).toEqual(['admin', 'auditor', 'owner', 'user']);
     expect((await t.knex('groups').pluck('group_id')).sort()).toEqual(
-      ['audit', 'contractor', 'design', 'engineering', 'field', 'operations', 'owners', 'supervision'].sort(),
+      [
+        'audit',
+        'contractor',
+        'design',
+        'engineering',
+        'field',
+        'operations',
+        'owners',
+        'supervision',
+        'survey',
+      ].sort(),
     );
 
     const users = await t.knex('users').select().orderBy('username');
@@ -161,6 +171,7 @@ describe('seed', () => {
       'ops1',
       'owner',
       'sup1',
+      'sur1',
     ]);
     const admin = users.find((u) => u.username === 'admin');
     expect(admin.name).toBe('系统管理员');
@@ -210,7 +221,7 @@ describe('seed', () => {
     const before = await t.knex('memberships').count({ n: '*' }).first();
     const result = await seed(t.knex, { demo: true, nextKey });
     expect(result).toEqual({ created: false });
-    expect(await t.knex('users').count({ n: '*' }).first()).toEqual({ n: '9' });
+    expect(await t.knex('users').count({ n: '*' }).first()).toEqual({ n: '10' });
     expect(await t.knex('memberships').count({ n: '*' }).first()).toEqual(before);
   });
 

@@ -249,19 +249,30 @@ export async function dashboardData(
       };
     }
     case 'rework-rate': {
-      // A node done more than once in an instance was reworked (退回, reopened, sent back).
-      const rows: any[] = await knex('user_tasks')
-        .where({ tenant_id: r.tenantId })
-        .whereBetween('creation_date', [r.from, r.to])
-        .groupBy('process_definition_id', 'element_id')
+      // A node done more than once in an instance was reworked (退回, reopened, sent back). The
+      // tasks of one multi-instance round (会签, the five parties' sign-off) are one execution.
+      const rows: any[] = await knex('user_tasks as ut')
+        .join('element_instances as ei', 'ei.element_instance_key', 'ut.element_instance_key')
+        .leftJoin('element_instances as body', function () {
+          this.on('body.element_instance_key', '=', 'ei.flow_scope_key').andOnVal(
+            'body.element_type',
+            '=',
+            'bpmn:MultiInstanceBody',
+          );
+        })
+        .where({ 'ut.tenant_id': r.tenantId })
+        .whereBetween('ut.creation_date', [r.from, r.to])
+        .groupBy('ut.process_definition_id', 'ut.element_id')
         .select(
-          'process_definition_id',
-          'element_id',
-          knex.raw('max(name) as name'),
-          knex.raw('count(*) as executions'),
-          knex.raw('count(distinct process_instance_key) as instances'),
+          'ut.process_definition_id',
+          'ut.element_id',
+          knex.raw('max(ut.name) as name'),
+          knex.raw(
+            'count(distinct coalesce(body.element_instance_key, ut.element_instance_key)) as executions',
+          ),
+          knex.raw('count(distinct ut.process_instance_key) as instances'),
         )
-        .orderBy([{ column: 'process_definition_id' }, { column: 'element_id' }]);
+        .orderBy([{ column: 'ut.process_definition_id' }, { column: 'ut.element_id' }]);
       return {
         columns: [
           text('process', '流程', 'Process'),

@@ -132,6 +132,47 @@ export class DocumentService {
     return referenceOf({ ...row, process_definition_id: link.processDefinitionId });
   }
 
+  /**
+   * Files the system itself writes for an instance (the archived 审批单): stored under a given id
+   * and linked to the instance, with the row written in the caller's transaction. The same id
+   * again (a retried job) keeps the first row: filed once.
+   */
+  async archive(
+    trx: Knex.Transaction,
+    req: {
+      documentId: string;
+      tenantId: string;
+      processInstanceKey: string;
+      processDefinitionId: string;
+      fileName: string;
+      contentType: string;
+      content: Buffer;
+      uploadedBy: string;
+    },
+  ): Promise<DocumentReference> {
+    const existing: DocumentRow | undefined = await trx('documents')
+      .where({ document_id: req.documentId, tenant_id: req.tenantId })
+      .first();
+    if (existing) return referenceOf({ ...existing, process_definition_id: req.processDefinitionId });
+    const row: DocumentRow = {
+      document_id: req.documentId,
+      tenant_id: req.tenantId,
+      store_id: this.store.id,
+      content_hash: createHash('sha256').update(req.content).digest('hex'),
+      file_name: safeFileName(req.fileName),
+      content_type: req.contentType,
+      size: req.content.length,
+      uploaded_by: req.uploadedBy,
+      created_at: this.clock(),
+      process_instance_key: req.processInstanceKey,
+      user_task_key: null,
+      expires_at: null,
+    };
+    await this.store.put(row.document_id, req.content);
+    await trx('documents').insert(row);
+    return referenceOf({ ...row, process_definition_id: req.processDefinitionId });
+  }
+
   /** Where an upload goes: the task's (open, meant for the caller) or instance's (readable) tenant. */
   private async linkTarget(req: UploadRequest, actor: Actor) {
     if (req.userTaskKey) {

@@ -1,5 +1,14 @@
 import { whereVariableEquals } from '../persistence/variable-filters.js';
+import { createHash } from 'node:crypto';
 import { createTransport } from 'nodemailer';
+import type { DocumentService } from '../documents/document-service.js';
+import {
+  buildApprovalRecord,
+  loadRecordSource,
+  type RecordSource,
+  recordLang,
+  renderApprovalRecordPdf,
+} from '../records/approval-record.js';
 import { refusedUrl } from '../net/allowlist.js';
 import type { NotificationService } from '../notifications/notification-service.js';
 import { evaluateFeel, isFeel } from '../../engine/index.js';
@@ -23,7 +32,14 @@ import type { ActivatedJob, JobService } from './job-service.js';
  *   `startedProcessInstanceKey`), in the transaction that completes the job: exactly once;
  * - `kpi-facts`: figures of the feedback loop for a project over a period (headers `project`,
  *   `from`, `to`: FEEL or text; default the 90 days before now) as the variable `kpiFacts`:
- *   `{ reported, closed, open, mttrHours }` (mean time from report to closure, null when none closed).
+ *   `{ reported, closed, open, mttrHours }` (mean time from report to closure, null when none closed);
+ * - `find-design-lessons`: the lessons of earlier projects a design review should see (headers
+ *   `systems`: the asset systems under review, e.g. 暖通空调, a FEEL list or comma-separated;
+ *   `categories` likewise; `excludeProject`: the project under review; `limit` 1–50, default 20;
+ *   `resultVariable` default `designLessons`), newest first;
+ * - `archive-record`: files the instance's approval record (审批单) as a PDF document linked to the
+ *   instance (headers `fileName`, `lang` zh-CN or en, static or FEEL; `resultVariable` default
+ *   `approvalRecord`, the document reference), written with the job's completion: filed once.
  */
 export const BUILTIN_TYPES = [
   'set-variables',
@@ -33,6 +49,8 @@ export const BUILTIN_TYPES = [
   'design-lesson',
   'start-process',
   'kpi-facts',
+  'archive-record',
+  'find-design-lessons',
 ] as const;
 
 /** The process whose instances kpi-facts counts. */
@@ -47,6 +65,15 @@ export interface MailSettings {
 }
 
 const WORKER_ACTOR = 'system:worker';
+
+/** A name-based UUID (the layout of RFC 4122 version 5, SHA-1): the same name, the same id. */
+function uuidFrom(name: string): string {
+  const b = createHash('sha1').update(name).digest().subarray(0, 16);
+  b[6] = (b[6]! & 0x0f) | 0x50;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
 const MAX_RECIPIENTS = 50;
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 const PLAIN_ADDRESS =
@@ -57,6 +84,14 @@ export class BuiltinWorkers {
   private readonly aborts: AbortController[] = [];
   /** Writes the notifications of the `notify` type (抄送 / CC) with the job's completion. */
   notifications: NotificationService | undefined;
+  /** Where `archive-record` files the record, and how it names the elements in it. */
+  archive:
+    | {
+        documents: DocumentService;
+        elements: (processDefinitionKey: string) => Promise<RecordSource['elements']>;
+        timeZone?: string;
+      }
+    | undefined;
 
   constructor(
     private readonly jobs: JobService,
@@ -121,6 +156,22 @@ export class BuiltinWorkers {
       }
       if (job.type === 'start-process') {
         await this.startProcess(job, actor);
+        return;
+      }
+      if (job.type === 'find-design-lessons') {
+        const resultVariable = job.customHeaders.resultVariable ?? 'designLessons';
+        await this.engine.execute(
+          {
+            type: 'job.complete',
+            jobKey: job.jobKey,
+            variables: { [resultVariable]: await this.findDesignLessons(job) },
+          },
+          actor,
+        );
+        return;
+      }
+      if (job.type === 'archive-record') {
+        await this.archiveRecord(job, actor);
         return;
       }
       if (job.type === 'kpi-facts') {
@@ -270,6 +321,113 @@ export class BuiltinWorkers {
         actor,
       );
     });
+  }
+
+  /**
+   * `archive-record`: the 审批单 as it stands at this step (every decision before it), rendered as
+   * PDF and filed with the instance. The document id is derived from the job, so a retry after a
+   * lost completion finds the document it filed and files nothing more.
+   */
+  private async archiveRecord(job: ActivatedJob, actor: Actor): Promise<void> {
+    const archive = this.archive;
+    if (!archive) throw new Error('archiving is not available in this runtime');
+    const h = job.customHeaders;
+    const lang = recordLang(h.lang === undefined ? 'zh-CN' : this.value(h.lang, job, 'lang'));
+    const source = await loadRecordSource(this.engine.knex, job.processInstanceKey, {
+      elements: archive.elements,
+    });
+    if (!source) throw new Error(`archive-record: no process instance <${job.processInstanceKey}>`);
+    const record = buildApprovalRecord(source);
+    const pdf = await renderApprovalRecordPdf(record, { lang, timeZone: archive.timeZone });
+    const named = h.fileName === undefined ? null : this.value(h.fileName, job, 'fileName');
+    const base =
+      typeof named === 'string' && named.trim()
+        ? named.trim()
+        : `${lang === 'en' ? 'approval-record' : '审批记录'}-${job.processInstanceKey}`;
+    const fileName = base.toLowerCase().endsWith('.pdf') ? base : `${base}.pdf`;
+    const resultVariable = h.resultVariable ?? 'approvalRecord';
+    await this.engine.knex.transaction(async (trx) => {
+      const reference = await archive.documents.archive(trx, {
+        documentId: uuidFrom(`lifeflow:archive-record:${job.jobKey}`),
+        tenantId: job.tenantId,
+        processInstanceKey: job.processInstanceKey,
+        processDefinitionId: job.processDefinitionId,
+        fileName,
+        contentType: 'application/pdf',
+        content: pdf,
+        uploadedBy: WORKER_ACTOR,
+      });
+      await this.engine.executeIn(
+        trx,
+        { type: 'job.complete', jobKey: job.jobKey, variables: { [resultVariable]: reference } },
+        actor,
+      );
+    });
+  }
+
+  /**
+   * `find-design-lessons`: lessons recorded in the tenant from closed problems of other projects,
+   * on assets of the systems under review (the asset's system in the asset register).
+   */
+  private async findDesignLessons(job: ActivatedJob) {
+    const h = job.customHeaders;
+    const list = (header: 'systems' | 'categories') => {
+      if (h[header] === undefined) return [];
+      const v = this.value(h[header], job, header);
+      if (v === null || v === undefined) return [];
+      return (Array.isArray(v) ? v : String(v).split(','))
+        .map((x) => String(x).trim())
+        .filter(Boolean)
+        .slice(0, 50);
+    };
+    const systems = list('systems');
+    const categories = list('categories');
+    const exclude =
+      h.excludeProject === undefined ? null : this.value(h.excludeProject, job, 'excludeProject');
+    const limit = h.limit === undefined ? 20 : Number(this.value(h.limit, job, 'limit'));
+    if (!Number.isInteger(limit) || limit < 1 || limit > 50)
+      throw new Error('find-design-lessons: <limit> must be a whole number from 1 to 50');
+    const rows: any[] = await this.engine
+      .knex('design_lessons as dl')
+      .leftJoin('assets as a', function () {
+        this.on('a.tenant_id', '=', 'dl.tenant_id').andOn('a.code', '=', 'dl.asset');
+      })
+      .where('dl.tenant_id', job.tenantId)
+      .modify((q) => {
+        if (typeof exclude === 'string' && exclude)
+          q.where((w) => w.whereNull('dl.project').orWhereNot('dl.project', exclude));
+        if (systems.length) q.whereIn('a.system', systems);
+        if (categories.length) q.whereIn('dl.category', categories);
+      })
+      .orderBy([
+        { column: 'dl.created_at', order: 'desc' },
+        { column: 'dl.lesson_key', order: 'desc' },
+      ])
+      .limit(limit)
+      .select(
+        'dl.lesson_key',
+        'dl.title',
+        'dl.project',
+        'dl.asset',
+        'a.system',
+        'dl.category',
+        'dl.severity',
+        'dl.cause',
+        'dl.measures',
+        'dl.lesson',
+      );
+    return rows.map((r) => ({
+      lessonKey: String(r.lesson_key),
+      title: r.title,
+      project: r.project,
+      asset: r.asset,
+      system: r.system ?? null,
+      category: r.category,
+      severity: r.severity,
+      cause: r.cause,
+      measures: r.measures,
+      lesson: r.lesson,
+    }));
   }
 
   /** `kpi-facts`: the feedback loop's figures for a project over a period. */

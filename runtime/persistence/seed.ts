@@ -48,6 +48,7 @@ const DEMO_GROUPS = [
   { group_id: 'operations', name: '运营部' },
   { group_id: 'supervision', name: '监理' },
   { group_id: 'design', name: '设计院' },
+  { group_id: 'survey', name: '勘察单位' },
   { group_id: 'contractor', name: '施工单位' },
   { group_id: 'owners', name: '流程管理员' },
   { group_id: 'audit', name: '审计部' },
@@ -60,6 +61,7 @@ const DEMO_USERS = [
   { username: 'ops1', name: '王强（运营部）', group: 'operations', roles: ['user'] },
   { username: 'sup1', name: '刘洋（监理）', group: 'supervision', roles: ['user'] },
   { username: 'des1', name: '陈静（设计院）', group: 'design', roles: ['user'] },
+  { username: 'sur1', name: '周杰（勘察单位）', group: 'survey', roles: ['user'] },
   { username: 'con1', name: '赵磊（施工单位）', group: 'contractor', roles: ['user'] },
   { username: 'audit1', name: '孙丽（审计）', group: 'audit', roles: ['auditor'] },
 ];
