@@ -192,3 +192,66 @@ describe('operations feedback loop', () => {
     });
   });
 });
+
+describe('design review for operation (DfO)', () => {
+  it('shows the reviewers the lessons of earlier projects on the systems under review, and loops until approved', async () => {
+    for (const asset of [
+      { code: 'DR-AHU-01', name: '空调机组 AHU-01', project: '一期厂房', system: '暖通空调' },
+      { code: 'DR-FP-01', name: '消防泵', project: '一期厂房', system: '消防' },
+      { code: 'DR-AHU-09', name: '空调机组 AHU-09', project: '三期数据中心', system: '暖通空调' },
+    ])
+      expect((await t.api('POST', '/v2/assets', asset, { user: 'owner' })).status).toBe(201);
+    const close = async (project: string, asset: string, lesson: string) => {
+      const key = await t.startAs('field1', 'feedback-loop', {
+        variables: report({ project, asset, description: `${asset} 故障` }),
+      });
+      await work(key, 'des1', { cause: '设计原因', measures: '已整改', lesson });
+      await work(key, 'ops1', { result: 'closed', verifyComment: '已验证' });
+      expect(await runLessonJobs()).toBe(1);
+    };
+    await close('一期厂房', 'DR-AHU-01', '空调机组应预留整体更换通道');
+    await close('一期厂房', 'DR-FP-01', '消防泵房应设排水沟');
+    await close('三期数据中心', 'DR-AHU-09', '本项目自己的经验不算以往经验');
+
+    const key = await t.startAs('des1', 'design-review', {
+      variables: {
+        project: '三期数据中心',
+        designUnit: '华东建筑设计院',
+        systems: ['暖通空调'],
+        scope: '暖通空调系统施工图',
+      },
+    });
+    const find = async () => {
+      const jobs = await t.runtime.jobs.activate({
+        type: 'find-design-lessons',
+        worker: 'test',
+        timeout: 60_000,
+        maxJobsToActivate: 5,
+        tenantIds: ['<default>'],
+      });
+      expect(jobs.map((j) => j.processInstanceKey)).toEqual([key]);
+      await t.runtime.builtins.run(jobs[0]!);
+    };
+    await find();
+    const review = await openTask(key, 'ops1');
+    expect(review).toMatchObject({ elementId: 'review' });
+    // Only earlier projects' lessons, only on the systems under review.
+    const lessons = (await t.rootVariables(key)).designLessons as any[];
+    expect(lessons.map((l) => [l.project, l.asset, l.system, l.lesson])).toEqual([
+      ['一期厂房', 'DR-AHU-01', '暖通空调', '空调机组应预留整体更换通道'],
+    ]);
+    // The reviewer's form lists them in a table.
+    const form = await t.api('GET', `/v2/user-tasks/${review.userTaskKey}/form`, undefined, { user: 'ops1' });
+    expect(form.status).toBe(200);
+    const schema = JSON.parse(form.body.schema);
+    expect(schema.components.find((c: any) => c.type === 'table')).toMatchObject({
+      dataSource: '=designLessons',
+    });
+
+    await work(key, 'ops1', { decision: 'revise', opinions: '按以往经验预留空调机组整体更换通道' });
+    await work(key, 'des1', { changes: '机房增设 2.4 米宽更换通道' });
+    await find(); // looked up again for the second review
+    await work(key, 'ops1', { decision: 'approve', opinions: '已采纳经验，通过' });
+    expect(await t.stateOf(key)).toBe('COMPLETED');
+  });
+});
