@@ -387,14 +387,74 @@ describe('a module in a tenant', () => {
     expect(bad.body.errors.map((e: any) => e.field)).toEqual(['requires[0]', 'requires[1]']);
   });
 
-  it('disables a module without touching its definitions or instances', async () => {
+  it('disables a module without touching its definitions or instances, and no longer starts its processes', async () => {
+    const catalogue = async (startable: boolean) =>
+      (
+        await t.api(
+          'POST',
+          '/v2/process-definitions/search',
+          { filter: { isLatestVersion: true, startable } },
+          { user: 'field1' },
+        )
+      ).body.items.map((d: any) => d.processDefinitionId);
+    expect(await catalogue(true)).toContain('patrol');
     expect((await t.api('DELETE', '/v2/modules/patrol/enablement')).status).toBe(204);
     expect((await t.api('GET', '/v2/modules/patrol')).body.enabled).toBe(false);
     expect((await t.api('GET', `/v2/process-instances/${running}`)).body.state).toBe('ACTIVE');
+    // The start catalogue leaves it out; a start is refused and says why.
+    expect(await catalogue(true)).not.toContain('patrol');
+    expect(await catalogue(false)).toEqual(['patrol']);
+    const refused = await t.api(
+      'POST',
+      '/v2/process-instances',
+      { processDefinitionId: 'patrol' },
+      { user: 'field1' },
+    );
+    expect(refused.status).toBe(409);
+    expect(refused.body.detail).toBe(
+      'process <patrol> belongs to module <patrol>, which is disabled in tenant <<default>>: enable the module to start it',
+    );
+    // Enabled again, it starts again.
+    expect((await t.api('POST', '/v2/modules/patrol/enablement', {})).status).toBe(200);
+    expect(await catalogue(true)).toContain('patrol');
+    const again = await t.api(
+      'POST',
+      '/v2/process-instances',
+      { processDefinitionId: 'patrol' },
+      { user: 'field1' },
+    );
+    expect(again.status, again.text).toBe(200);
+    expect((await t.api('DELETE', '/v2/modules/patrol/enablement')).status).toBe(204);
     expect((await t.api('DELETE', '/v2/modules/patrol/enablement', undefined, bob)).status).toBe(404);
     expect((await t.api('POST', '/v2/modules/nope/enablement', {})).status).toBe(404);
     const bad = await t.api('POST', '/v2/modules/patrol/enablement', { version: 'latest' });
     expect(bad.status).toBe(400);
     expect(bad.body.errors).toEqual([{ field: 'version', reason: 'must be a version like 1.0.0' }]);
+  });
+
+  it('lets the timers of a disabled module start nothing', async () => {
+    const nightly = `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="d_nightly">
+  <bpmn:process id="nightly-check" name="夜间巡检" isExecutable="true">
+    <bpmn:startEvent id="at"><bpmn:timerEventDefinition><bpmn:timeDate xsi:type="bpmn:tFormalExpression">2020-01-01T00:00:00Z</bpmn:timeDate></bpmn:timerEventDefinition></bpmn:startEvent>
+    <bpmn:endEvent id="e"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="at" targetRef="e"/>
+  </bpmn:process>
+</bpmn:definitions>`;
+    const file = {
+      ...moduleFile('1.0.0'),
+      id: 'nightly',
+      resources: [{ name: 'nightly.bpmn', content: nightly }],
+      notificationTemplates: [],
+      dashboards: [],
+    };
+    expect((await t.api('POST', '/v2/modules', file)).status).toBe(201);
+    expect((await t.api('POST', '/v2/modules/nightly/enablement', {})).status).toBe(200);
+    expect((await t.api('DELETE', '/v2/modules/nightly/enablement')).status).toBe(204);
+    expect(await t.runtime.timers.runDue()).toBe(1); // due, fired, and skipped
+    const started = await t.api('POST', '/v2/process-instances/search', {
+      filter: { processDefinitionId: 'nightly-check' },
+    });
+    expect(started.body.items).toEqual([]);
   });
 });

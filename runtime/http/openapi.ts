@@ -744,6 +744,7 @@ const schemas: Record<string, Schema> = {
     resourceName: 'string',
     tenantId: 'string',
     isLatestVersion: 'boolean',
+    startable: 'boolean',
   }),
   ProcessDefinitionSearchResult: searchResult('ProcessDefinition'),
 

@@ -24,6 +24,7 @@ interface ClaimedTimer {
   custom_headers: Record<string, string> | null;
   process_instance_key: string | null;
   process_definition_key: string;
+  process_definition_id: string | null;
   tenant_id: string;
   element_id: string;
   due_at: Date | string;
@@ -134,7 +135,7 @@ export class TimerExecutor {
          where kind in ('TIMER', 'SIGNAL') and ((state = 'CREATED' and due_at <= ?) or (state = 'ACTIVATED' and deadline < ?))
          order by due_at limit ? for update skip locked)
        returning job_key::text as job_key, kind, type, custom_headers, process_instance_key::text as process_instance_key,
-         process_definition_key::text as process_definition_key, tenant_id, element_id, due_at, timer_cycle`,
+         process_definition_key::text as process_definition_key, process_definition_id, tenant_id, element_id, due_at, timer_cycle`,
       [this.node, new Date(now.getTime() + this.lockMs), now, now, batch],
     );
     return result.rows;
@@ -201,6 +202,13 @@ export class TimerExecutor {
           });
         }
       }
+      // The module of the process is disabled in the tenant: this occurrence starts nothing (the
+      // next one is already scheduled and starts once the module is enabled again).
+      if (
+        timer.process_definition_id &&
+        (await this.engine.startDisabled(timer.tenant_id, timer.process_definition_id, trx))
+      )
+        return;
       await this.engine.createInstance(
         { processDefinitionKey: timer.process_definition_key, startElementId: timer.element_id },
         systemActor(timer.tenant_id),

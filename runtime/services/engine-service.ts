@@ -398,6 +398,14 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
     return changedThis;
   }
 
+  /** The module, disabled in the tenant, that keeps this process from being started (or null). */
+  async startDisabled(tenantId: string, processDefinitionId: string, db?: Knex): Promise<string | null> {
+    const row = await (db ?? this.knex)('disabled_processes')
+      .where({ tenant_id: tenantId, process_definition_id: processDefinitionId })
+      .first('module_id');
+    return row ? String(row.module_id) : null;
+  }
+
   async createInstance(
     req: {
       processDefinitionKey?: string;
@@ -443,6 +451,15 @@ export class EngineService extends EventEmitter<{ committed: [CommittedEvents] }
           ? `expected to find process definition with key <${req.processDefinitionKey}>, but none was found`
           : `expected to find process definition with id <${req.processDefinitionId}>${req.version && req.version !== -1 ? ` and version ${req.version}` : ''}, but none was found`,
       );
+    }
+    // A process of a module disabled in the tenant is not started; running instances (and the
+    // call activities they reach) go on.
+    if (!req.parentProcessInstanceKey) {
+      const off = await this.startDisabled(def.tenantId, def.processDefinitionId, outer);
+      if (off)
+        throw conflict(
+          `process <${def.processDefinitionId}> belongs to module <${off}>, which is disabled in tenant <${def.tenantId}>: enable the module to start it`,
+        );
     }
     const process = await this.definitions.getCompiled(def.processDefinitionKey, outer);
     if (!req.startElementId && !process.startId) {

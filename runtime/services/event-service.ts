@@ -33,6 +33,19 @@ export class EventService {
       .select('subscription_key', 'process_instance_key', 'process_definition_key', 'element_id');
     if (kind === 'MESSAGE')
       q.where((w) => w.whereNull('process_instance_key').orWhere('correlation_key', correlationKey));
+    // A start event of a process whose module is disabled in the tenant starts nothing.
+    q.where((w) =>
+      w
+        .whereNotNull('process_instance_key')
+        .orWhereNotExists((sub) =>
+          sub
+            .select(db.raw('1'))
+            .from('disabled_processes as dp')
+            .join('process_definitions as pd', 'pd.process_definition_id', 'dp.process_definition_id')
+            .whereRaw('pd.process_definition_key = event_subscriptions.process_definition_key')
+            .whereRaw('dp.tenant_id = event_subscriptions.tenant_id'),
+        ),
+    );
     return q;
   }
 

@@ -509,6 +509,8 @@ export class ModuleService {
           })
           .onConflict(['tenant_id', 'module_id'])
           .merge(['version', 'enabled', 'settings', 'updated_by', 'updated_at']);
+        // Its processes may be started again.
+        await trx('disabled_processes').where({ tenant_id: tenantId, module_id: moduleId }).delete();
         await this.writeTemplates(trx, tenantId, moduleId, target.content.notificationTemplates);
       },
     });
@@ -552,7 +554,11 @@ export class ModuleService {
         .merge(['subject', 'body', 'updated_by', 'updated_at']);
   }
 
-  /** Disables a module in a tenant. Its definitions and running instances stay; nothing is deleted. */
+  /**
+   * Disables a module in a tenant. Its definitions and running instances stay; nothing is deleted.
+   * Its processes can no longer be started there (the start catalogue leaves them out, timers skip
+   * them) until the module is enabled again.
+   */
   async disable(tenantId: string, moduleId: string, actor: string | null): Promise<void> {
     // Refused while another enabled module of the tenant needs this one.
     // (asked of the database: the contents hold every resource's text)
@@ -570,11 +576,30 @@ export class ModuleService {
       throw conflict(
         `module <${moduleId}> is needed by ${dependents.join(', ')}: disable ${dependents.length > 1 ? 'them' : 'it'} first`,
       );
-    const n = await this.knex('tenant_modules')
-      .where({ tenant_id: tenantId, module_id: moduleId })
-      .update({ enabled: false, updated_by: actor, updated_at: new Date() });
-    if (!n)
+    const state = await this.tenantState(tenantId, moduleId);
+    if (!state.enabled || !state.version)
       throw notFound(`expected module <${moduleId}> to be enabled in tenant <${tenantId}>, but it is not`);
+    // The processes it deployed: the standard's, or the tenant's override of each (same ids).
+    const current = await this.version(moduleId, state.version);
+    const ids = new Set<string>();
+    for (const r of current.content.resources.filter((x) => kindOf(x.name) === 'process'))
+      for (const id of (await this.definitions.check([{ name: r.name, content: Buffer.from(r.content) }]))[0]
+        .ids)
+        if (id.startsWith('process:')) ids.add(id.slice('process:'.length));
+    await this.knex.transaction(async (trx) => {
+      const n = await trx('tenant_modules')
+        .where({ tenant_id: tenantId, module_id: moduleId, enabled: true })
+        .update({ enabled: false, updated_by: actor, updated_at: new Date() });
+      if (!n)
+        throw notFound(`expected module <${moduleId}> to be enabled in tenant <${tenantId}>, but it is not`);
+      if (ids.size)
+        await trx('disabled_processes')
+          .insert(
+            [...ids].map((id) => ({ tenant_id: tenantId, process_definition_id: id, module_id: moduleId })),
+          )
+          .onConflict(['tenant_id', 'process_definition_id', 'module_id'])
+          .ignore();
+    });
   }
 
   private async enabledState(tenantId: string, moduleId: string) {

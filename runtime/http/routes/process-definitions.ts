@@ -42,6 +42,19 @@ export function processDefinitionRoutes(s: AppServices): Router {
         column: 'version',
         filter: (q, v) => (v === true ? q.whereRaw(LATEST) : v === false ? q.whereRaw(`not (${LATEST})`) : q),
       },
+      // Lifeflow: false for the processes of a module disabled in their tenant (not startable there).
+      startable: {
+        column: 'process_definition_id',
+        filter: (q, v) => {
+          const disabled = (sub: any) =>
+            sub
+              .select(s.knex.raw('1'))
+              .from('disabled_processes as dp')
+              .whereRaw('dp.tenant_id = process_definitions.tenant_id')
+              .whereRaw('dp.process_definition_id = process_definitions.process_definition_id');
+          return v === true ? q.whereNotExists(disabled) : v === false ? q.whereExists(disabled) : q;
+        },
+      },
     },
   });
   // The designer's process list: every version with who deployed it, when, and its instances.

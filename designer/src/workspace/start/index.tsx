@@ -78,7 +78,7 @@ function Catalogue() {
     setItems(undefined);
     api
       .post<{ items: Definition[] }>('/v2/process-definitions/search', {
-        filter: { isLatestVersion: true, ...(tenantId ? { tenantId } : {}) },
+        filter: { isLatestVersion: true, startable: true, ...(tenantId ? { tenantId } : {}) },
         sort: [{ field: 'name', order: 'asc' }],
         page: { limit: 100 },
       })
