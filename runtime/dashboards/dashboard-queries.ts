@@ -252,7 +252,7 @@ export async function dashboardData(
       // A node done more than once in an instance was reworked (退回, reopened, sent back). The
       // tasks of one multi-instance round (会签, the five parties' sign-off) are one execution.
       const rows: any[] = await knex('user_tasks as ut')
-        .join('element_instances as ei', 'ei.element_instance_key', 'ut.element_instance_key')
+        .leftJoin('element_instances as ei', 'ei.element_instance_key', 'ut.element_instance_key')
         .leftJoin('element_instances as body', function () {
           this.on('body.element_instance_key', '=', 'ei.flow_scope_key').andOnVal(
             'body.element_type',

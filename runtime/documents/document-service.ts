@@ -133,9 +133,9 @@ export class DocumentService {
   }
 
   /**
-   * Files the system itself writes for an instance (the archived 审批单): stored under a given id
-   * and linked to the instance, with the row written in the caller's transaction. The same id
-   * again (a retried job) keeps the first row: filed once.
+   * Files the system itself writes for an instance (the archived 审批单): stored under the given
+   * id and linked to the instance, the row written in the caller's transaction. A caller that
+   * derives the id from its job overwrites, on a retry, the bytes a rolled-back attempt stored.
    */
   async archive(
     trx: Knex.Transaction,
@@ -150,10 +150,6 @@ export class DocumentService {
       uploadedBy: string;
     },
   ): Promise<DocumentReference> {
-    const existing: DocumentRow | undefined = await trx('documents')
-      .where({ document_id: req.documentId, tenant_id: req.tenantId })
-      .first();
-    if (existing) return referenceOf({ ...existing, process_definition_id: req.processDefinitionId });
     const row: DocumentRow = {
       document_id: req.documentId,
       tenant_id: req.tenantId,

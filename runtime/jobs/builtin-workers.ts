@@ -325,8 +325,8 @@ export class BuiltinWorkers {
 
   /**
    * `archive-record`: the 审批单 as it stands at this step (every decision before it), rendered as
-   * PDF and filed with the instance. The document id is derived from the job, so a retry after a
-   * lost completion finds the document it filed and files nothing more.
+   * PDF and filed with the instance in the transaction that completes the job: filed once. The
+   * document id is derived from the job, so an attempt that rolled back leaves no second file.
    */
   private async archiveRecord(job: ActivatedJob, actor: Actor): Promise<void> {
     const archive = this.archive;

@@ -581,11 +581,9 @@ export class ModuleService {
       throw notFound(`expected module <${moduleId}> to be enabled in tenant <${tenantId}>, but it is not`);
     // The processes it deployed: the standard's, or the tenant's override of each (same ids).
     const current = await this.version(moduleId, state.version);
-    const ids = new Set<string>();
-    for (const r of current.content.resources.filter((x) => kindOf(x.name) === 'process'))
-      for (const id of (await this.definitions.check([{ name: r.name, content: Buffer.from(r.content) }]))[0]
-        .ids)
-        if (id.startsWith('process:')) ids.add(id.slice('process:'.length));
+    const ids = new Set(
+      await this.processIdsOf(current.content.resources.filter((x) => kindOf(x.name) === 'process')),
+    );
     await this.knex.transaction(async (trx) => {
       const n = await trx('tenant_modules')
         .where({ tenant_id: tenantId, module_id: moduleId, enabled: true })
@@ -751,10 +749,6 @@ export class ModuleService {
         );
       return bases.get(v)!;
     };
-    const processIds = async (name: string, content: string) =>
-      (await this.definitions.check([{ name, content: Buffer.from(content) }]))[0].ids
-        .filter((id) => id.startsWith('process:'))
-        .map((id) => id.slice('process:'.length));
     for (const r of target.content.resources) {
       const kind = kindOf(r.name);
       const override = overrides.get(r.name);
@@ -775,13 +769,27 @@ export class ModuleService {
       const change = old === undefined ? 'ADDED' : old === r.content ? 'UNCHANGED' : 'CHANGED';
       const entry: ResourceChange = { resourceName: r.name, kind, change };
       if (change === 'CHANGED' && kind === 'process')
-        entry.runningInstances = await this.running(tenantId, await processIds(r.name, old!));
+        entry.runningInstances = await this.running(
+          tenantId,
+          await this.processIdsOf([{ name: r.name, content: old! }]),
+        );
       changes.push(entry);
     }
     for (const [name] of before)
       if (!target.content.resources.some((r) => r.name === name))
         changes.push({ resourceName: name, kind: kindOf(name), change: 'REMOVED' });
     return { moduleId, tenantId, fromVersion: current?.version ?? null, toVersion: target.version, changes };
+  }
+
+  /** The ids of the processes the given BPMN resources define (checked, as a deployment would). */
+  private async processIdsOf(resources: Array<{ name: string; content: string }>): Promise<string[]> {
+    if (!resources.length) return [];
+    const checked = await this.definitions.check(
+      resources.map((r) => ({ name: r.name, content: Buffer.from(r.content) })),
+    );
+    return checked.flatMap((c) =>
+      c.ids.filter((id) => id.startsWith('process:')).map((id) => id.slice('process:'.length)),
+    );
   }
 
   private async running(tenantId: string, processIds: string[]) {
