@@ -324,6 +324,23 @@ export async function seedDemo(
     // one in review, one waiting for the last signatures.
     const HANDOVERS = 8;
     const PARTIES = ['eng1', 'sur1', 'des1', 'con1', 'sup1'];
+    /** The three reviews (engineering, operations, supervision), each some hours after the last. */
+    const review = async (
+      key: string,
+      t: number,
+      decide: (elementId: string, user: string) => { decision: string; comment: string },
+    ) => {
+      for (const [el, user] of [
+        ['engineeringReview', 'eng1'],
+        ['operationsReview', 'ops1'],
+        ['supervisionReview', 'sup1'],
+      ] as const) {
+        t += rnd.between(4, 30) * HOUR;
+        at(new Date(t));
+        await work(key, el, user, decide(el, user));
+      }
+      return t;
+    };
     const signAll = async (key: string, t: number, signers = PARTIES) => {
       for (const user of signers) {
         t += rnd.between(2, 20) * HOUR;
@@ -358,31 +375,18 @@ export async function seedDemo(
       if (i === HANDOVERS - 1) {
         continue; // in the three reviews
       }
-      const reviews: Array<[string, string]> = [
-        ['engineeringReview', 'eng1'],
-        ['operationsReview', 'ops1'],
-        ['supervisionReview', 'sup1'],
-      ];
       if (i === 2) {
-        for (const [el, user] of reviews) {
-          t += rnd.between(4, 30) * HOUR;
-          at(new Date(t));
-          const reject = el === 'operationsReview';
-          await work(key, el, user, {
-            decision: reject ? 'reject' : 'approve',
-            comment: reject ? '维保计划缺少备件清单' : '同意',
-          });
-        }
+        t = await review(key, t, (el) =>
+          el === 'operationsReview'
+            ? { decision: 'reject', comment: '维保计划缺少备件清单' }
+            : { decision: 'approve', comment: '同意' },
+        );
         t += 2 * DAY;
         at(new Date(t));
         await work(key, 'supplement', 'con1', pkg);
         await work(key, 'submitPackage', 'con1', pkg);
       }
-      for (const [el, user] of reviews) {
-        t += rnd.between(4, 30) * HOUR;
-        at(new Date(t));
-        await work(key, el, user, { decision: 'approve', comment: `${user} 同意移交` });
-      }
+      t = await review(key, t, (_, user) => ({ decision: 'approve', comment: `${user} 同意移交` }));
       if (i === 3) {
         t = await signAll(key, t, ['eng1', 'sur1']);
         t += rnd.between(2, 10) * HOUR;
@@ -398,11 +402,7 @@ export async function seedDemo(
         at(new Date(t));
         await work(key, 'supplement', 'con1', pkg);
         await work(key, 'submitPackage', 'con1', pkg);
-        for (const [el, user] of reviews) {
-          t += rnd.between(4, 30) * HOUR;
-          at(new Date(t));
-          await work(key, el, user, { decision: 'approve', comment: '补充后同意' });
-        }
+        t = await review(key, t, () => ({ decision: 'approve', comment: '补充后同意' }));
       }
       if (i === HANDOVERS - 2) {
         await signAll(key, t, ['eng1', 'des1', 'sup1']);
@@ -414,13 +414,13 @@ export async function seedDemo(
       await runJobs('start-process');
       if (openIssues.length) {
         // The first issue was fixed and confirmed; the second is still open (the demo's reminders).
-        const item = await runtime
-          .knex('process_instances')
-          .where({ tenant_id: tenantId, process_definition_id: 'handover-open-issue' })
-          .whereRaw('business_key like ?', [`%${asset.code}%遗留问题1`])
-          .first('process_instance_key');
-        if (item) {
-          const k = String(item.process_instance_key);
+        const items = await runtime
+          .knex('variables')
+          .where({ process_instance_key: key, scope_key: key, name: 'openIssueInstances' })
+          .first('value');
+        const first = (typeof items?.value === 'string' ? JSON.parse(items.value) : items?.value)?.[0];
+        if (first) {
+          const k = String(first);
           t += 10 * DAY;
           at(new Date(t));
           await work(k, 'rectifyIssue', 'con1', { resolution: '铭牌已补装' });

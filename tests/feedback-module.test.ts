@@ -57,17 +57,7 @@ async function work(key: string, user: string, variables: Record<string, unknown
 }
 
 /** Runs the built-in design-lesson jobs that are waiting (the test runtime starts no workers). */
-async function runLessonJobs() {
-  const jobs = await t.runtime.jobs.activate({
-    type: 'design-lesson',
-    worker: 'test',
-    timeout: 60_000,
-    maxJobsToActivate: 10,
-    tenantIds: ['<default>'],
-  });
-  for (const job of jobs) await t.runtime.builtins.run(job);
-  return jobs.length;
-}
+const runLessonJobs = async () => (await t.runJobs('design-lesson', 10)).length;
 
 describe('operations feedback loop', () => {
   it('routes a design defect to the design unit, reopens once, closes, and records the lesson', async () => {
@@ -222,15 +212,8 @@ describe('design review for operation (DfO)', () => {
       },
     });
     const find = async () => {
-      const jobs = await t.runtime.jobs.activate({
-        type: 'find-design-lessons',
-        worker: 'test',
-        timeout: 60_000,
-        maxJobsToActivate: 5,
-        tenantIds: ['<default>'],
-      });
+      const jobs = await t.runJobs('find-design-lessons', 5);
       expect(jobs.map((j) => j.processInstanceKey)).toEqual([key]);
-      await t.runtime.builtins.run(jobs[0]!);
     };
     await find();
     const review = await openTask(key, 'ops1');

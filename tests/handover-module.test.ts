@@ -51,40 +51,27 @@ async function work(key: string, elementId: string, user: string, variables: Rec
   const res = await t.complete(task, variables, { user });
   expect(res.status, res.text).toBe(204);
 }
-async function variables(key: string) {
-  const res = await t.api('POST', '/v2/variables/search', {
-    filter: { processInstanceKey: key, scopeKey: key },
-    page: { limit: 100 },
-  });
-  return Object.fromEntries(res.body.items.map((v: any) => [v.name, JSON.parse(v.value)]));
-}
-async function runJobs(type: string) {
-  const jobs = await t.runtime.jobs.activate({
-    type,
-    worker: 'test',
-    timeout: 60_000,
-    maxJobsToActivate: 20,
-    tenantIds: ['<default>'],
-  });
-  for (const job of jobs) await t.runtime.builtins.run(job);
-  return jobs;
-}
 async function notificationsOf(user: string) {
   const res = await t.api('POST', '/v2/notifications/search', { page: { limit: 100 } }, { user });
   expect(res.status, res.text).toBe(200);
   return res.body.items as any[];
 }
 
-async function reviewedPackage(openIssues: unknown[]) {
-  const key = await t.startAs('owner', 'handover-signoff', { businessKey: `HO-T-${now.getTime()}` });
-  const pkg = { project: '一期厂房', asset: 'HVAC-CH-01', documents: ALL_DOCS, openIssues };
-  await work(key, 'submitPackage', 'con1', pkg);
+/** Engineering, operations and supervision approve the package. */
+async function approveReviews(key: string) {
   for (const [el, user] of [
     ['engineeringReview', 'eng1'],
     ['operationsReview', 'ops1'],
     ['supervisionReview', 'sup1'],
   ])
     await work(key, el, user, { decision: 'approve', comment: '同意移交' });
+}
+
+async function reviewedPackage(openIssues: unknown[]) {
+  const key = await t.startAs('owner', 'handover-signoff', { businessKey: `HO-T-${now.getTime()}` });
+  const pkg = { project: '一期厂房', asset: 'HVAC-CH-01', documents: ALL_DOCS, openIssues };
+  await work(key, 'submitPackage', 'con1', pkg);
+  await approveReviews(key);
   return { key, pkg };
 }
 
@@ -112,7 +99,7 @@ describe('竣工移交验收: five-party sign-off, archive and open issues', () 
     for (const [, user] of PARTIES) expect(await tasksOf(key, 'jointSignoff', user)).toEqual([]);
     const [supplement] = await tasksOf(key, 'supplement', 'con1');
     expect(supplement).toBeDefined();
-    expect((await variables(key)).returnReasons).toBe('设计单位：竣工图与现场风管走向不符');
+    expect((await t.rootVariables(key)).returnReasons).toBe('设计单位：竣工图与现场风管走向不符');
     // The package form shows the reason to the contractor.
     const form = await t.api('GET', `/v2/user-tasks/${supplement.userTaskKey}/form`, undefined, {
       user: 'con1',
@@ -122,12 +109,7 @@ describe('竣工移交验收: five-party sign-off, archive and open issues', () 
 
     await work(key, 'supplement', 'con1', pkg);
     await work(key, 'submitPackage', 'con1', pkg);
-    for (const [el, user] of [
-      ['engineeringReview', 'eng1'],
-      ['operationsReview', 'ops1'],
-      ['supervisionReview', 'sup1'],
-    ])
-      await work(key, el, user, { decision: 'approve', comment: '同意移交' });
+    await approveReviews(key);
     expect((await tasksOf(key, 'jointSignoff', 'admin')).length).toBe(5);
   });
 
@@ -139,7 +121,7 @@ describe('竣工移交验收: five-party sign-off, archive and open issues', () 
     const { key } = await reviewedPackage(openIssues);
     for (const [, user] of PARTIES)
       await work(key, 'jointSignoff', user, { decision: 'approve', comment: `${user} 签认` });
-    const vars = await variables(key);
+    const vars: any = await t.rootVariables(key);
     expect(vars.signoffs.map((s: any) => [s.party, s.decision])).toEqual([
       ['建设单位', 'approve'],
       ['勘察单位', 'approve'],
@@ -150,9 +132,9 @@ describe('竣工移交验收: five-party sign-off, archive and open issues', () 
     expect(vars.handoverResult).toMatchObject({ status: 'accepted', openIssues: 2 });
 
     // The record is filed once, even when the job runs again after a lost completion.
-    const [archiveJob] = await runJobs('archive-record');
+    const [archiveJob] = await t.runJobs('archive-record');
     expect(archiveJob.processInstanceKey).toBe(key);
-    const record = (await variables(key)).approvalRecord;
+    const record = (await t.rootVariables(key)).approvalRecord as any;
     expect(record.metadata).toMatchObject({
       contentType: 'application/pdf',
       fileName: '移交审批记录-一期厂房-HVAC-CH-01.pdf',
@@ -177,15 +159,15 @@ describe('竣工移交验收: five-party sign-off, archive and open issues', () 
     expect((await download('field1')).status).toBe(404);
 
     // Each open issue: its own instance, assigned to its owner, due on its deadline at 18:00 Beijing.
-    const started = await runJobs('start-process');
+    const started = await t.runJobs('start-process');
     expect(started).toHaveLength(2);
-    const items = (await variables(key)).openIssueInstances as string[];
+    const items = (await t.rootVariables(key)).openIssueInstances as string[];
     expect(items).toHaveLength(2);
     const first = items[0];
     const [rectify] = await tasksOf(first, 'rectifyIssue', 'con1');
     expect(rectify).toMatchObject({ assignee: 'con1' });
     expect(rectify.dueDate).toBe('2026-12-20T10:00:00.000Z');
-    expect(await variables(first)).toMatchObject({
+    expect(await t.rootVariables(first)).toMatchObject({
       project: '一期厂房',
       asset: 'HVAC-CH-01',
       description: '冷却塔检修平台护栏未安装',
@@ -194,7 +176,7 @@ describe('竣工移交验收: five-party sign-off, archive and open issues', () 
     const instance = await t.api('GET', `/v2/process-instances/${first}`);
     expect(instance.body.businessKey).toBe('一期厂房·HVAC-CH-01·遗留问题1');
     // Then the maintenance year starts, and the sign-off is done.
-    await runJobs('start-process');
+    await t.runJobs('start-process');
     expect(await t.stateOf(key)).toBe('COMPLETED');
 
     // A day before the deadline the owner is reminded; when it passes, reminded again and the
@@ -207,7 +189,7 @@ describe('竣工移交验收: five-party sign-off, archive and open issues', () 
     expect(soon).toHaveLength(1);
     now = new Date('2026-12-20T10:05:00.000Z');
     expect(await t.runtime.timers.runDue()).toBeGreaterThanOrEqual(1);
-    await runJobs('notify');
+    await t.runJobs('notify');
     await t.runtime.reminders.runDue();
     const overdue = (await notificationsOf('con1')).filter(
       (n) => n.event === 'TASK_OVERDUE' && n.processInstanceKey === first,
@@ -223,7 +205,7 @@ describe('竣工移交验收: five-party sign-off, archive and open issues', () 
     await work(first, 'confirmIssue', 'eng1', { decision: 'reject', comment: '需按图安装固定护栏' });
     const [again] = await tasksOf(first, 'rectifyIssue', 'con1');
     expect(again).toMatchObject({ assignee: 'con1' });
-    expect((await variables(first)).confirmComment).toBe('需按图安装固定护栏');
+    expect((await t.rootVariables(first)).confirmComment).toBe('需按图安装固定护栏');
     await work(first, 'rectifyIssue', 'con1', { resolution: '固定护栏已安装并验收' });
     await work(first, 'confirmIssue', 'eng1', { decision: 'approve', comment: '已整改' });
     expect(await t.stateOf(first)).toBe('COMPLETED');

@@ -45,17 +45,7 @@ async function work(key: string, user: string, variables: Record<string, unknown
   expect(res.status, res.text).toBe(204);
 }
 /** Runs the waiting jobs of a built-in type (the test runtime starts no workers). */
-async function runJobs(type: string) {
-  const jobs = await t.runtime.jobs.activate({
-    type,
-    worker: 'test',
-    timeout: 60_000,
-    maxJobsToActivate: 20,
-    tenantIds: ['<default>'],
-  });
-  for (const job of jobs) await t.runtime.builtins.run(job);
-  return jobs;
-}
+const runJobs = (type: string) => t.runJobs(type);
 
 /** One feedback loop on the project, closed after so many hours. */
 async function closedProblem(project: string, hours: number) {

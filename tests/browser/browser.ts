@@ -98,3 +98,19 @@ export async function startBrowserApp(opts: { clock?: () => Date } = {}): Promis
     },
   };
 }
+
+/** The unread count the bell in the page's header shows. */
+export async function bellCount(page: Page): Promise<number> {
+  return Number(await page.getByTestId('bell-count').getAttribute('data-count'));
+}
+
+/** Waits until the bell counts more than `before`: a notification arrived live, without a reload. */
+export async function bellRang(page: Page, before: number): Promise<void> {
+  await page.waitForFunction(
+    (n) =>
+      Number(
+        (globalThis as any).document.querySelector('[data-testid="bell-count"]')?.getAttribute('data-count'),
+      ) > n,
+    before,
+  );
+}

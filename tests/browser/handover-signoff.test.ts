@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { templateModuleFile } from '../../templates/index.js';
-import { type BrowserApp, hasChromium, startBrowserApp } from './browser.js';
+import { type BrowserApp, bellCount, bellRang, hasChromium, startBrowserApp } from './browser.js';
 
 const PHONE = { width: 390, height: 844 };
 const PARTIES: Array<{ user: string; group: string; phone?: boolean }> = [
@@ -30,18 +30,6 @@ describe.skipIf(!hasChromium)('handover sign-off by the five parties, each in a 
   }, 90_000);
   afterAll(async () => app?.close());
 
-  const bellCount = async (page: Page) =>
-    Number(await page.getByTestId('bell-count').getAttribute('data-count'));
-  const bellRang = (page: Page, before: number) =>
-    page.waitForFunction(
-      (n) =>
-        Number(
-          (globalThis as any).document
-            .querySelector('[data-testid="bell-count"]')
-            ?.getAttribute('data-count'),
-        ) > n,
-      before,
-    );
   const work = async (key: string, elementId: string, user: string, variables: Record<string, unknown>) => {
     const res = await app.t.api(
       'POST',
@@ -54,17 +42,7 @@ describe.skipIf(!hasChromium)('handover sign-off by the five parties, each in a 
     const done = await app.t.complete(task, variables, { user });
     expect(done.status, done.text).toBe(204);
   };
-  const runJobs = async (type: string) => {
-    const jobs = await app.t.runtime.jobs.activate({
-      type,
-      worker: 'test',
-      timeout: 60_000,
-      maxJobsToActivate: 10,
-      tenantIds: ['<default>'],
-    });
-    for (const job of jobs) await app.t.runtime.builtins.run(job);
-    return jobs.length;
-  };
+  const runJobs = async (type: string) => (await app.t.runJobs(type, 10)).length;
   const notices = async (user: string) =>
     (await app.t.api('POST', '/v2/notifications/search', { page: { limit: 100 } }, { user })).body
       .items as any[];

@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BrowserApp, hasChromium, startBrowserApp } from './browser.js';
+import { type BrowserApp, bellCount, bellRang, hasChromium, startBrowserApp } from './browser.js';
 
 /**
  * The whole day of one request, across three browsers: a field user on a phone starts it from the
@@ -63,8 +63,6 @@ describe.skipIf(!hasChromium)('one request from the catalogue to the monitor', (
   }, 60_000);
   afterAll(async () => app?.close());
 
-  const bellCount = async (page: Page) =>
-    Number(await page.getByTestId('bell-count').getAttribute('data-count'));
   const openTask = async (page: Page, key: string, elementId: string, user: string) => {
     await expect
       .poll(async () => (await app.t.openTasks(key)).map((x: any) => `${x.elementId}:${x.assignee}`))
@@ -107,15 +105,7 @@ describe.skipIf(!hasChromium)('one request from the catalogue to the monitor', (
     await field.getByTestId('inbox').waitFor();
 
     // The approver hears of it live, opens it, sees where it is, returns it with a comment.
-    await approver.waitForFunction(
-      (n) =>
-        Number(
-          (globalThis as any).document
-            .querySelector('[data-testid="bell-count"]')
-            ?.getAttribute('data-count'),
-        ) > n,
-      before,
-    );
+    await bellRang(approver, before);
     await approver.getByTestId('bell-toast').first().waitFor();
     await openTask(approver, key, 'sign', 'eng1');
     await approver.locator('[data-testid="task-diagram"][data-current="sign"]').waitFor();

@@ -1,6 +1,5 @@
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BrowserApp, hasChromium, startBrowserApp } from './browser.js';
+import { type BrowserApp, bellCount, bellRang, hasChromium, startBrowserApp } from './browser.js';
 
 const PHONE = { width: 390, height: 844 };
 
@@ -43,8 +42,6 @@ describe.skipIf(!hasChromium)('workspace: start, my requests and the bell', () =
   const started = async (user: string) =>
     (await app.t.api('POST', '/v2/inbox/search', { filter: { tab: 'started' } }, { user })).body
       .items as any[];
-  const bellCount = async (page: Page) =>
-    Number(await page.getByTestId('bell-count').getAttribute('data-count'));
   const notices = async (user: string) =>
     (await app.t.api('POST', '/v2/notifications/search', { page: { limit: 100 } }, { user })).body
       .items as any[];
@@ -106,15 +103,7 @@ describe.skipIf(!hasChromium)('workspace: start, my requests and the bell', () =
     await app.screenshot(field, 'requests-phone');
 
     // The approver's bell rang without a reload, with a toast.
-    await approver.waitForFunction(
-      (n) =>
-        Number(
-          (globalThis as any).document
-            .querySelector('[data-testid="bell-count"]')
-            ?.getAttribute('data-count'),
-        ) > n,
-      before,
-    );
+    await bellRang(approver, before);
     await approver.getByTestId('bell-toast').first().waitFor();
     const task = (await notices('eng1')).find(
       (n) => n.processInstanceKey === key && n.event === 'TASK_ASSIGNED',
@@ -215,15 +204,7 @@ describe.skipIf(!hasChromium)('workspace: start, my requests and the bell', () =
     expect(missed).toBeTruthy();
     await approver.context().setOffline(false);
 
-    await approver.waitForFunction(
-      (n) =>
-        Number(
-          (globalThis as any).document
-            .querySelector('[data-testid="bell-count"]')
-            ?.getAttribute('data-count'),
-        ) > n,
-      before,
-    );
+    await bellRang(approver, before);
     await approver.getByTestId('bell').click();
     await approver.getByTestId(`bell-item-${missed.notificationKey}`).waitFor();
     // Mark all read: the count is zero, on the server too.

@@ -7,6 +7,7 @@ import { createRuntime, type Runtime, type RuntimeOptions } from '../../runtime/
 import { createKeyGenerator } from '../../runtime/persistence/keys.js';
 import { hashPassword } from '../../runtime/persistence/seed.js';
 import { attachRealtime, type Realtime, type RealtimeOptions } from '../../runtime/realtime/realtime.js';
+import type { ActivatedJob } from '../../runtime/jobs/job-service.js';
 import { createTestDatabase, seedTestData, type TestDatabase } from './test-db.js';
 
 export interface TestRuntime {
@@ -56,6 +57,11 @@ export interface TestRuntime {
   elements(processInstanceKey: string): Promise<string[]>;
   /** The instance's own (root scope) variables, parsed. */
   rootVariables(processInstanceKey: string): Promise<Record<string, unknown>>;
+  /**
+   * Runs the waiting jobs of a built-in type (design-lesson, start-process, …) in the default
+   * tenant, as the runtime's workers would (tests start none); returns the jobs it ran.
+   */
+  runJobs(type: string, max?: number): Promise<ActivatedJob[]>;
   close(): Promise<void>;
 }
 
@@ -250,6 +256,17 @@ export async function startTestRuntime(
         page: { limit: 1000 },
       });
       return Object.fromEntries(res.body.items.map((v: any) => [v.name, JSON.parse(v.value)]));
+    },
+    async runJobs(type, max = 20) {
+      const jobs = await runtime.jobs.activate({
+        type,
+        worker: 'test',
+        timeout: 60_000,
+        maxJobsToActivate: max,
+        tenantIds: ['<default>'],
+      });
+      for (const job of jobs) await runtime.builtins.run(job);
+      return jobs;
     },
     async close() {
       await realtime?.close();
