@@ -1,7 +1,7 @@
 import { App as AntApp, ConfigProvider, Spin } from 'antd';
 import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
-import { lazy, type ReactNode, Suspense } from 'react';
+import { lazy, type ReactNode, Suspense, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { BrowserRouter, Navigate, Outlet, Route, Routes, useLocation } from 'react-router-dom';
 import { ErrorBoundary } from './error-boundary.js';
@@ -66,10 +66,28 @@ function NotFound() {
   return <Notice status="info" title="404" subTitle={t('error.notFound')} />;
 }
 
+/** Whether the system asks for less motion (an accessibility setting): antd then animates nothing. */
+function useReducedMotion(): boolean {
+  const query = '(prefers-reduced-motion: reduce)';
+  const [reduced, setReduced] = useState(() => globalThis.matchMedia?.(query).matches ?? false);
+  useEffect(() => {
+    const list = globalThis.matchMedia?.(query);
+    if (!list) return;
+    const onChange = () => setReduced(list.matches);
+    list.addEventListener('change', onChange);
+    return () => list.removeEventListener('change', onChange);
+  }, []);
+  return reduced;
+}
+
 function Localized({ children }: { children: ReactNode }) {
   const { i18n } = useTranslation();
+  const reducedMotion = useReducedMotion();
   return (
-    <ConfigProvider locale={i18n.language === 'en' ? enUS : zhCN}>
+    <ConfigProvider
+      locale={i18n.language === 'en' ? enUS : zhCN}
+      theme={reducedMotion ? { token: { motion: false } } : undefined}
+    >
       <AntApp>{children}</AntApp>
     </ConfigProvider>
   );
