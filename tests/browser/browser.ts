@@ -2,12 +2,42 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { DESIGNER_DIST } from '../../runtime/web/web-app.js';
-import { vi } from 'vitest';
+import { afterEach, vi } from 'vitest';
 import { startTestRuntime, type TestRuntime } from '../support/test-runtime.js';
 
 // A browser test walks many pages; on CI's two cores, busy with the other worker, one test has
 // taken just over 30 s (vitest's default here). Each step still waits at most its own 30 s.
 vi.setConfig({ testTimeout: 90_000, hookTimeout: 90_000 });
+
+/** What each open page did lately, printed when a test fails: CI's failures are read from logs. */
+const traces = new Map<Page, string[]>();
+function trace(page: Page, line: string) {
+  const lines = traces.get(page);
+  if (!lines) return;
+  lines.push(`${new Date().toISOString().slice(11, 23)} ${line}`);
+  if (lines.length > 40) lines.shift();
+}
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state !== 'fail') return;
+  let n = 0;
+  for (const [page, lines] of traces) {
+    if (page.isClosed()) continue;
+    n += 1;
+    const name = `failed-${ctx.task.name.replace(/[^\w一-龥]+/g, '-').slice(0, 60)}-${n}`;
+    const text = await page
+      .locator('body')
+      .innerText({ timeout: 2000 })
+      .catch((err) => `(no text: ${err.message})`);
+    await page
+      .screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true, timeout: 5000 })
+      .catch(() => {});
+    console.error(
+      `[browser] page ${n} at ${page.url()} (screenshot ${name}.png)\n` +
+        `  last requests and errors:\n    ${lines.join('\n    ')}\n` +
+        `  text: ${text.replace(/\s+/g, ' ').slice(0, 1500)}`,
+    );
+  }
+});
 
 /** Debian's Chromium; the browser tests are skipped without it, except on CI where it must be there. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -71,6 +101,9 @@ export async function startBrowserApp(opts: { clock?: () => Date } = {}): Promis
         viewport: { width: o.width ?? 1400, height: o.height ?? 900 },
         locale: o.locale ?? 'zh-CN',
         acceptDownloads: true,
+        // No animations (the app honours the system setting): a click never lands on an option
+        // list or a pop-up while it is still sliding in, which CI's busy cores made a coin toss.
+        reducedMotion: 'reduce',
       });
       contexts.push(context);
       const page = await context.newPage();
@@ -79,6 +112,24 @@ export async function startBrowserApp(opts: { clock?: () => Date } = {}): Promis
       page.setDefaultTimeout(process.env.CI ? 30_000 : 15_000);
       // A page error is a test failure waiting to be noticed: print it.
       page.on('pageerror', (err) => console.error(`[browser] ${err.message}`));
+      traces.set(page, []);
+      page.on('close', () => traces.delete(page));
+      page.on('pageerror', (err) => trace(page, `page error: ${err.message}`));
+      page.on('console', (msg) => {
+        if (msg.type() === 'error' || msg.type() === 'warning')
+          trace(page, `console ${msg.type()}: ${msg.text()}`);
+      });
+      page.on('requestfailed', (req) =>
+        trace(page, `FAILED ${req.method()} ${req.url()}: ${req.failure()?.errorText}`),
+      );
+      page.on('response', (res) => {
+        const url = new URL(res.url());
+        if (!url.pathname.startsWith('/v2/') && res.status() < 400) return;
+        trace(page, `${res.status()} ${res.request().method()} ${url.pathname}${url.search}`);
+      });
+      page.on('framenavigated', (frame) => {
+        if (frame === page.mainFrame()) trace(page, `navigated to ${frame.url()}`);
+      });
       return page;
     },
     async login(page, user, password) {

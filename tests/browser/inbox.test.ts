@@ -93,7 +93,12 @@ describe.skipIf(!hasChromium)('workspace inbox and task page', () => {
       .filter({ hasText: text })
       .first()
       .click();
-    await page.keyboard.press('Escape');
+    // The choice shows in the select (the typed search is an input's value, not its text).
+    await page.getByTestId(testId).filter({ hasText: text }).waitFor();
+    // Closes the option list by clicking beside it: Escape would close the dialog itself once the
+    // list has closed on its own.
+    await page.locator('.ant-modal-title:visible').click();
+    await page.locator('.ant-select-dropdown:visible').waitFor({ state: 'detached' });
   };
 
   it('shows a new task live, opens it and returns it to the previous step', async () => {

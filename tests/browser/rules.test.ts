@@ -152,7 +152,7 @@ describe.skipIf(!hasChromium)('rule-set table editor', () => {
 
     await page.getByTestId('rules-deploy').click();
     await page.waitForURL(/\/rules\/\d+$/);
-    await page.getByText('版本 1').waitFor();
+    await page.getByText('版本 1', { exact: true }).waitFor();
     const key = page.url().split('/').pop()!;
     const stored = await app.t.api('GET', `/v2/rule-sets/${key}`, undefined, { user: 'owner' });
     expect(stored.status).toBe(200);
